@@ -1,0 +1,54 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   creates .venv, installs culturebridge and runs the main job on the demo universe
+#   make test   installs what the tests need, then runs ruff, mypy (on src/) and pytest
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo-workspace
+DEMO_USERS ?= 20000
+DEMO_EVENTS ?= 1000000
+PIP := $(BIN)/python -m pip install --disable-pip-version-check -q
+
+.PHONY: demo test lint typecheck pytest bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+
+.stamp-install: pyproject.toml | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+.stamp-test: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[test]'
+	touch .stamp-install $@
+
+demo: .stamp-install
+	rm -rf $(DEMO_DIR)
+	$(BIN)/culturebridge demo $(DEMO_DIR) --users $(DEMO_USERS) --events $(DEMO_EVENTS)
+	$(BIN)/culturebridge status $(DEMO_DIR)
+	@echo
+	@echo "Next:"
+	@echo "  $(BIN)/culturebridge status $(DEMO_DIR) --json      # the same, for machines"
+	@echo "  $(BIN)/culturebridge schema events                  # what an events file must hold"
+	@echo "  $(BIN)/culturebridge ingest $(DEMO_DIR) --table events FILE.csv --mapping MAP.toml"
+	@echo "  cat $(DEMO_DIR)/truth.json                          # the planted answers"
+
+lint: .stamp-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: .stamp-test
+	$(BIN)/mypy src
+
+pytest: .stamp-test
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+bench: .stamp-install
+	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/demo.py
+
+clean:
+	rm -rf $(VENV) .stamp-* $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,26 @@
+"""The `culturebridge` command: one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from culturebridge.cli import _demo, _ingest, _workspace
+
+app = typer.Typer(
+    name="culturebridge",
+    help="Audience intelligence for cross-border creative content: ingest audience data safely, "
+    "then ask who the audience is and what it prefers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+_workspace.register(app)
+_ingest.register(app)
+_demo.register(app)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

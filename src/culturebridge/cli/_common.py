@@ -1,0 +1,79 @@
+"""What every command shares: the consoles, JSON output, progress bars and error handling."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from culturebridge.errors import UserError
+
+console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def fail(message: str, code: int = 2) -> None:
+    """One clear line on stderr and a non-zero exit: what a user mistake gets."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn the errors a user can fix into one line and an exit code, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except UserError as exc:
+            fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            fail("interrupted; the workspace is unchanged by the unfinished step", 130)
+        except MemoryError:
+            fail("out of memory; lower CULTUREBRIDGE_INGEST__BATCH_ROWS or the input size", 3)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+@contextmanager
+def progress_bar(enabled: bool, *, bytes_mode: bool = False) -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress bar fed by `update(stage, done, total)`; a no-op when disabled (e.g.
+    `--json` or a non-terminal stdout), so machine output stays clean."""
+    if not enabled:
+        yield lambda stage, done, total: None
+        return
+    columns: list[Any] = [TextColumn("[bold]{task.description:<10}"), BarColumn()]
+    columns += [DownloadColumn()] if bytes_mode else [TextColumn("{task.completed:,}/{task.total:,}")]
+    columns += [TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=err_console, transient=True) as prog:
+        tasks: dict[str, TaskID] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = prog.add_task(stage, total=max(total, 1))
+            prog.update(tasks[stage], completed=done, total=max(total, 1))
+
+        yield update

@@ -1,0 +1,108 @@
+"""Settings: process-wide knobs (environment, `CULTUREBRIDGE_` prefix) and per-workspace config.
+
+Two layers, kept apart on purpose: `Settings` says how this process runs (memory, threads, Spark
+master override) and comes from the environment; `WorkspaceConfig` says what a workspace *is*
+(its backend, privacy threshold, pseudonymisation secret) and lives in `workspace.toml`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import tomli_w
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from culturebridge.errors import UserError
+
+Backend = Literal["duckdb", "spark"]
+
+
+class SparkSettings(BaseModel):
+    master: str | None = None
+    """Overrides the workspace's Spark master when set (e.g. `local[2]` in tests)."""
+    driver_memory: str = "2g"
+
+
+class IngestSettings(BaseModel):
+    batch_rows: int = Field(default=500_000, ge=1_000)
+    """Rows validated and written per batch: bounds ingest memory."""
+    csv_block_bytes: int = Field(default=16 << 20, ge=1 << 16)
+
+
+class Settings(BaseSettings):
+    """Process settings from the environment, e.g. `CULTUREBRIDGE_DUCKDB_MEMORY_LIMIT=2GB`,
+    `CULTUREBRIDGE_SPARK__MASTER=local[2]`, `CULTUREBRIDGE_INGEST__BATCH_ROWS=100000`."""
+
+    model_config = SettingsConfigDict(env_prefix="CULTUREBRIDGE_", env_nested_delimiter="__")
+
+    duckdb_memory_limit: str = "3GB"
+    duckdb_threads: int | None = None
+    spark: SparkSettings = SparkSettings()
+    ingest: IngestSettings = IngestSettings()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process settings, read once; tests call `get_settings.cache_clear()` to swap them."""
+    return Settings()
+
+
+class SparkConfig(BaseModel):
+    master: str = "local[*]"
+    app_name: str = "culturebridge"
+
+
+class PrivacyConfig(BaseModel):
+    k: int = Field(default=10, ge=1)
+    """Smallest group size any exported aggregate may describe."""
+    epsilon: float | None = Field(default=None, gt=0)
+    """Differential-privacy budget for optional noise on exported counts (off when None)."""
+
+
+class WorkspaceConfig(BaseModel):
+    """The contents of `workspace.toml`."""
+
+    name: str
+    backend: Backend = "duckdb"
+    spark: SparkConfig = SparkConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    secret: str = Field(min_length=32, repr=False)
+    """Key for pseudonymising user ids (HMAC-SHA256). Losing it breaks id continuity."""
+
+    @classmethod
+    def new(cls, name: str, backend: Backend = "duckdb") -> WorkspaceConfig:
+        return cls(name=name, backend=backend, secret=secrets.token_hex(32))
+
+    def write(self, path: Path) -> None:
+        """Write the file owner-only from its first byte: it holds the pseudonymisation secret."""
+        data = tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("# culturebridge workspace. Keep private: `secret` keys the pseudonyms.\n")
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+
+    @classmethod
+    def read(cls, path: Path) -> WorkspaceConfig:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UserError(f"{path.parent} is not a culturebridge workspace (no workspace.toml)") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise UserError(f"{path}: invalid TOML: {exc}") from None
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(p) for p in first["loc"])
+            raise UserError(f"{path}: {loc}: {first['msg']}") from None

@@ -1,0 +1,19 @@
+"""The only door into a workspace: read, map, validate, pseudonymise, dedupe, commit."""
+
+from culturebridge.ingest._mapping import ColumnRule, Mapping, SourceOptions
+from culturebridge.ingest._pipeline import FileResult, IngestResult, ingest
+from culturebridge.ingest._pseudo import Pseudonymiser
+from culturebridge.ingest._sources import detect_encoding, open_source, sniff_delimiter
+
+__all__ = [
+    "ColumnRule",
+    "FileResult",
+    "IngestResult",
+    "Mapping",
+    "Pseudonymiser",
+    "SourceOptions",
+    "detect_encoding",
+    "ingest",
+    "open_source",
+    "sniff_delimiter",
+]

@@ -1,0 +1,405 @@
+"""The ingest pipeline: read → map → validate → pseudonymise → stage → dedupe → commit.
+
+Every row read ends in exactly one of three places, and the counts say so:
+accepted (written to the lake), rejected (written to `rejects/` with line, raw text and reason)
+or duplicate (its key is already in the lake or earlier in the same ingest).
+Nothing is visible to readers until the manifest switch at the very end; a crash before it
+leaves only staging debris, which the next writer removes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from culturebridge.config import get_settings
+from culturebridge.errors import UserError
+from culturebridge.ingest._mapping import Mapping, SourceOptions
+from culturebridge.ingest._pseudo import Pseudonymiser
+from culturebridge.ingest._sources import Reject, Source, open_source
+from culturebridge.ingest._validate import q, validation_sql
+from culturebridge.schema import Table, arrow_schema, get_table
+from culturebridge.workspace import FileRecord, IngestRecord, Workspace, now_utc
+
+POS_SHIFT = 40  # _pos = file index << 40 | line: orders rows across the files of one ingest
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): stage is "read", "dedupe" or "commit"; units are bytes for read."""
+
+
+@dataclass
+class FileResult:
+    file: str
+    sha256: str
+    bytes: int
+    format: str
+    encoding: str
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+
+
+@dataclass
+class IngestResult:
+    ingest_id: str
+    table: str
+    files: list[FileResult] = field(default_factory=list)
+    rejects_file: str | None = None
+    duration_s: float = 0.0
+    ignored_columns: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def read(self) -> int:
+        return sum(f.read for f in self.files)
+
+    @property
+    def accepted(self) -> int:
+        return sum(f.accepted for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ingest_id": self.ingest_id,
+            "table": self.table,
+            "read": self.read,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "rejects_file": self.rejects_file,
+            "duration_s": round(self.duration_s, 3),
+            "rows_per_s": round(self.read / self.duration_s) if self.duration_s > 0 else None,
+            "files": [asdict(f) for f in self.files],
+            "ignored_columns": self.ignored_columns,
+        }
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _options(mapping: Mapping, fmt: str, encoding: str) -> SourceOptions:
+    """The mapping's source options, with the command line's explicit choices on top."""
+    opts = mapping.source.model_copy()
+    if fmt != "auto":
+        opts.format = fmt  # type: ignore[assignment]
+    if encoding != "auto":
+        opts.encoding = encoding  # type: ignore[assignment]
+    return opts
+
+
+class _Stager:
+    """Validates, pseudonymises and stages the batches of one ingest."""
+
+    def __init__(self, ws: Workspace, table: Table, staging: Path) -> None:
+        self.ws = ws
+        self.table = table
+        self.staging = staging
+        settings = get_settings()
+        self.con = duckdb.connect(config={"memory_limit": settings.duckdb_memory_limit})
+        if settings.duckdb_threads:
+            self.con.execute(f"SET threads = {int(settings.duckdb_threads)}")
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute(f"SET temp_directory = '{staging / 'tmp'}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        self.pseudo = Pseudonymiser(ws.config.secret)
+        self.schema = arrow_schema(table).append(pa.field("_pos", pa.int64()))
+        self.now = now_utc()
+        self.writer: pq.ParquetWriter | None = None
+        self.parts: list[Path] = []
+        self.pii = [c.name for c in table.columns if c.pii]
+        if table.id_column:
+            fields = []
+            for name in table.hash_fields:
+                col = table.column(name)
+                fields.append(
+                    f"coalesce(to_json({q(name)})::VARCHAR, '')"
+                    if col.type.startswith(("list", "map"))
+                    else f"coalesce(CAST({q(name)} AS VARCHAR), '')"
+                )
+            self.id_sql = (
+                f"SELECT * REPLACE (coalesce({q(table.id_column)}, "
+                f"'h' || md5(concat_ws(chr(31), {', '.join(fields)}))) AS {q(table.id_column)}) "
+                "FROM acc"
+            )
+        else:
+            self.id_sql = ""
+
+    def stage(
+        self, source: Source, sql: str, file_index: int, result: FileResult,
+        rejects_fh: Any, progress: Progress | None, done_before: int, total: int,
+    ) -> None:
+        settings = get_settings()
+        rejected_spans: dict[int, int] = {}
+        reasons: dict[int, str] = {}
+        pre: list[Reject] = []
+        for batch, early in source.batches(settings.ingest.batch_rows):
+            pre += early
+            result.read += batch.data.num_rows + len(early)
+            if batch.data.num_rows:
+                raw = batch.data.append_column("_line", pa.array(batch.lines, pa.int64()))
+                self.con.register("raw", raw)
+                try:
+                    out = self.con.sql(sql).to_arrow_table()
+                finally:
+                    self.con.unregister("raw")
+                bad = pc.is_valid(out["_reason"])
+                if pc.any(bad).as_py():
+                    bad_rows = out.filter(bad).select(["_line", "_reason"])
+                    lines = bad_rows["_line"].to_numpy()
+                    span_of = (
+                        dict(zip(batch.lines.tolist(), batch.spans.tolist(), strict=True))
+                        if batch.spans is not None
+                        else {}
+                    )
+                    for line, reason in zip(
+                        lines.tolist(), bad_rows["_reason"].to_pylist(), strict=True
+                    ):
+                        rejected_spans[line] = span_of.get(line, 1)
+                        reasons[line] = reason
+                    out = out.filter(pc.invert(bad))
+                self._write(out, file_index)
+            if progress is not None:
+                progress("read", done_before + source.position(), total)
+        # raw text of rejected rows, read back from the source only for those lines
+        raw_text = source.raw_text(rejected_spans)
+        file = str(source.info.path)
+        for r in pre:
+            rejects_fh.write(_reject_line(file, r.line, r.reason, r.raw))
+        for line in sorted(reasons):
+            rejects_fh.write(_reject_line(file, line, reasons[line], raw_text.get(line)))
+        result.rejected = len(pre) + len(reasons)
+
+    def _write(self, out: pa.Table, file_index: int) -> None:
+        if out.num_rows == 0:
+            return
+        for name in self.pii:
+            col = out[name]
+            if col.null_count < len(col):
+                out = out.set_column(
+                    out.schema.get_field_index(name), name, self.pseudo.apply(col)
+                )
+        if self.id_sql:
+            self.con.register("acc", out)
+            try:
+                out = self.con.sql(self.id_sql).to_arrow_table()
+            finally:
+                self.con.unregister("acc")
+        pos = pc.add(pc.cast(out["_line"], pa.int64()), file_index << POS_SHIFT)
+        out = out.drop_columns(["_line", "_reason"]).append_column("_pos", pos)
+        out = out.select(self.schema.names).cast(self.schema)
+        if self.writer is None:
+            path = self.staging / "accepted.parquet"
+            self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+            self.parts.append(path)
+        self.writer.write_table(out, row_group_size=256_000)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def dedupe(
+        self, existing: list[Path], results: list[FileResult], out_dir: Path
+    ) -> list[Path]:
+        """Drop rows whose key is already committed or appears earlier in this ingest; write the
+        survivors as Parquet under `out_dir`. Counts duplicates per source file."""
+        self.close()
+        if not self.parts:
+            return []
+        key = ", ".join(q(k) for k in self.table.key)
+        match = " AND ".join(f"d.{q(k)} = s.{q(k)}" for k in self.table.key)
+        con = self.con
+        staged = f"read_parquet('{self.parts[0]}')"
+        con.execute(
+            f"CREATE TEMP TABLE dupkeys AS SELECT {key}, min(_pos) AS first_pos "
+            f"FROM {staged} GROUP BY {key} HAVING count(*) > 1"
+        )
+        drops = [f"SELECT s._pos FROM {staged} s JOIN dupkeys d ON {match} "
+                 "WHERE s._pos <> d.first_pos"]
+        if existing:
+            listing = ", ".join(f"'{p}'" for p in existing)
+            drops.append(
+                f"SELECT s._pos FROM {staged} s SEMI JOIN "
+                f"(SELECT {key} FROM read_parquet([{listing}])) d ON {match}"
+            )
+        con.execute(f"CREATE TEMP TABLE drops AS SELECT DISTINCT _pos FROM ({' UNION ALL '.join(drops)})")
+        for idx, n in con.execute(
+            f"SELECT _pos >> {POS_SHIFT}, count(*) FROM drops GROUP BY 1"
+        ).fetchall():
+            results[int(idx)].duplicates = int(n)
+        for r in results:
+            r.accepted = r.read - r.rejected - r.duplicates
+        out_dir.mkdir()
+        cols = ", ".join(q(n) for n in arrow_schema(self.table).names)
+        con.execute(
+            f"COPY (SELECT {cols} FROM {staged} s ANTI JOIN drops USING (_pos)) "
+            f"TO '{out_dir}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144, "
+            f"FILE_SIZE_BYTES '256MB', FILENAME_PATTERN 'part-{{i}}', PER_THREAD_OUTPUT false)"
+        )
+        files = sorted(out_dir.glob("*.parquet"))
+        written = 0
+        kept: list[Path] = []
+        for f in files:
+            n = pq.ParquetFile(f).metadata.num_rows
+            if n:
+                kept.append(f)
+                written += n
+            else:
+                f.unlink()
+        expected = sum(r.accepted for r in results)
+        if written != expected:  # a broken invariant is a bug, never a silent loss
+            raise RuntimeError(f"ingest wrote {written} rows but counted {expected} accepted")
+        return kept
+
+
+def _reject_line(file: str, line: int, reason: str, raw: str | None) -> str:
+    return json.dumps(
+        {"file": file, "line": line, "reason": reason, "raw": raw}, ensure_ascii=False
+    ) + "\n"
+
+
+def ingest(
+    ws: Workspace,
+    table: str,
+    paths: Sequence[Path],
+    *,
+    mapping: Mapping | None = None,
+    format: str = "auto",
+    encoding: str = "auto",
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Ingest files into a canonical table, atomically. See the module docstring."""
+    t = get_table(table)
+    mapping = mapping or Mapping()
+    if mapping.table and mapping.table != t.name:
+        raise UserError(f"the mapping is for table {mapping.table!r}, not {t.name!r}")
+    if not paths:
+        raise UserError("no input files given")
+    opts = _options(mapping, format, encoding)
+    started = time.perf_counter()
+    result = IngestResult(ingest_id=now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8],
+                          table=t.name)
+    # Open and check every file before touching the workspace: a wrong mapping or a missing
+    # file fails here with one clear message, not half-way through.
+    sources: list[tuple[Source, str]] = []
+    for path in paths:
+        path = Path(path)
+        source = open_source(path, opts)
+        rules = mapping.resolve(t, source.columns, str(path))
+        used = {c for r in rules.values() for c in r.source_columns()}
+        ignored = [c for c in source.columns if c not in used]
+        if ignored:
+            result.ignored_columns[str(path)] = ignored
+        src_types = _source_types(source)
+        sql = validation_sql(
+            t, rules, dict(mapping.constants), src_types, file_key=path.name, now=now_utc(),
+            null_values=tuple(opts.null_values),
+        )
+        sources.append((source, sql))
+    total = sum(s.info.size for s, _ in sources)
+    with ws.write_lock():
+        staging = ws.staging_dir / result.ingest_id
+        staging.mkdir(parents=True)
+        (staging / "tmp").mkdir()
+        stager = _Stager(ws, t, staging)
+        rejects_path = staging / "rejects.jsonl"
+        fd = os.open(rejects_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        done = 0
+        with os.fdopen(fd, "w", encoding="utf-8") as rejects_fh:
+            for idx, (source, sql) in enumerate(sources):
+                info = source.info
+                fr = FileResult(
+                    file=str(info.path), sha256=_sha256(info.path), bytes=info.size,
+                    format=info.format, encoding=info.encoding,
+                )
+                result.files.append(fr)
+                stager.stage(source, sql, idx, fr, rejects_fh, progress, done, total)
+                done += info.size
+        if progress is not None:
+            progress("dedupe", 0, 1)
+        manifest = ws.manifest()
+        existing = ws.files(t.name, manifest)
+        out_files = stager.dedupe(existing, result.files, staging / "out")
+        stager.con.close()
+        if progress is not None:
+            progress("commit", 0, 1)
+        # Move the new files into place (invisible until the manifest lists them), then switch.
+        lake_files: list[str] = []
+        for i, f in enumerate(out_files):
+            dest = ws.lake / t.name / f"{result.ingest_id}-{i:04d}.parquet"
+            os.replace(f, dest)
+            lake_files.append(str(dest.relative_to(ws.root)))
+        if result.rejected:
+            dest = ws.rejects_dir / f"{result.ingest_id}.jsonl"
+            os.replace(rejects_path, dest)
+            os.chmod(dest, 0o600)
+            result.rejects_file = str(dest.relative_to(ws.root))
+        result.duration_s = time.perf_counter() - started
+        manifest.tables[t.name].files += lake_files
+        manifest.tables[t.name].rows += result.accepted
+        manifest.ingests.append(
+            IngestRecord(
+                ingest_id=result.ingest_id,
+                table=t.name,
+                started=now_utc(),
+                finished=now_utc(),
+                duration_s=result.duration_s,
+                files=[FileRecord(**asdict(f)) for f in result.files],
+                read=result.read,
+                accepted=result.accepted,
+                rejected=result.rejected,
+                duplicates=result.duplicates,
+                rejects_file=result.rejects_file,
+                lake_files=lake_files,
+            )
+        )
+        _crash_point("before-commit")
+        ws.commit(manifest)
+        shutil.rmtree(staging, ignore_errors=True)
+        if progress is not None:
+            progress("commit", 1, 1)
+    return result
+
+
+def _crash_point(name: str) -> None:
+    """Lets the crash-safety tests stop the process at a chosen point (SIGKILL to itself)."""
+    if os.environ.get("CULTUREBRIDGE_TEST_CRASH_AT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _source_types(source: Source) -> dict[str, pa.DataType]:
+    from culturebridge.ingest._sources import ParquetSource
+
+    if isinstance(source, ParquetSource):
+        schema = source._file.schema_arrow
+        return {n: schema.field(n).type for n in schema.names}
+    return {c: pa.binary() for c in source.columns}
+
+

@@ -1,0 +1,642 @@
+"""Readers: turn a user's file into batches of raw columns, each row tagged with its line number.
+
+Text formats are read as *bytes* per value (no decoding errors can abort a file); decoding and
+type checks happen per value in validation, so one bad row is rejected and the rest go on.
+Files in GB18030 or latin-1 are transcoded to UTF-8 on the fly, with undecodable bytes kept
+undecodable so that validation rejects exactly those rows.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from culturebridge.errors import UserError
+from culturebridge.ingest._mapping import SourceOptions
+
+SAMPLE_BYTES = 1 << 20
+_DELIMITERS = (",", "\t", "|", ";")
+_PYTHON_ENCODING = {"utf-8": "utf-8", "gb18030": "gb18030", "latin-1": "latin-1", "utf-16": "utf-16"}
+
+
+@dataclass
+class Reject:
+    """A row that could not be accepted: where it was, what it said, and why."""
+
+    line: int
+    reason: str
+    raw: str | None = None
+
+
+@dataclass
+class RawBatch:
+    """Raw source columns for a run of rows, with each row's line number and line span."""
+
+    data: pa.Table
+    lines: np.ndarray
+    spans: np.ndarray | None = None
+
+
+@dataclass
+class SourceInfo:
+    path: Path
+    format: str
+    encoding: str
+    delimiter: str | None = None
+    columns: list[str] = field(default_factory=list)
+    size: int = 0
+
+
+ProgressFn = Callable[[int], None]
+
+
+class Source(Protocol):
+    info: SourceInfo
+
+    def batches(self, rows: int) -> Iterator[tuple[RawBatch, list[Reject]]]: ...
+
+    def raw_text(self, spans: dict[int, int]) -> dict[int, str]: ...
+
+    def position(self) -> int: ...
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
+    """(stream of the file's content, the underlying file for progress by compressed bytes)."""
+    raw = path.open("rb")
+    if _is_gzip(path):
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    return raw, raw
+
+
+def _sample(path: Path) -> bytes:
+    stream, raw = _open_binary(path)
+    try:
+        return stream.read(SAMPLE_BYTES)
+    except (OSError, EOFError) as exc:
+        raise UserError(f"{path}: cannot read: {exc}") from None
+    finally:
+        raw.close()
+
+
+def detect_format(path: Path, sample: bytes, requested: str) -> str:
+    if requested != "auto":
+        return requested
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith((".parquet", ".pq")) or sample[:4] == b"PAR1":
+        return "parquet"
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    if name.endswith((".tsv", ".tab")):
+        return "tsv"
+    if sample.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return "jsonl"
+    return "csv"
+
+
+def detect_encoding(sample: bytes, requested: str) -> str:
+    """UTF-8 unless the bytes say otherwise.
+
+    Decided per line, not per file: a UTF-8 file with a few rows in another encoding stays
+    UTF-8 (those rows are rejected), rather than being misread whole as GB18030, which decodes
+    almost any byte sequence into plausible-looking Chinese.
+    """
+    if requested != "auto":
+        return requested
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    lines = sample.split(b"\n")
+    if len(sample) >= SAMPLE_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut mid-character
+    non_ascii = [ln for ln in lines if not ln.isascii()]
+    if not non_ascii:
+        return "utf-8"
+    ok = 0
+    for ln in non_ascii:
+        try:
+            ln.decode("utf-8")
+            ok += 1
+        except UnicodeDecodeError:
+            pass
+    if ok * 2 >= len(non_ascii):
+        return "utf-8"
+    try:
+        text = b"\n".join(non_ascii).decode("gb18030")
+        if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            return "gb18030"
+    except UnicodeDecodeError:
+        pass
+    return "latin-1"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The candidate delimiter that splits the first lines most consistently."""
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    if not lines:
+        return ","
+    best, best_score = ",", 0.0
+    for cand in _DELIMITERS:
+        counts = [ln.count(cand) for ln in lines]
+        mode = max(set(counts), key=counts.count)
+        if mode == 0:
+            continue
+        score = counts.count(mode) / len(counts) + (0.01 if cand == "," else 0.0)
+        if score > best_score:
+            best, best_score = cand, score
+    return best
+
+
+class _Transcoder(io.RawIOBase):
+    """A byte stream re-encoded to UTF-8. Undecodable bytes pass through as they were
+    (`surrogateescape`), so they stay invalid UTF-8 and validation rejects their rows."""
+
+    def __init__(self, inner: IO[bytes], encoding: str) -> None:
+        self._inner = inner
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
+        self._buf = b""
+        self._eof = False
+        self._first = True
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._buf and not self._eof:
+            chunk = self._inner.read(1 << 20)
+            if not chunk:
+                self._eof = True
+                text = self._decoder.decode(b"", final=True)
+            else:
+                text = self._decoder.decode(chunk)
+            if self._first and text:
+                text = text.removeprefix("\ufeff")
+                self._first = False
+            self._buf += text.encode("utf-8", errors="surrogateescape")
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+
+def _text_stream(path: Path, encoding: str) -> tuple[IO[bytes], IO[bytes]]:
+    stream, raw = _open_binary(path)
+    if encoding == "utf-8":
+        head = stream.read(3)
+        if head != codecs.BOM_UTF8:
+            stream = io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 20)  # type: ignore[arg-type]
+        return stream, raw
+    transcoder = _Transcoder(stream, _PYTHON_ENCODING[encoding])
+    return io.BufferedReader(transcoder, buffer_size=1 << 20), raw
+
+
+class _Prefixed(io.RawIOBase):
+    """Puts back bytes already read from the head of a stream."""
+
+    def __init__(self, head: bytes, inner: IO[bytes]) -> None:
+        self._head = head
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._inner.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(names):
+        name = raw.strip().removeprefix("\ufeff") or f"_col{i + 1}"
+        base, n = name, 2
+        while name in seen:
+            name, n = f"{base}_{n}", n + 1
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+# --------------------------------------------------------------------------- CSV / TSV
+
+
+class CsvSource:
+    """Delimited text through Arrow's streaming CSV parser, with exact line numbers.
+
+    Arrow reports rows it cannot fit to the header through a handler; those rows are parsed
+    here instead: short (ragged) rows are padded with empty values, rows with extra non-empty
+    fields are rejected. Line numbers account for header, blank lines and quoted newlines.
+    """
+
+    def __init__(self, path: Path, options: SourceOptions, fmt: str, encoding: str, sample: bytes):
+        text_sample = sample.decode(_PYTHON_ENCODING.get(encoding, "utf-8"), errors="replace")
+        text_sample = text_sample.removeprefix("\ufeff")
+        if options.delimiter:
+            delimiter = options.delimiter
+        elif fmt == "tsv":
+            delimiter = "\t"
+        else:
+            delimiter = sniff_delimiter(text_sample)
+        quote = options.quote if options.quote is not None else ('"' if delimiter in ",;" else "")
+        self._quote = quote
+        self._delimiter = delimiter
+        self._header = options.header
+        first = self._first_record(text_sample)
+        if options.columns:
+            names = list(options.columns)
+        elif options.header:
+            names = first
+        else:
+            names = [f"column_{i + 1}" for i in range(len(first))]
+        if not names or names == [""]:
+            raise UserError(f"{path}: the file is empty")
+        self.columns = _unique_names(names)
+        self.info = SourceInfo(
+            path=path,
+            format="tsv" if delimiter == "\t" else "csv",
+            encoding=encoding,
+            delimiter=delimiter,
+            columns=self.columns,
+            size=path.stat().st_size,
+        )
+        self._raw: IO[bytes] | None = None
+
+    def _reader(self, text: str) -> Iterator[list[str]]:
+        if self._quote:
+            return csv.reader(io.StringIO(text), delimiter=self._delimiter, quotechar=self._quote)
+        return csv.reader(io.StringIO(text), delimiter=self._delimiter, quoting=csv.QUOTE_NONE)
+
+    def _first_record(self, text: str) -> list[str]:
+        for row in self._reader(text):
+            if row:
+                return row
+        return []
+
+    def position(self) -> int:
+        return self._raw.tell() if self._raw is not None and not self._raw.closed else 0
+
+    def batches(self, rows: int) -> Iterator[tuple[RawBatch, list[Reject]]]:
+        ncol = len(self.columns)
+        invalid: list[tuple[int, str]] = []
+
+        def on_invalid(row: Any) -> str:
+            invalid.append((int(row.number), row.text))
+            return "skip"
+
+        self._vnl_nums = np.zeros(0, dtype=np.int64)
+        self._vnl_counts = np.zeros(0, dtype=np.int64)
+        self._recovered = set()
+        stream, self._raw = _text_stream(self.info.path, self.info.encoding)
+        read_opts = pacsv.ReadOptions(
+            column_names=self.columns,
+            skip_rows=1 if self._header else 0,
+            use_threads=False,
+            block_size=1 << 22,
+        )
+        parse_opts = pacsv.ParseOptions(
+            delimiter=self._delimiter,
+            quote_char=self._quote or False,
+            double_quote=True,
+            newlines_in_values=bool(self._quote),
+            ignore_empty_lines=False,
+            invalid_row_handler=on_invalid,
+        )
+        conv_opts = pacsv.ConvertOptions(
+            column_types={c: pa.binary() for c in self.columns},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+        # Row numbers as Arrow counts them (1 = first row after the skipped header).
+        header_lines = 1 if self._header else 0
+        next_row = 1  # next Arrow row number not yet assigned to a valid row
+        inv_done = 0  # invalid rows already accounted for
+        extra_nl = 0  # quoted newlines before `next_row`
+        inv_nums = np.zeros(0, dtype=np.int64)
+        inv_nl = np.zeros(0, dtype=np.int64)
+        try:
+            reader = pacsv.open_csv(stream, read_opts, parse_opts, conv_opts)
+        except pa.ArrowInvalid as exc:
+            raise UserError(f"{self.info.path}: cannot parse as delimited text: {exc}") from None
+        with stream:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    batch = None
+                except pa.ArrowInvalid as exc:
+                    raise UserError(f"{self.info.path}: cannot parse: {exc}") from None
+                if invalid[inv_done:]:
+                    new = invalid[inv_done:]
+                    inv_done = len(invalid)
+                    inv_nums = np.concatenate([inv_nums, [n for n, _ in new]]).astype(np.int64)
+                    inv_nl = np.concatenate([inv_nl, [t.count("\n") for _, t in new]]).astype(
+                        np.int64
+                    )
+                if batch is None:
+                    break
+                n = batch.num_rows
+                if n == 0:
+                    continue
+                # The valid rows' Arrow row numbers: the next n numbers not taken by invalid rows.
+                nums = np.empty(n, dtype=np.int64)
+                pending = inv_nums[inv_nums >= next_row]
+                cand = next_row + np.arange(n + len(pending), dtype=np.int64)
+                keep = cand[~np.isin(cand, pending)][:n]
+                nums[:] = keep
+                nl = np.zeros(n, dtype=np.int64)
+                if self._quote:
+                    for col in batch.columns:
+                        nl += np.asarray(
+                            pc.count_substring(col, "\n").fill_null(0), dtype=np.int64
+                        )
+                spans = nl + 1
+                before_valid = extra_nl + np.concatenate([[0], np.cumsum(nl)[:-1]])
+                # quoted newlines inside invalid rows that come before each valid row
+                cum_inv = np.concatenate([[0], np.cumsum(inv_nl)])
+                before_inv = cum_inv[np.searchsorted(inv_nums, nums)]
+                lines = header_lines + nums + before_valid + before_inv
+                extra_nl += int(nl.sum())
+                has_nl = nl > 0
+                if has_nl.any():
+                    self._vnl_nums = np.concatenate([self._vnl_nums, nums[has_nl]])
+                    self._vnl_counts = np.concatenate([self._vnl_counts, nl[has_nl]])
+                next_row = int(nums[-1]) + 1
+                yield RawBatch(pa.Table.from_batches([batch]), lines, spans), []
+                yield from self._recover(invalid, inv_nums, inv_nl, header_lines, ncol, rows, nums)
+            yield from self._recover(invalid, inv_nums, inv_nl, header_lines, ncol, rows, None)
+
+    _recovered: set[int]
+    _vnl_nums: np.ndarray
+    _vnl_counts: np.ndarray
+
+    def _recover(
+        self,
+        invalid: list[tuple[int, str]],
+        inv_nums: np.ndarray,
+        inv_nl: np.ndarray,
+        header_lines: int,
+        ncol: int,
+        rows: int,
+        upto: np.ndarray | None,
+    ) -> Iterator[tuple[RawBatch, list[Reject]]]:
+        """Rows Arrow could not fit: blank lines are skipped (not rows), short rows are padded,
+        rows with extra non-empty fields are rejected."""
+        limit = int(upto[-1]) if upto is not None and len(upto) else None
+        values: list[list[bytes | None]] = [[] for _ in range(ncol)]
+        lines: list[int] = []
+        spans: list[int] = []
+        rejects: list[Reject] = []
+        cum_all = np.concatenate([[0], np.cumsum(inv_nl)])
+        for idx, (num, text) in enumerate(invalid):
+            if num in self._recovered or (limit is not None and num > limit):
+                continue
+            self._recovered.add(num)
+            # physical line: Arrow row number, header, plus quoted newlines of earlier rows
+            earlier_inv = int(cum_all[idx])
+            line = header_lines + num + earlier_inv + self._valid_nl_before(num)
+            if not text.strip():
+                continue
+            fields = next(iter(self._reader(text)), [])
+            if len(fields) > ncol:
+                extra = fields[ncol:]
+                if any(f.strip() for f in extra):
+                    rejects.append(
+                        Reject(line, f"{len(fields)} fields, expected {ncol}", text)
+                    )
+                    continue
+                fields = fields[:ncol]
+            fields += [""] * (ncol - len(fields))
+            for j, f in enumerate(fields):
+                values[j].append(f.encode("utf-8", errors="surrogateescape"))
+            lines.append(line)
+            spans.append(text.count("\n") + 1)
+        if lines or rejects:
+            data = pa.table(
+                {c: pa.array(values[j], pa.binary()) for j, c in enumerate(self.columns)}
+            )
+            yield (
+                RawBatch(data, np.asarray(lines, dtype=np.int64), np.asarray(spans, np.int64)),
+                rejects,
+            )
+
+    def _valid_nl_before(self, num: int) -> int:
+        """Quoted newlines inside valid rows that come before Arrow row `num`."""
+        return int(self._vnl_counts[self._vnl_nums < num].sum())
+
+    def raw_text(self, spans: dict[int, int]) -> dict[int, str]:
+        """The original text of the given lines (line -> number of physical lines)."""
+        out: dict[int, str] = {}
+        if not spans:
+            return out
+        wanted = {k for line, n in spans.items() for k in range(line, line + n)}
+        last = max(wanted)
+        found: dict[int, bytes] = {}
+        stream, raw = _text_stream(self.info.path, self.info.encoding)
+        with stream:
+            for i, physical in enumerate(stream, start=1):
+                if i in wanted:
+                    found[i] = physical
+                if i >= last:
+                    break
+        raw.close()
+        for line, n in spans.items():
+            text = b"".join(found.get(k, b"") for k in range(line, line + n))
+            out[line] = text.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
+        return out
+
+
+# --------------------------------------------------------------------------- JSON lines
+
+
+def _json_cell(value: Any) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.encode("utf-8", errors="surrogatepass")
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, int | float):
+        return repr(value).encode()
+    return json.dumps(value, ensure_ascii=False).encode("utf-8", errors="surrogatepass")
+
+
+class JsonlSource:
+    """One JSON object per line. Values reach validation as text (nested values as JSON)."""
+
+    def __init__(self, path: Path, options: SourceOptions, encoding: str, wanted: list[str]):
+        self.info = SourceInfo(path=path, format="jsonl", encoding=encoding, size=path.stat().st_size)
+        self._raw: IO[bytes] | None = None
+        self.columns = self._scan_columns()
+        self.info.columns = self.columns
+
+    def _scan_columns(self) -> list[str]:
+        """Column names from the keys of the first objects (later keys are still read)."""
+        names: dict[str, None] = {}
+        stream, raw = _text_stream(self.info.path, self.info.encoding)
+        with stream:
+            for i, line in enumerate(stream):
+                if i >= 1000:
+                    break
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(obj, dict):
+                    names.update(dict.fromkeys(obj))
+        raw.close()
+        return list(names)
+
+    def position(self) -> int:
+        return self._raw.tell() if self._raw is not None and not self._raw.closed else 0
+
+    def batches(self, rows: int) -> Iterator[tuple[RawBatch, list[Reject]]]:
+        stream, self._raw = _text_stream(self.info.path, self.info.encoding)
+        cols = self.columns
+        with stream:
+            values: dict[str, list[bytes | None]] = {c: [] for c in cols}
+            lines: list[int] = []
+            rejects: list[Reject] = []
+            for number, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except UnicodeDecodeError:
+                    raw = line.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
+                    rejects.append(Reject(number, "invalid bytes for the file's encoding", raw))
+                    continue
+                except ValueError as exc:
+                    raw = line.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
+                    rejects.append(Reject(number, f"invalid JSON: {exc}", raw))
+                    continue
+                if not isinstance(obj, dict):
+                    raw = line.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
+                    rejects.append(Reject(number, "not a JSON object", raw))
+                    continue
+                for c in cols:
+                    values[c].append(_json_cell(obj.get(c)))
+                lines.append(number)
+                if len(lines) >= rows:
+                    yield self._batch(values, lines), rejects
+                    values = {c: [] for c in cols}
+                    lines, rejects = [], []
+            if lines or rejects:
+                yield self._batch(values, lines), rejects
+        self._raw.close()
+
+    def _batch(self, values: dict[str, list[bytes | None]], lines: list[int]) -> RawBatch:
+        data = pa.table({c: pa.array(v, pa.binary()) for c, v in values.items()})
+        return RawBatch(data, np.asarray(lines, dtype=np.int64), None)
+
+    def raw_text(self, spans: dict[int, int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        if not spans:
+            return out
+        last = max(spans)
+        stream, raw = _text_stream(self.info.path, self.info.encoding)
+        with stream:
+            for i, line in enumerate(stream, start=1):
+                if i in spans:
+                    out[i] = line.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
+                if i >= last:
+                    break
+        raw.close()
+        return out
+
+
+# --------------------------------------------------------------------------- Parquet
+
+
+class ParquetSource:
+    """Parquet row groups as they are; "line" means the 1-based row number in the file."""
+
+    def __init__(self, path: Path):
+        try:
+            self._file = pq.ParquetFile(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise UserError(f"{path}: not a readable Parquet file: {exc}") from None
+        self.columns = list(self._file.schema_arrow.names)
+        self.info = SourceInfo(
+            path=path, format="parquet", encoding="binary", columns=self.columns,
+            size=path.stat().st_size,
+        )
+        self._done_bytes = 0
+
+    def position(self) -> int:
+        return self._done_bytes
+
+    def batches(self, rows: int) -> Iterator[tuple[RawBatch, list[Reject]]]:
+        start = 1
+        total = max(self._file.metadata.num_rows, 1)
+        for batch in self._file.iter_batches(batch_size=rows):
+            n = batch.num_rows
+            lines = np.arange(start, start + n, dtype=np.int64)
+            start += n
+            self._done_bytes = int(self.info.size * (start - 1) / total)
+            yield RawBatch(pa.Table.from_batches([batch]), lines, None), []
+
+    def raw_text(self, spans: dict[int, int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        if not spans:
+            return out
+        wanted = np.asarray(sorted(spans), dtype=np.int64) - 1
+        table = self._file.read()
+        for idx, row in zip(wanted, table.take(pa.array(wanted)).to_pylist(), strict=True):
+            out[int(idx) + 1] = json.dumps(row, ensure_ascii=False, default=str)
+        return out
+
+
+def open_source(path: Path, options: SourceOptions) -> Source:
+    """Open a source file, detecting format and encoding unless the options fix them."""
+    if not path.exists():
+        raise UserError(f"file not found: {path}")
+    if path.is_dir():
+        raise UserError(f"{path} is a directory, not a file")
+    sample = _sample(path)
+    fmt = detect_format(path, sample, options.format)
+    if fmt == "parquet":
+        if _is_gzip(path):
+            raise UserError(f"{path}: gzip-compressed Parquet is not supported; decompress it first")
+        return ParquetSource(path)
+    encoding = detect_encoding(sample, options.encoding)
+    if encoding not in _PYTHON_ENCODING:
+        raise UserError(f"{path}: unsupported encoding {encoding!r}")
+    try:
+        sample.decode(_PYTHON_ENCODING[encoding], errors="strict")
+    except UnicodeDecodeError as exc:
+        if encoding != "utf-8" and exc.start < len(sample) - 4:
+            raise UserError(
+                f"{path}: cannot be read as {encoding} (bad bytes at offset {exc.start}); "
+                "try --encoding"
+            ) from None
+    if fmt == "jsonl":
+        return JsonlSource(path, options, encoding, [])
+    return CsvSource(path, options, fmt, encoding, sample)

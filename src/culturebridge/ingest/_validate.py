@@ -1,0 +1,253 @@
+"""Vectorised validation: one SQL query per batch, generated from the schema and the mapping.
+
+For every canonical column the query computes the typed value and, next to it, every rule the
+row breaks (bad bytes, bad type, missing, outside the enum or range, in the future). A row with
+any reason is rejected with all of its reasons; the others come out typed, ready for the lake.
+DuckDB's `TRY_CAST` makes the per-value checks cheap and keeps one bad value from failing a batch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pyarrow as pa
+
+from culturebridge.ingest._mapping import ColumnRule
+from culturebridge.schema import FUTURE_TOLERANCE_DAYS, MIN_TIMESTAMP, Column, Table, duckdb_type
+
+
+def q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: object) -> str:
+    """A SQL literal for a Python scalar."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _nullify(text: str, nulls: tuple[str, ...]) -> str:
+    if not nulls:
+        return f"nullif({text}, '')"
+    listed = ", ".join(lit(v) for v in ("", *nulls))
+    return f"(CASE WHEN {text} IN ({listed}) THEN NULL ELSE {text} END)"
+
+
+def _text(
+    source: str, src_type: pa.DataType, nulls: tuple[str, ...] = ()
+) -> tuple[str, str | None]:
+    """(trimmed text or NULL for empty, expression that is TRUE when the bytes are undecodable)."""
+    col = q(source)
+    if pa.types.is_binary(src_type) or pa.types.is_large_binary(src_type):
+        decoded = f"try(decode({col}))"
+        bad = f"({col} IS NOT NULL AND {decoded} IS NULL)"
+        return _nullify(f"trim(replace({decoded}, chr(65279), ''))", nulls), bad
+    if pa.types.is_string(src_type) or pa.types.is_large_string(src_type):
+        return _nullify(f"trim(replace({col}, chr(65279), ''))", nulls), None
+    return f"CAST({col} AS VARCHAR)", None
+
+
+def _parse(text: str, col: Column) -> str:
+    """Typed value from text; NULL when the text does not parse."""
+    t = col.type
+    if t == "string":
+        return text
+    if t == "int64":
+        return (
+            f"CASE WHEN regexp_full_match({text}, '[+-]?[0-9]+(\\.0*)?') "
+            f"THEN TRY_CAST(regexp_replace({text}, '\\.0*$', '') AS BIGINT) END"
+        )
+    if t == "float64":
+        return (
+            f"CASE WHEN isfinite(TRY_CAST({text} AS DOUBLE)) THEN TRY_CAST({text} AS DOUBLE) END"
+        )
+    if t == "timestamp":
+        return f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    if t == "date":
+        return f"COALESCE(TRY_CAST({text} AS DATE), CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE))"
+    if t == "list<string>":
+        return (
+            f"CASE WHEN starts_with({text}, '[') "
+            f"THEN TRY_CAST(TRY_CAST({text} AS JSON) AS VARCHAR[]) "
+            f"ELSE list_filter(list_transform(string_split({text}, '|'), lambda x: trim(x)), "
+            f"lambda x: x <> '') END"
+        )
+    if t == "list<int64>":
+        return (
+            f"CASE WHEN starts_with({text}, '[') "
+            f"THEN TRY_CAST(TRY_CAST({text} AS JSON) AS BIGINT[]) "
+            f"ELSE TRY_CAST(list_transform(string_split({text}, '|'), lambda x: trim(x)) "
+            f"AS BIGINT[]) END"
+        )
+    # nested lists and maps only come as JSON
+    return f"TRY_CAST(TRY_CAST({text} AS JSON) AS {duckdb_type(col)})"
+
+
+def _value_expr(
+    col: Column, rule: ColumnRule | None, constant: object, src_types: dict[str, pa.DataType],
+    file_key: str,
+    nulls: tuple[str, ...],
+) -> tuple[str, str | None, list[str]]:
+    """(typed value, raw text for messages, reasons that come from reading the source)."""
+    reasons: list[str] = []
+    if rule is None:
+        if constant is None:
+            return f"CAST(NULL AS {duckdb_type(col)})", None, reasons
+        text = lit(str(constant).strip() or None)
+        return _parse(text, col), text, reasons
+    if rule.convert == "row_id":
+        return f"md5({lit(file_key)} || ':' || CAST(_line AS VARCHAR))", None, reasons
+    if rule.convert == "flags":
+        assert isinstance(rule.columns, list | dict)
+        names = rule.columns if isinstance(rule.columns, dict) else {c: c for c in rule.columns}
+        parts = []
+        for label, source in names.items():
+            text, bad = _text(source, src_types[source], nulls)
+            if bad:
+                reasons.append(f"CASE WHEN {bad} THEN {lit('invalid bytes in ' + source)} END")
+            parts.append(f"CASE WHEN {text} IN ('1', 'true', 'True', 'yes') THEN {lit(label)} END")
+        return f"list_filter([{', '.join(parts)}], lambda x: x IS NOT NULL)", None, reasons
+    if rule.convert == "attributes":
+        assert isinstance(rule.columns, list | dict)
+        names = rule.columns if isinstance(rule.columns, dict) else {c: c for c in rule.columns}
+        entries = []
+        for key, source in names.items():
+            text, bad = _text(source, src_types[source], nulls)
+            if bad:
+                reasons.append(f"CASE WHEN {bad} THEN {lit('invalid bytes in ' + source)} END")
+            entries.append(f"{{'k': {lit(key)}, 'v': {text}}}")
+        return (
+            f"map_from_entries(list_filter([{', '.join(entries)}], lambda e: e.v IS NOT NULL))",
+            None,
+            reasons,
+        )
+    assert rule.column is not None
+    source = rule.column
+    src_type = src_types[source]
+    text, bad = _text(source, src_type, nulls)
+    if bad:
+        reasons.append(
+            f"CASE WHEN {bad} THEN {lit(f'invalid bytes in {source} for the file encoding')} END"
+        )
+    if rule.prefix:
+        text = f"({lit(rule.prefix)} || {text})"
+    if rule.values:
+        cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in rule.values.items())
+        text = f"(CASE {text} {cases} ELSE {text} END)"
+    conv = rule.convert
+    same_type = not (pa.types.is_binary(src_type) or pa.types.is_string(src_type))
+    if conv == "unix_seconds" or conv == "unix_millis":
+        scale = 1_000_000 if conv == "unix_seconds" else 1_000
+        num = f"TRY_CAST({text} AS DOUBLE)"
+        value = f"CASE WHEN isfinite({num}) THEN make_timestamp(CAST({num} * {scale} AS BIGINT)) END"
+    elif conv == "age_to_birth_year":
+        assert rule.reference_date is not None
+        age = _parse(text, Column("age", "int64", ""))
+        value = f"({rule.reference_date.year} - {age})"
+    elif conv == "strptime":
+        value = f"CAST(try_strptime({text}, {lit(rule.format)}) AS {duckdb_type(col)})"
+    elif same_type and not rule.values and not rule.prefix:
+        value = f"TRY_CAST({q(source)} AS {duckdb_type(col)})"
+        if col.type == "float64":
+            value = f"CASE WHEN isfinite({value}) THEN {value} END"
+    else:
+        value = _parse(text, col)
+    return value, text, reasons
+
+
+def validation_sql(
+    table: Table,
+    rules: dict[str, ColumnRule],
+    constants: dict[str, object],
+    src_types: dict[str, pa.DataType],
+    *,
+    file_key: str,
+    now: datetime,
+    null_values: tuple[str, ...] = (),
+) -> str:
+    """The query that turns relation `raw` (source columns + `_line`) into typed rows + `_reason`.
+
+    Column values are computed once in a subquery and checked in the outer query, so a value
+    expression is never evaluated twice.
+    """
+    values: list[str] = []
+    checks: list[str] = []
+    future = now + timedelta(days=FUTURE_TOLERANCE_DAYS)
+    for col in table.columns:
+        value, text, reasons = _value_expr(
+            col, rules.get(col.name), constants.get(col.name), src_types, file_key,
+            tuple(null_values),
+        )
+        v = q("v_" + col.name)
+        values.append(f"{value} AS {v}")
+        for i, reason in enumerate(reasons):
+            name = q(f"r_{col.name}_{i}")
+            values.append(f"{reason} AS {name}")
+            checks.append(name)
+        if text is not None:
+            values.append(f"{text} AS {q('t_' + col.name)}")
+            t = q("t_" + col.name)
+            shown = f"left({t}, 40)"
+            checks.append(
+                f"CASE WHEN {t} IS NOT NULL AND {v} IS NULL THEN "
+                f"'invalid {col.type} for {col.name}: ' || {shown} END"
+            )
+        if col.required and col.name != table.id_column:
+            missing = f"{v} IS NULL" + (f" AND {q('t_' + col.name)} IS NULL" if text else "")
+            checks.append(f"CASE WHEN {missing} THEN 'missing required {col.name}' END")
+        if col.enum:
+            allowed = ", ".join(lit(e) for e in col.enum)
+            checks.append(
+                f"CASE WHEN {v} IS NOT NULL AND {v} NOT IN ({allowed}) THEN "
+                f"'{col.name} must be one of {'|'.join(col.enum)}, not ' || left({v}, 40) END"
+            )
+        if col.min is not None and col.type in ("int64", "float64"):
+            checks.append(
+                f"CASE WHEN {v} < {col.min!r} THEN "
+                f"'{col.name} below minimum {col.min:g}: ' || CAST({v} AS VARCHAR) END"
+            )
+        if col.max is not None and col.type in ("int64", "float64"):
+            checks.append(
+                f"CASE WHEN {v} > {col.max!r} THEN "
+                f"'{col.name} above maximum {col.max:g}: ' || CAST({v} AS VARCHAR) END"
+            )
+        if col.max_length is not None:
+            checks.append(
+                f"CASE WHEN length({v}) > {col.max_length} THEN "
+                f"'{col.name} longer than {col.max_length} characters' END"
+            )
+        if col.type == "timestamp":
+            checks.append(
+                f"CASE WHEN {v} > TIMESTAMP '{future:%Y-%m-%d %H:%M:%S}' THEN "
+                f"'{col.name} is in the future: ' || CAST({v} AS VARCHAR) END"
+            )
+            checks.append(
+                f"CASE WHEN {v} < TIMESTAMP '{MIN_TIMESTAMP}' THEN "
+                f"'{col.name} before {MIN_TIMESTAMP}: ' || CAST({v} AS VARCHAR) END"
+            )
+        if col.type == "list<list<string>>":
+            checks.append(
+                f"CASE WHEN {v} IS NOT NULL AND (len({v}) < 2 OR "
+                f"len(list_filter({v}, lambda t: t IS NULL OR len(t) = 0)) > 0) THEN "
+                f"'{col.name} needs at least two non-empty teams' END"
+            )
+    for group in table.require_any:
+        cond = " AND ".join(f"{q('v_' + c)} IS NULL" for c in group)
+        checks.append(f"CASE WHEN {cond} THEN 'needs one of {' or '.join(group)}' END")
+    if "teams" in table.names and "ranks" in table.names:
+        checks.append(
+            "CASE WHEN \"v_teams\" IS NOT NULL AND \"v_ranks\" IS NOT NULL AND "
+            "len(\"v_teams\") <> len(\"v_ranks\") THEN 'ranks must give one rank per team' END"
+        )
+    outputs = ", ".join(f"{q('v_' + c.name)} AS {q(c.name)}" for c in table.columns)
+    reason = f"nullif(concat_ws('; ', {', '.join(checks)}), '')" if checks else "NULL"
+    return (
+        f"SELECT _line, {outputs}, {reason} AS _reason "
+        f"FROM (SELECT _line, {', '.join(values)} FROM raw)"
+    )

@@ -1,0 +1,369 @@
+"""A workspace: where one deployment's audience data lives, and the one way to query it.
+
+Layout::
+
+    DIR/workspace.toml        name, backend, Spark master, privacy k, secret (0600)
+    DIR/lake/<table>/*.parquet  the data, one Parquet file per commit and table
+    DIR/lake/_manifest.json   which files are committed: the single switch of every ingest
+    DIR/warehouse.duckdb      DuckDB views over the committed files
+    DIR/rejects/              rejected rows with their raw text (0700; never exported)
+    DIR/models/ DIR/reports/  outputs of later stages
+
+The manifest is the source of truth: a file in `lake/` that the manifest does not list belongs
+to an ingest that never committed, is invisible to every reader and is removed by the next writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from pydantic import BaseModel, Field
+
+from culturebridge.config import Backend, WorkspaceConfig, get_settings
+from culturebridge.errors import UserError
+from culturebridge.schema import TABLES, duckdb_type, get_table
+
+MANIFEST_VERSION = 1
+
+
+class FileRecord(BaseModel):
+    """One source file of an ingest, with its conserved counts."""
+
+    file: str
+    sha256: str
+    bytes: int
+    format: str
+    encoding: str
+    read: int
+    accepted: int
+    rejected: int
+    duplicates: int
+
+
+class IngestRecord(BaseModel):
+    ingest_id: str
+    table: str
+    started: datetime
+    finished: datetime
+    duration_s: float
+    files: list[FileRecord]
+    read: int
+    accepted: int
+    rejected: int
+    duplicates: int
+    rejects_file: str | None = None
+    lake_files: list[str] = []
+
+
+class TableState(BaseModel):
+    files: list[str] = []
+    rows: int = 0
+
+
+class Manifest(BaseModel):
+    format_version: int = MANIFEST_VERSION
+    version: int = 0
+    """Increases by one with every commit."""
+    tables: dict[str, TableState] = Field(default_factory=lambda: {t: TableState() for t in TABLES})
+    ingests: list[IngestRecord] = []
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Workspace:
+    """An opened workspace. Cheap to open; connections are made on demand."""
+
+    def __init__(self, root: Path, config: WorkspaceConfig) -> None:
+        self.root = root
+        self.config = config
+
+    # ------------------------------------------------------------------ paths
+
+    @property
+    def lake(self) -> Path:
+        return self.root / "lake"
+
+    @property
+    def rejects_dir(self) -> Path:
+        return self.root / "rejects"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.root / ".staging"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.lake / "_manifest.json"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    # ------------------------------------------------------------------ create / open
+
+    @classmethod
+    def create(
+        cls, root: Path, *, name: str | None = None, backend: Backend = "duckdb",
+        exist_ok: bool = False,
+    ) -> Workspace:
+        root = root.resolve()
+        if (root / "workspace.toml").exists():
+            if exist_ok:
+                return cls.open(root)
+            raise UserError(f"{root} is already a culturebridge workspace")
+        if root.exists() and not root.is_dir():
+            raise UserError(f"{root} exists and is not a directory")
+        root.mkdir(parents=True, exist_ok=True)
+        config = WorkspaceConfig.new(name or root.name, backend)
+        ws = cls(root, config)
+        for sub in ("lake", "models", "reports"):
+            (root / sub).mkdir(exist_ok=True)
+        for t in TABLES:
+            (ws.lake / t).mkdir(exist_ok=True)
+        ws.rejects_dir.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(ws.rejects_dir, 0o700)
+        ws._write_manifest(Manifest())
+        ws.refresh_warehouse()
+        config.write(root / "workspace.toml")  # last: a workspace exists once this file does
+        return ws
+
+    @classmethod
+    def open(cls, root: Path) -> Workspace:
+        root = Path(root).resolve()
+        if not root.is_dir():
+            raise UserError(f"workspace not found: {root}")
+        config = WorkspaceConfig.read(root / "workspace.toml")
+        ws = cls(root, config)
+        if not ws.manifest_path.exists():
+            raise UserError(f"{root}: workspace is damaged (lake/_manifest.json is missing)")
+        return ws
+
+    # ------------------------------------------------------------------ manifest
+
+    def manifest(self) -> Manifest:
+        try:
+            return Manifest.model_validate_json(self.manifest_path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise UserError(f"{self.manifest_path}: unreadable manifest: {exc}") from None
+
+    def _write_manifest(self, manifest: Manifest) -> None:
+        """Atomic: write a temporary file, fsync it, rename it over the old one, fsync the dir."""
+        tmp = self.manifest_path.with_suffix(".json.tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(manifest.model_dump_json(indent=1))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.manifest_path)
+        _fsync_dir(self.lake)
+
+    def commit(self, manifest: Manifest) -> None:
+        """Make `manifest` the committed state (the caller holds the write lock)."""
+        manifest.version += 1
+        self._write_manifest(manifest)
+        with contextlib.suppress(duckdb.Error):
+            self.refresh_warehouse(manifest)
+
+    def files(self, table: str, manifest: Manifest | None = None) -> list[Path]:
+        m = manifest or self.manifest()
+        return [self.root / f for f in m.tables[get_table(table).name].files]
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """One writer at a time; the OS drops the lock if the writer dies, even by SIGKILL."""
+        lock_path = self.root / ".lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UserError(
+                    f"{self.root}: another culturebridge process is writing to this workspace"
+                ) from None
+            self.collect_garbage()
+            yield
+        finally:
+            os.close(fd)
+
+    def collect_garbage(self) -> None:
+        """Remove what an interrupted writer left: staging folders and uncommitted files."""
+        if self.staging_dir.exists():
+            shutil.rmtree(self.staging_dir, ignore_errors=True)
+        m = self.manifest()
+        committed = {f for t in m.tables.values() for f in t.files}
+        for t in TABLES:
+            folder = self.lake / t
+            if not folder.exists():
+                continue
+            for path in folder.iterdir():
+                if str(path.relative_to(self.root)) not in committed:
+                    path.unlink(missing_ok=True)
+        keep = {i.rejects_file for i in m.ingests if i.rejects_file}
+        if self.rejects_dir.exists():
+            for path in self.rejects_dir.iterdir():
+                if str(path.relative_to(self.root)) not in keep:
+                    path.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------------ warehouse
+
+    def _view_sql(self, table: str, files: list[Path]) -> str:
+        t = get_table(table)
+        if files:
+            listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+            return f'CREATE OR REPLACE VIEW "{t.name}" AS SELECT * FROM read_parquet([{listing}])'
+        cols = ", ".join(f'CAST(NULL AS {duckdb_type(c)}) AS "{c.name}"' for c in t.columns)
+        return f'CREATE OR REPLACE VIEW "{t.name}" AS SELECT {cols} WHERE false'
+
+    def refresh_warehouse(self, manifest: Manifest | None = None) -> None:
+        """Point the warehouse's views at the committed files (kept with the manifest version
+        and the workspace's location, so a moved workspace or a missed refresh is noticed)."""
+        m = manifest or self.manifest()
+        con = duckdb.connect(str(self.warehouse_path))
+        try:
+            con.execute("BEGIN")
+            for t in TABLES:
+                con.execute(self._view_sql(t, self.files(t, m)))
+            con.execute("CREATE OR REPLACE TABLE _culturebridge (version BIGINT, root VARCHAR)")
+            con.execute("INSERT INTO _culturebridge VALUES (?, ?)", [m.version, str(self.root)])
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    def _warehouse_current(self, manifest: Manifest) -> bool:
+        try:
+            con = duckdb.connect(str(self.warehouse_path), read_only=True)
+        except duckdb.Error:
+            return False
+        try:
+            row = con.execute("SELECT version, root FROM _culturebridge").fetchone()
+        except duckdb.Error:
+            return False
+        finally:
+            con.close()
+        return row is not None and row[0] == manifest.version and row[1] == str(self.root)
+
+    # ------------------------------------------------------------------ query layer
+
+    def connect(self, backend: Backend | None = None) -> Any:
+        """One Ibis connection with every canonical table registered.
+
+        DuckDB (default) opens the warehouse read-only; Spark reads the same committed Parquet
+        files, so the same Ibis expression gives the same answer on either.
+        """
+        chosen = backend or self.config.backend
+        manifest = self.manifest()
+        if chosen == "spark":
+            return self._connect_spark(manifest)
+        import ibis
+
+        if not self._warehouse_current(manifest):
+            self.refresh_warehouse(manifest)
+        settings = get_settings()
+        con = ibis.duckdb.connect(
+            str(self.warehouse_path), read_only=True,
+            memory_limit=settings.duckdb_memory_limit,
+        )
+        con.raw_sql("SET TimeZone = 'UTC'")
+        return con
+
+    def _connect_spark(self, manifest: Manifest) -> Any:
+        try:
+            import ibis
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise UserError(
+                "the Spark backend needs PySpark: pip install 'culturebridge[spark]'"
+            ) from None
+        from culturebridge.schema import spark_schema
+
+        settings = get_settings()
+        master = settings.spark.master or self.config.spark.master
+        session = (
+            SparkSession.builder.master(master)
+            .appName(self.config.spark.app_name)
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.driver.memory", settings.spark.driver_memory)
+            .config("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
+            .getOrCreate()
+        )
+        for t in TABLES:
+            files = [str(p) for p in self.files(t, manifest)]
+            schema = spark_schema(t)
+            if files:
+                df = session.read.schema(schema).parquet(*files)
+            else:
+                df = session.createDataFrame([], schema)
+            df.createOrReplaceTempView(t)
+        return ibis.pyspark.connect(session)
+
+    # ------------------------------------------------------------------ status
+
+    def status(self) -> dict[str, Any]:
+        """Tables with row counts and time ranges, ingest history and rejects."""
+        m = self.manifest()
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        tables: dict[str, Any] = {}
+        try:
+            for name, t in TABLES.items():
+                files = self.files(name, m)
+                entry: dict[str, Any] = {"rows": m.tables[name].rows, "files": len(files)}
+                if files and t.time_column:
+                    con.execute(self._view_sql(name, files).replace("OR REPLACE VIEW", "OR REPLACE TEMP VIEW"))
+                    lo, hi = con.execute(
+                        f'SELECT min("{t.time_column}"), max("{t.time_column}") FROM "{name}"'
+                    ).fetchone() or (None, None)
+                    entry["from"] = lo.isoformat() if lo else None
+                    entry["to"] = hi.isoformat() if hi else None
+                tables[name] = entry
+        finally:
+            con.close()
+        ingests = [
+            {
+                "ingest_id": i.ingest_id,
+                "table": i.table,
+                "finished": i.finished.isoformat(timespec="seconds"),
+                "files": [f.file for f in i.files],
+                "read": i.read,
+                "accepted": i.accepted,
+                "rejected": i.rejected,
+                "duplicates": i.duplicates,
+                "rejects_file": i.rejects_file,
+                "duration_s": round(i.duration_s, 3),
+            }
+            for i in m.ingests
+        ]
+        return {
+            "workspace": str(self.root),
+            "name": self.config.name,
+            "backend": self.config.backend,
+            "privacy_k": self.config.privacy.k,
+            "version": m.version,
+            "tables": tables,
+            "ingests": ingests,
+            "rejected_total": sum(i.rejected for i in m.ingests),
+        }
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
