@@ -97,7 +97,9 @@ class WorkspaceConfig(BaseModel):
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise UserError(f"{path.parent} is not a culturebridge workspace (no workspace.toml)") from None
+            raise UserError(
+                f"{path.parent} is not a culturebridge workspace (no workspace.toml)"
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise UserError(f"{path}: invalid TOML: {exc}") from None
         try:

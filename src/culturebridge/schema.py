@@ -101,7 +101,7 @@ class Table:
     hash_fields: tuple[str, ...] = ()
     time_column: str | None = None
     require_any: tuple[tuple[str, ...], ...] = field(default=())
-    """Groups of columns of which at least one must be present (e.g. an English or Chinese title)."""
+    """Groups of columns of which at least one must be present (e.g. English or Chinese title)."""
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -172,7 +172,13 @@ TABLES: dict[str, Table] = {
             name="users",
             description="Audience members, pseudonymous: no names, contacts or raw ids are kept.",
             columns=(
-                _c("user_id", "string", "User id; pseudonymised on ingest.", required=True, pii=True),
+                _c(
+                    "user_id",
+                    "string",
+                    "User id; pseudonymised on ingest.",
+                    required=True,
+                    pii=True,
+                ),
                 _c("birth_year", "int64", "Year of birth.", min=1900, max=2030),
                 _c("gender", "string", "Gender.", enum=GENDERS),
                 _c("province", "string", "Province or region."),
@@ -188,7 +194,13 @@ TABLES: dict[str, Table] = {
             columns=(
                 _c("event_id", "string", "Event id; a hash of the key fields when absent."),
                 _c("ts", "timestamp", "When it happened (UTC).", required=True),
-                _c("user_id", "string", "User id; pseudonymised on ingest.", required=True, pii=True),
+                _c(
+                    "user_id",
+                    "string",
+                    "User id; pseudonymised on ingest.",
+                    required=True,
+                    pii=True,
+                ),
                 _c("item_id", "string", "Item (items.item_id).", required=True),
                 _c("type", "string", "Event type.", required=True, enum=EVENT_TYPES),
                 _c("value", "float64", "Rating, hours played, amount paid, ...", min=-1e9, max=1e9),
@@ -232,7 +244,12 @@ TABLES: dict[str, Table] = {
                     "Teams, each a list of player handles (JSON).",
                     required=True,
                 ),
-                _c("ranks", "list<int64>", "Finishing rank per team; lower is better.", required=True),
+                _c(
+                    "ranks",
+                    "list<int64>",
+                    "Finishing rank per team; lower is better.",
+                    required=True,
+                ),
             ),
             key=("match_id",),
             id_column="match_id",

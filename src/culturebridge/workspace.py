@@ -118,7 +118,11 @@ class Workspace:
 
     @classmethod
     def create(
-        cls, root: Path, *, name: str | None = None, backend: Backend = "duckdb",
+        cls,
+        root: Path,
+        *,
+        name: str | None = None,
+        backend: Backend = "duckdb",
         exist_ok: bool = False,
     ) -> Workspace:
         root = root.resolve()
@@ -274,7 +278,8 @@ class Workspace:
             self.refresh_warehouse(manifest)
         settings = get_settings()
         con = ibis.duckdb.connect(
-            str(self.warehouse_path), read_only=True,
+            str(self.warehouse_path),
+            read_only=True,
             memory_limit=settings.duckdb_memory_limit,
         )
         con.raw_sql("SET TimeZone = 'UTC'")
@@ -325,7 +330,11 @@ class Workspace:
                 files = self.files(name, m)
                 entry: dict[str, Any] = {"rows": m.tables[name].rows, "files": len(files)}
                 if files and t.time_column:
-                    con.execute(self._view_sql(name, files).replace("OR REPLACE VIEW", "OR REPLACE TEMP VIEW"))
+                    con.execute(
+                        self._view_sql(name, files).replace(
+                            "OR REPLACE VIEW", "OR REPLACE TEMP VIEW"
+                        )
+                    )
                     lo, hi = con.execute(
                         f'SELECT min("{t.time_column}"), max("{t.time_column}") FROM "{name}"'
                     ).fetchone() or (None, None)

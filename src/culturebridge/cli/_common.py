@@ -59,14 +59,18 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
 
 @contextmanager
-def progress_bar(enabled: bool, *, bytes_mode: bool = False) -> Iterator[Callable[[str, int, int], None]]:
+def progress_bar(
+    enabled: bool, *, bytes_mode: bool = False
+) -> Iterator[Callable[[str, int, int], None]]:
     """A Rich progress bar fed by `update(stage, done, total)`; a no-op when disabled (e.g.
     `--json` or a non-terminal stdout), so machine output stays clean."""
     if not enabled:
         yield lambda stage, done, total: None
         return
     columns: list[Any] = [TextColumn("[bold]{task.description:<10}"), BarColumn()]
-    columns += [DownloadColumn()] if bytes_mode else [TextColumn("{task.completed:,}/{task.total:,}")]
+    columns += (
+        [DownloadColumn()] if bytes_mode else [TextColumn("{task.completed:,}/{task.total:,}")]
+    )
     columns += [TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=err_console, transient=True) as prog:
         tasks: dict[str, TaskID] = {}

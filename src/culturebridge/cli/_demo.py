@@ -64,20 +64,29 @@ def demo(
                     k: r.to_dict()[k] for k in ("read", "accepted", "rejected", "duplicates")
                 }
         truth_path = ws.root / "truth.json"
-        truth_path.write_text(json.dumps(result.truth, ensure_ascii=False, indent=2) + "\n",
-                              encoding="utf-8")
+        truth_path.write_text(
+            json.dumps(result.truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
     finally:
         # the generated files hold raw user ids: they never stay in the workspace
         shutil.rmtree(source, ignore_errors=True)
     total_s = time.perf_counter() - started
-    summary.update(generate_s=round(gen_s, 2), total_s=round(total_s, 2),
-                   truth=str(truth_path), events_per_s=round(events / gen_s) if gen_s else None)
+    summary.update(
+        generate_s=round(gen_s, 2),
+        total_s=round(total_s, 2),
+        truth=str(truth_path),
+        events_per_s=round(events / gen_s) if gen_s else None,
+    )
     if json_out:
         print_json(summary)
         return
-    console.print(f"Demo universe (seed {seed}) generated in {gen_s:.1f}s and ingested in "
-                  f"{total_s - gen_s:.1f}s into {ws.root}")
+    console.print(
+        f"Demo universe (seed {seed}) generated in {gen_s:.1f}s and ingested in "
+        f"{total_s - gen_s:.1f}s into {ws.root}"
+    )
     for table, c in summary["tables"].items():
-        console.print(f"  {table:<12} {c['accepted']:>12,} rows"
-                      + (f"  ({c['rejected']:,} rejected)" if c["rejected"] else ""))
+        console.print(
+            f"  {table:<12} {c['accepted']:>12,} rows"
+            + (f"  ({c['rejected']:,} rejected)" if c["rejected"] else "")
+        )
     console.print(f"  planted truth: {truth_path}")

@@ -10,7 +10,8 @@ import typer
 
 from culturebridge.cli._common import console, handle_errors, print_json, progress_bar
 from culturebridge.errors import UserError
-from culturebridge.ingest import Mapping, ingest as run_ingest
+from culturebridge.ingest import Mapping
+from culturebridge.ingest import ingest as run_ingest
 from culturebridge.workspace import Workspace
 
 FORMATS = ("auto", "csv", "tsv", "jsonl", "parquet")
@@ -24,7 +25,9 @@ def register(app: typer.Typer) -> None:
 @handle_errors
 def ingest(
     directory: Annotated[Path, typer.Argument(help="Workspace folder.")],
-    files: Annotated[list[Path], typer.Argument(help="Files to ingest (.gz is read transparently).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Files to ingest (.gz is read transparently).")
+    ],
     table: Annotated[str, typer.Option("--table", "-t", help="Canonical table to fill.")],
     mapping: Annotated[
         Path | None, typer.Option(help="TOML mapping from source columns to canonical ones.")
@@ -45,8 +48,9 @@ def ingest(
     ws = Workspace.open(directory)
     m = Mapping.load(mapping) if mapping else None
     with progress_bar(not json_out and sys.stderr.isatty(), bytes_mode=True) as update:
-        result = run_ingest(ws, table, files, mapping=m, format=fmt, encoding=encoding,
-                            progress=update)
+        result = run_ingest(
+            ws, table, files, mapping=m, format=fmt, encoding=encoding, progress=update
+        )
     if json_out:
         print_json(result.to_dict())
         return
@@ -56,9 +60,11 @@ def ingest(
         f"in {result.duration_s:.2f}s"
     )
     for f in result.files:
-        console.print(f"  {f.file}: {f.format}, {f.encoding}; read {f.read:,}, accepted "
-                      f"{f.accepted:,}, rejected {f.rejected:,}, duplicates {f.duplicates:,}")
-    for f, cols in result.ignored_columns.items():
-        console.print(f"  [dim]{Path(f).name}: columns not mapped: {', '.join(cols)}[/]")
+        console.print(
+            f"  {f.file}: {f.format}, {f.encoding}; read {f.read:,}, accepted "
+            f"{f.accepted:,}, rejected {f.rejected:,}, duplicates {f.duplicates:,}"
+        )
+    for name, cols in result.ignored_columns.items():
+        console.print(f"  [dim]{Path(name).name}: columns not mapped: {', '.join(cols)}[/]")
     if result.rejects_file:
         console.print(f"  rejected rows and reasons: {ws.root / result.rejects_file}")

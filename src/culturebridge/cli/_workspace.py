@@ -53,18 +53,35 @@ def status(
     if json_out:
         print_json(st)
         return
-    console.print(f"Workspace [bold]{st['name']}[/] at {st['workspace']} "
-                  f"(backend {st['backend']}, privacy k={st['privacy_k']}, version {st['version']})")
+    console.print(
+        f"Workspace [bold]{st['name']}[/] at {st['workspace']} "
+        f"(backend {st['backend']}, privacy k={st['privacy_k']}, version {st['version']})"
+    )
     tbl = RichTable("table", "rows", "files", "from", "to", title="Tables")
     for name, e in st["tables"].items():
         tbl.add_row(name, f"{e['rows']:,}", str(e["files"]), e.get("from") or "", e.get("to") or "")
     console.print(tbl)
     if st["ingests"]:
-        hist = RichTable("ingest", "table", "read", "accepted", "rejected", "duplicates", "rejects",
-                         title="Ingest history")
+        hist = RichTable(
+            "ingest",
+            "table",
+            "read",
+            "accepted",
+            "rejected",
+            "duplicates",
+            "rejects",
+            title="Ingest history",
+        )
         for i in st["ingests"][-20:]:
-            hist.add_row(i["ingest_id"], i["table"], f"{i['read']:,}", f"{i['accepted']:,}",
-                         f"{i['rejected']:,}", f"{i['duplicates']:,}", i["rejects_file"] or "")
+            hist.add_row(
+                i["ingest_id"],
+                i["table"],
+                f"{i['read']:,}",
+                f"{i['accepted']:,}",
+                f"{i['rejected']:,}",
+                f"{i['duplicates']:,}",
+                i["rejects_file"] or "",
+            )
         console.print(hist)
     if st["rejected_total"]:
         console.print(f"{st['rejected_total']:,} rejected rows in total; see {directory}/rejects/")
@@ -82,8 +99,15 @@ def schema(
         print_json(data[0] if table else data)
         return
     for t in tables:
-        out = RichTable("column", "type", "required", "constraints", "description",
-                        title=f"{t.name}: {t.description}", title_justify="left")
+        out = RichTable(
+            "column",
+            "type",
+            "required",
+            "constraints",
+            "description",
+            title=f"{t.name}: {t.description}",
+            title_justify="left",
+        )
         for c in t.columns:
             cons = []
             if c.enum:
@@ -99,5 +123,9 @@ def schema(
             out.add_row(c.name, c.type, "yes" if c.required else "", "; ".join(cons), c.description)
         console.print(out)
         key = ", ".join(t.key)
-        extra = f"; derived from a hash of {', '.join(t.hash_fields)} when absent" if t.id_column else ""
+        extra = (
+            f"; derived from a hash of {', '.join(t.hash_fields)} when absent"
+            if t.id_column
+            else ""
+        )
         console.print(f"  key: {key}{extra}\n")

@@ -9,6 +9,7 @@ leaves only staging debris, which the next writer removes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -16,6 +17,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,9 @@ from culturebridge.ingest._validate import q, validation_sql
 from culturebridge.schema import Table, arrow_schema, get_table
 from culturebridge.workspace import FileRecord, IngestRecord, Workspace, now_utc
 
-POS_SHIFT = 40  # _pos = file index << 40 | line: orders rows across the files of one ingest
+POS_SHIFT = 40  # position = part << 40 | row: orders the rows of one ingest
+PART_ROWS = 8_000_000  # rows per staged Parquet part (and per lake file)
+ROW_GROUP = 262_144
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is "read", "dedupe" or "commit"; units are bytes for read."""
@@ -127,10 +131,14 @@ class _Stager:
         self.con.execute(f"SET temp_directory = '{staging / 'tmp'}'")
         self.con.execute("SET preserve_insertion_order = false")
         self.pseudo = Pseudonymiser(ws.config.secret)
-        self.schema = arrow_schema(table).append(pa.field("_pos", pa.int64()))
+        self.schema = arrow_schema(table)
         self.now = now_utc()
         self.writer: pq.ParquetWriter | None = None
-        self.parts: list[Path] = []
+        self.parts: list[tuple[Path, int]] = []
+        self.part_file = -1
+        self.part_rows = 0
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cb-writer")
+        self.pending: Future[None] | None = None
         self.pii = [c.name for c in table.columns if c.pii]
         if table.id_column:
             fields = []
@@ -150,18 +158,32 @@ class _Stager:
             self.id_sql = ""
 
     def stage(
-        self, source: Source, sql: str, file_index: int, result: FileResult,
-        rejects_fh: Any, progress: Progress | None, done_before: int, total: int,
+        self,
+        source: Source,
+        make_sql: Callable[[dict[str, pa.DataType]], str],
+        file_index: int,
+        result: FileResult,
+        rejects_fh: Any,
+        progress: Progress | None,
+        done_before: int,
+        total: int,
     ) -> None:
         settings = get_settings()
         rejected_spans: dict[int, int] = {}
         reasons: dict[int, str] = {}
         pre: list[Reject] = []
+        sqls: dict[tuple[pa.DataType, ...], str] = {}
         for batch, early in source.batches(settings.ingest.batch_rows):
             pre += early
             result.read += batch.data.num_rows + len(early)
             if batch.data.num_rows:
-                raw = batch.data.append_column("_line", pa.array(batch.lines, pa.int64()))
+                data = _as_text(batch.data)
+                types = {f.name: f.type for f in data.schema}
+                key = tuple(types.values())
+                sql = sqls.get(key)
+                if sql is None:
+                    sql = sqls[key] = make_sql(types)
+                raw = data.append_column("_line", pa.array(batch.lines, pa.int64()))
                 self.con.register("raw", raw)
                 try:
                     out = self.con.sql(sql).to_arrow_table()
@@ -182,7 +204,7 @@ class _Stager:
                         rejected_spans[line] = span_of.get(line, 1)
                         reasons[line] = reason
                     out = out.filter(pc.invert(bad))
-                self._write(out, file_index)
+                self._write(out.drop_columns(["_line", "_reason"]), file_index)
             if progress is not None:
                 progress("read", done_before + source.position(), total)
         # raw text of rejected rows, read back from the source only for those lines
@@ -200,87 +222,127 @@ class _Stager:
         for name in self.pii:
             col = out[name]
             if col.null_count < len(col):
-                out = out.set_column(
-                    out.schema.get_field_index(name), name, self.pseudo.apply(col)
-                )
-        if self.id_sql:
+                out = out.set_column(out.schema.get_field_index(name), name, self.pseudo.apply(col))
+        if self.id_sql and out[self.table.id_column].null_count:
             self.con.register("acc", out)
             try:
                 out = self.con.sql(self.id_sql).to_arrow_table()
             finally:
                 self.con.unregister("acc")
-        pos = pc.add(pc.cast(out["_line"], pa.int64()), file_index << POS_SHIFT)
-        out = out.drop_columns(["_line", "_reason"]).append_column("_pos", pos)
         out = out.select(self.schema.names).cast(self.schema)
-        if self.writer is None:
-            path = self.staging / "accepted.parquet"
-            self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
-            self.parts.append(path)
-        self.writer.write_table(out, row_group_size=256_000)
+        # A part holds rows of one source file, in read order: (part, row) orders the ingest.
+        if self.writer is None or self.part_file != file_index or self.part_rows >= PART_ROWS:
+            self.close()
+            path = self.staging / f"part-{len(self.parts):05d}.parquet"
+            self.writer = pq.ParquetWriter(
+                path, self.schema, compression="zstd", compression_level=1
+            )
+            self.parts.append((path, file_index))
+            self.part_file, self.part_rows = file_index, 0
+        # Parquet encoding runs on a writer thread (Arrow releases the GIL) while the next batch
+        # is read and validated; at most one batch waits, which bounds memory.
+        self._wait()
+        self.pending = self.pool.submit(self.writer.write_table, out, row_group_size=ROW_GROUP)
+        self.part_rows += out.num_rows
+
+    def _wait(self) -> None:
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
 
     def close(self) -> None:
+        self._wait()
         if self.writer is not None:
             self.writer.close()
             self.writer = None
 
-    def dedupe(
-        self, existing: list[Path], results: list[FileResult], out_dir: Path
-    ) -> list[Path]:
-        """Drop rows whose key is already committed or appears earlier in this ingest; write the
-        survivors as Parquet under `out_dir`. Counts duplicates per source file."""
+    def dedupe(self, existing: list[Path], results: list[FileResult]) -> list[Path]:
+        """Drop rows whose key is already committed or appears earlier in this ingest.
+
+        Only key columns are scanned; parts without duplicates are kept as written, and only
+        parts that hold duplicates are rewritten. Counts duplicates per source file.
+        """
         self.close()
+        for r in results:
+            r.accepted = r.read - r.rejected
         if not self.parts:
             return []
         key = ", ".join(q(k) for k in self.table.key)
         match = " AND ".join(f"d.{q(k)} = s.{q(k)}" for k in self.table.key)
         con = self.con
-        staged = f"read_parquet('{self.parts[0]}')"
+        listing = ", ".join(f"'{p}'" for p, _ in self.parts)
+        part_of = " ".join(f"WHEN '{p}' THEN {i}" for i, (p, _) in enumerate(self.parts))
         con.execute(
-            f"CREATE TEMP TABLE dupkeys AS SELECT {key}, min(_pos) AS first_pos "
-            f"FROM {staged} GROUP BY {key} HAVING count(*) > 1"
+            f"CREATE TEMP VIEW staged AS SELECT {key}, "
+            f"CAST(CASE filename {part_of} END AS BIGINT) AS part, file_row_number AS rn "
+            f"FROM read_parquet([{listing}], filename = true, file_row_number = true)"
         )
-        drops = [f"SELECT s._pos FROM {staged} s JOIN dupkeys d ON {match} "
-                 "WHERE s._pos <> d.first_pos"]
+        con.execute(
+            f"CREATE TEMP TABLE dupkeys AS SELECT {key}, min(part * {1 << POS_SHIFT} + rn) AS "
+            f"first_pos FROM staged GROUP BY {key} HAVING count(*) > 1"
+        )
+        drops = [
+            f"SELECT s.part, s.rn FROM staged s JOIN dupkeys d ON {match} "
+            f"WHERE s.part * {1 << POS_SHIFT} + s.rn <> d.first_pos"
+        ]
         if existing:
-            listing = ", ".join(f"'{p}'" for p in existing)
+            old = ", ".join(f"'{p}'" for p in existing)
             drops.append(
-                f"SELECT s._pos FROM {staged} s SEMI JOIN "
-                f"(SELECT {key} FROM read_parquet([{listing}])) d ON {match}"
+                f"SELECT s.part, s.rn FROM staged s SEMI JOIN "
+                f"(SELECT {key} FROM read_parquet([{old}])) d ON {match}"
             )
-        con.execute(f"CREATE TEMP TABLE drops AS SELECT DISTINCT _pos FROM ({' UNION ALL '.join(drops)})")
-        for idx, n in con.execute(
-            f"SELECT _pos >> {POS_SHIFT}, count(*) FROM drops GROUP BY 1"
-        ).fetchall():
-            results[int(idx)].duplicates = int(n)
-        for r in results:
-            r.accepted = r.read - r.rejected - r.duplicates
-        out_dir.mkdir()
-        cols = ", ".join(q(n) for n in arrow_schema(self.table).names)
         con.execute(
-            f"COPY (SELECT {cols} FROM {staged} s ANTI JOIN drops USING (_pos)) "
-            f"TO '{out_dir}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144, "
-            f"FILE_SIZE_BYTES '256MB', FILENAME_PATTERN 'part-{{i}}', PER_THREAD_OUTPUT false)"
+            "CREATE TEMP TABLE drops AS SELECT DISTINCT part, rn "
+            f"FROM ({' UNION ALL '.join(drops)})"
         )
-        files = sorted(out_dir.glob("*.parquet"))
-        written = 0
+        dropped = dict(con.execute("SELECT part, count(*) FROM drops GROUP BY 1").fetchall())
         kept: list[Path] = []
-        for f in files:
-            n = pq.ParquetFile(f).metadata.num_rows
-            if n:
-                kept.append(f)
-                written += n
-            else:
-                f.unlink()
+        cols = ", ".join(q(n) for n in self.schema.names)
+        for i, (path, file_index) in enumerate(self.parts):
+            n_drop = int(dropped.get(i, 0))
+            total = pq.ParquetFile(path).metadata.num_rows
+            results[file_index].duplicates += n_drop
+            results[file_index].accepted -= n_drop
+            if n_drop == 0:
+                kept.append(path)
+            elif n_drop < total:
+                out = path.with_name(path.stem + "-dedup.parquet")
+                con.execute(
+                    f"COPY (SELECT {cols} FROM read_parquet('{path}', file_row_number = true) "
+                    f"WHERE file_row_number NOT IN (SELECT rn FROM drops WHERE part = {i}) "
+                    f"ORDER BY file_row_number) TO '{out}' "
+                    f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})"
+                )
+                kept.append(out)
+        written = sum(pq.ParquetFile(p).metadata.num_rows for p in kept)
         expected = sum(r.accepted for r in results)
         if written != expected:  # a broken invariant is a bug, never a silent loss
             raise RuntimeError(f"ingest wrote {written} rows but counted {expected} accepted")
         return kept
 
 
+def _as_text(data: pa.Table) -> pa.Table:
+    """Binary columns that are valid UTF-8 become trimmed strings here, with Arrow's fast kernels;
+    a column with undecodable bytes stays binary, and validation rejects exactly those rows."""
+    for i, col in enumerate(data.schema):
+        if pa.types.is_string(col.type):
+            text = data.column(i)
+        elif pa.types.is_binary(col.type):
+            try:
+                text = data.column(i).cast(pa.string())
+            except pa.ArrowInvalid:
+                continue
+        else:
+            continue
+        data = data.set_column(i, col.name, pc.utf8_trim(text, " \t\r\n\ufeff"))
+    return data
+
+
 def _reject_line(file: str, line: int, reason: str, raw: str | None) -> str:
-    return json.dumps(
-        {"file": file, "line": line, "reason": reason, "raw": raw}, ensure_ascii=False
-    ) + "\n"
+    return (
+        json.dumps({"file": file, "line": line, "reason": reason, "raw": raw}, ensure_ascii=False)
+        + "\n"
+    )
 
 
 def ingest(
@@ -302,11 +364,12 @@ def ingest(
         raise UserError("no input files given")
     opts = _options(mapping, format, encoding)
     started = time.perf_counter()
-    result = IngestResult(ingest_id=now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8],
-                          table=t.name)
+    result = IngestResult(
+        ingest_id=now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8], table=t.name
+    )
     # Open and check every file before touching the workspace: a wrong mapping or a missing
     # file fails here with one clear message, not half-way through.
-    sources: list[tuple[Source, str]] = []
+    sources: list[tuple[Source, Callable[[dict[str, pa.DataType]], str]]] = []
     for path in paths:
         path = Path(path)
         source = open_source(path, opts)
@@ -315,12 +378,26 @@ def ingest(
         ignored = [c for c in source.columns if c not in used]
         if ignored:
             result.ignored_columns[str(path)] = ignored
-        src_types = _source_types(source)
-        sql = validation_sql(
-            t, rules, dict(mapping.constants), src_types, file_key=path.name, now=now_utc(),
+        # validate once against the file's own column types, so mapping errors surface now
+        validation_sql(
+            t,
+            rules,
+            dict(mapping.constants),
+            _source_types(source),
+            file_key=path.name,
+            now=now_utc(),
             null_values=tuple(opts.null_values),
         )
-        sources.append((source, sql))
+        make_sql: Callable[[dict[str, pa.DataType]], str] = functools.partial(
+            validation_sql,
+            t,
+            rules,
+            dict(mapping.constants),
+            file_key=path.name,
+            now=now_utc(),
+            null_values=tuple(opts.null_values),
+        )
+        sources.append((source, make_sql))
     total = sum(s.info.size for s, _ in sources)
     with ws.write_lock():
         staging = ws.staging_dir / result.ingest_id
@@ -331,21 +408,25 @@ def ingest(
         fd = os.open(rejects_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         done = 0
         with os.fdopen(fd, "w", encoding="utf-8") as rejects_fh:
-            for idx, (source, sql) in enumerate(sources):
+            for idx, (source, make_sql) in enumerate(sources):
                 info = source.info
                 fr = FileResult(
-                    file=str(info.path), sha256=_sha256(info.path), bytes=info.size,
-                    format=info.format, encoding=info.encoding,
+                    file=str(info.path),
+                    sha256=_sha256(info.path),
+                    bytes=info.size,
+                    format=info.format,
+                    encoding=info.encoding,
                 )
                 result.files.append(fr)
-                stager.stage(source, sql, idx, fr, rejects_fh, progress, done, total)
+                stager.stage(source, make_sql, idx, fr, rejects_fh, progress, done, total)
                 done += info.size
         if progress is not None:
             progress("dedupe", 0, 1)
         manifest = ws.manifest()
         existing = ws.files(t.name, manifest)
-        out_files = stager.dedupe(existing, result.files, staging / "out")
+        out_files = stager.dedupe(existing, result.files)
         stager.con.close()
+        stager.pool.shutdown()
         if progress is not None:
             progress("commit", 0, 1)
         # Move the new files into place (invisible until the manifest lists them), then switch.
@@ -401,5 +482,3 @@ def _source_types(source: Source) -> dict[str, pa.DataType]:
         schema = source._file.schema_arrow
         return {n: schema.field(n).type for n in schema.names}
     return {c: pa.binary() for c in source.columns}
-
-

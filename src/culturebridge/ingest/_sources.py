@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 import numpy as np
 import pyarrow as pa
@@ -29,7 +29,12 @@ from culturebridge.ingest._mapping import SourceOptions
 
 SAMPLE_BYTES = 1 << 20
 _DELIMITERS = (",", "\t", "|", ";")
-_PYTHON_ENCODING = {"utf-8": "utf-8", "gb18030": "gb18030", "latin-1": "latin-1", "utf-16": "utf-16"}
+_PYTHON_ENCODING = {
+    "utf-8": "utf-8",
+    "gb18030": "gb18030",
+    "latin-1": "latin-1",
+    "utf-16": "utf-16",
+}
 
 
 @dataclass
@@ -65,6 +70,7 @@ ProgressFn = Callable[[int], None]
 
 class Source(Protocol):
     info: SourceInfo
+    columns: list[str]
 
     def batches(self, rows: int) -> Iterator[tuple[RawBatch, list[Reject]]]: ...
 
@@ -83,9 +89,9 @@ def _is_gzip(path: Path) -> bool:
 
 def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     """(stream of the file's content, the underlying file for progress by compressed bytes)."""
-    raw = path.open("rb")
+    raw: IO[bytes] = path.open("rb")
     if _is_gzip(path):
-        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+        return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")), raw
     return raw, raw
 
 
@@ -205,7 +211,7 @@ def _text_stream(path: Path, encoding: str) -> tuple[IO[bytes], IO[bytes]]:
     if encoding == "utf-8":
         head = stream.read(3)
         if head != codecs.BOM_UTF8:
-            stream = io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 20)  # type: ignore[arg-type]
+            stream = io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 20)
         return stream, raw
     transcoder = _Transcoder(stream, _PYTHON_ENCODING[encoding])
     return io.BufferedReader(transcoder, buffer_size=1 << 20), raw
@@ -246,6 +252,17 @@ def _unique_names(names: list[str]) -> list[str]:
 
 
 # --------------------------------------------------------------------------- CSV / TSV
+
+
+def _concat(batches: list[RawBatch]) -> RawBatch:
+    if len(batches) == 1:
+        return batches[0]
+    spans = [b.spans for b in batches]
+    return RawBatch(
+        pa.concat_tables([b.data for b in batches]),
+        np.concatenate([b.lines for b in batches]),
+        None if any(s is None for s in spans) else np.concatenate(spans),  # type: ignore[arg-type]
+    )
 
 
 class CsvSource:
@@ -304,7 +321,24 @@ class CsvSource:
         return self._raw.tell() if self._raw is not None and not self._raw.closed else 0
 
     def batches(self, rows: int) -> Iterator[tuple[RawBatch, list[Reject]]]:
+        """Batches of about `rows` rows (whole parser blocks, coalesced)."""
+        pending: list[RawBatch] = []
+        count = 0
+        for batch, rejects in self._blocks(rows):
+            if rejects or batch.data.num_rows == 0:
+                yield batch, rejects
+                continue
+            pending.append(batch)
+            count += batch.data.num_rows
+            if count >= rows:
+                yield _concat(pending), []
+                pending, count = [], 0
+        if pending:
+            yield _concat(pending), []
+
+    def _blocks(self, rows: int) -> Iterator[tuple[RawBatch, list[Reject]]]:
         ncol = len(self.columns)
+        block_bytes = max(1 << 16, min(1 << 26, rows * 64))
         invalid: list[tuple[int, str]] = []
 
         def on_invalid(row: Any) -> str:
@@ -319,7 +353,7 @@ class CsvSource:
             column_names=self.columns,
             skip_rows=1 if self._header else 0,
             use_threads=False,
-            block_size=1 << 22,
+            block_size=block_bytes,
         )
         parse_opts = pacsv.ParseOptions(
             delimiter=self._delimiter,
@@ -374,9 +408,7 @@ class CsvSource:
                 nl = np.zeros(n, dtype=np.int64)
                 if self._quote:
                     for col in batch.columns:
-                        nl += np.asarray(
-                            pc.count_substring(col, "\n").fill_null(0), dtype=np.int64
-                        )
+                        nl += np.asarray(pc.count_substring(col, "\n").fill_null(0), dtype=np.int64)
                 spans = nl + 1
                 before_valid = extra_nl + np.concatenate([[0], np.cumsum(nl)[:-1]])
                 # quoted newlines inside invalid rows that come before each valid row
@@ -428,9 +460,7 @@ class CsvSource:
             if len(fields) > ncol:
                 extra = fields[ncol:]
                 if any(f.strip() for f in extra):
-                    rejects.append(
-                        Reject(line, f"{len(fields)} fields, expected {ncol}", text)
-                    )
+                    rejects.append(Reject(line, f"{len(fields)} fields, expected {ncol}", text))
                     continue
                 fields = fields[:ncol]
             fields += [""] * (ncol - len(fields))
@@ -492,7 +522,9 @@ class JsonlSource:
     """One JSON object per line. Values reach validation as text (nested values as JSON)."""
 
     def __init__(self, path: Path, options: SourceOptions, encoding: str, wanted: list[str]):
-        self.info = SourceInfo(path=path, format="jsonl", encoding=encoding, size=path.stat().st_size)
+        self.info = SourceInfo(
+            path=path, format="jsonl", encoding=encoding, size=path.stat().st_size
+        )
         self._raw: IO[bytes] | None = None
         self.columns = self._scan_columns()
         self.info.columns = self.columns
@@ -585,7 +617,10 @@ class ParquetSource:
             raise UserError(f"{path}: not a readable Parquet file: {exc}") from None
         self.columns = list(self._file.schema_arrow.names)
         self.info = SourceInfo(
-            path=path, format="parquet", encoding="binary", columns=self.columns,
+            path=path,
+            format="parquet",
+            encoding="binary",
+            columns=self.columns,
             size=path.stat().st_size,
         )
         self._done_bytes = 0
@@ -624,7 +659,9 @@ def open_source(path: Path, options: SourceOptions) -> Source:
     fmt = detect_format(path, sample, options.format)
     if fmt == "parquet":
         if _is_gzip(path):
-            raise UserError(f"{path}: gzip-compressed Parquet is not supported; decompress it first")
+            raise UserError(
+                f"{path}: gzip-compressed Parquet is not supported; decompress it first"
+            )
         return ParquetSource(path)
     encoding = detect_encoding(sample, options.encoding)
     if encoding not in _PYTHON_ENCODING:

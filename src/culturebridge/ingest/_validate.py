@@ -40,17 +40,22 @@ def _nullify(text: str, nulls: tuple[str, ...]) -> str:
 
 
 def _text(
-    source: str, src_type: pa.DataType, nulls: tuple[str, ...] = ()
+    source: str, src_type: pa.DataType, nulls: tuple[str, ...], level1: dict[str, str]
 ) -> tuple[str, str | None]:
-    """(trimmed text or NULL for empty, expression that is TRUE when the bytes are undecodable)."""
+    """(reference to the source's trimmed text, NULL when empty; reference to a flag that is
+    TRUE when its bytes are undecodable). Both are computed once, in the innermost query."""
     col = q(source)
+    text, bad = q("s_" + source), q("b_" + source)
     if pa.types.is_binary(src_type) or pa.types.is_large_binary(src_type):
         decoded = f"try(decode({col}))"
-        bad = f"({col} IS NOT NULL AND {decoded} IS NULL)"
-        return _nullify(f"trim(replace({decoded}, chr(65279), ''))", nulls), bad
+        level1[text] = _nullify(f"trim(replace({decoded}, chr(65279), ''))", nulls)
+        level1[bad] = f"({col} IS NOT NULL AND {decoded} IS NULL)"
+        return text, bad
     if pa.types.is_string(src_type) or pa.types.is_large_string(src_type):
-        return _nullify(f"trim(replace({col}, chr(65279), ''))", nulls), None
-    return f"CAST({col} AS VARCHAR)", None
+        level1[text] = _nullify(col, nulls)  # already trimmed in Arrow (_pipeline._as_text)
+    else:
+        level1[text] = f"CAST({col} AS VARCHAR)"
+    return text, None
 
 
 def _parse(text: str, col: Column) -> str:
@@ -64,9 +69,7 @@ def _parse(text: str, col: Column) -> str:
             f"THEN TRY_CAST(regexp_replace({text}, '\\.0*$', '') AS BIGINT) END"
         )
     if t == "float64":
-        return (
-            f"CASE WHEN isfinite(TRY_CAST({text} AS DOUBLE)) THEN TRY_CAST({text} AS DOUBLE) END"
-        )
+        return f"CASE WHEN isfinite(TRY_CAST({text} AS DOUBLE)) THEN TRY_CAST({text} AS DOUBLE) END"
     if t == "timestamp":
         return f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
     if t == "date":
@@ -90,9 +93,13 @@ def _parse(text: str, col: Column) -> str:
 
 
 def _value_expr(
-    col: Column, rule: ColumnRule | None, constant: object, src_types: dict[str, pa.DataType],
+    col: Column,
+    rule: ColumnRule | None,
+    constant: object,
+    src_types: dict[str, pa.DataType],
     file_key: str,
     nulls: tuple[str, ...],
+    level1: dict[str, str],
 ) -> tuple[str, str | None, list[str]]:
     """(typed value, raw text for messages, reasons that come from reading the source)."""
     reasons: list[str] = []
@@ -108,7 +115,7 @@ def _value_expr(
         names = rule.columns if isinstance(rule.columns, dict) else {c: c for c in rule.columns}
         parts = []
         for label, source in names.items():
-            text, bad = _text(source, src_types[source], nulls)
+            text, bad = _text(source, src_types[source], nulls, level1)
             if bad:
                 reasons.append(f"CASE WHEN {bad} THEN {lit('invalid bytes in ' + source)} END")
             parts.append(f"CASE WHEN {text} IN ('1', 'true', 'True', 'yes') THEN {lit(label)} END")
@@ -118,7 +125,7 @@ def _value_expr(
         names = rule.columns if isinstance(rule.columns, dict) else {c: c for c in rule.columns}
         entries = []
         for key, source in names.items():
-            text, bad = _text(source, src_types[source], nulls)
+            text, bad = _text(source, src_types[source], nulls, level1)
             if bad:
                 reasons.append(f"CASE WHEN {bad} THEN {lit('invalid bytes in ' + source)} END")
             entries.append(f"{{'k': {lit(key)}, 'v': {text}}}")
@@ -130,7 +137,7 @@ def _value_expr(
     assert rule.column is not None
     source = rule.column
     src_type = src_types[source]
-    text, bad = _text(source, src_type, nulls)
+    text, bad = _text(source, src_type, nulls, level1)
     if bad:
         reasons.append(
             f"CASE WHEN {bad} THEN {lit(f'invalid bytes in {source} for the file encoding')} END"
@@ -145,7 +152,9 @@ def _value_expr(
     if conv == "unix_seconds" or conv == "unix_millis":
         scale = 1_000_000 if conv == "unix_seconds" else 1_000
         num = f"TRY_CAST({text} AS DOUBLE)"
-        value = f"CASE WHEN isfinite({num}) THEN make_timestamp(CAST({num} * {scale} AS BIGINT)) END"
+        value = (
+            f"CASE WHEN isfinite({num}) THEN make_timestamp(CAST({num} * {scale} AS BIGINT)) END"
+        )
     elif conv == "age_to_birth_year":
         assert rule.reference_date is not None
         age = _parse(text, Column("age", "int64", ""))
@@ -173,16 +182,22 @@ def validation_sql(
 ) -> str:
     """The query that turns relation `raw` (source columns + `_line`) into typed rows + `_reason`.
 
-    Column values are computed once in a subquery and checked in the outer query, so a value
-    expression is never evaluated twice.
+    Three levels, so that no expression is evaluated twice: source text (decoded, trimmed),
+    then typed values, then the checks.
     """
+    level1: dict[str, str] = {}
     values: list[str] = []
     checks: list[str] = []
     future = now + timedelta(days=FUTURE_TOLERANCE_DAYS)
     for col in table.columns:
         value, text, reasons = _value_expr(
-            col, rules.get(col.name), constants.get(col.name), src_types, file_key,
+            col,
+            rules.get(col.name),
+            constants.get(col.name),
+            src_types,
+            file_key,
             tuple(null_values),
+            level1,
         )
         v = q("v_" + col.name)
         values.append(f"{value} AS {v}")
@@ -242,12 +257,14 @@ def validation_sql(
         checks.append(f"CASE WHEN {cond} THEN 'needs one of {' or '.join(group)}' END")
     if "teams" in table.names and "ranks" in table.names:
         checks.append(
-            "CASE WHEN \"v_teams\" IS NOT NULL AND \"v_ranks\" IS NOT NULL AND "
-            "len(\"v_teams\") <> len(\"v_ranks\") THEN 'ranks must give one rank per team' END"
+            'CASE WHEN "v_teams" IS NOT NULL AND "v_ranks" IS NOT NULL AND '
+            'len("v_teams") <> len("v_ranks") THEN \'ranks must give one rank per team\' END'
         )
     outputs = ", ".join(f"{q('v_' + c.name)} AS {q(c.name)}" for c in table.columns)
     reason = f"nullif(concat_ws('; ', {', '.join(checks)}), '')" if checks else "NULL"
+    inner = ", ".join(f"{expr} AS {name}" for name, expr in level1.items())
     return (
         f"SELECT _line, {outputs}, {reason} AS _reason "
-        f"FROM (SELECT _line, {', '.join(values)} FROM raw)"
+        f"FROM (SELECT _line, {', '.join(values)} "
+        f"FROM (SELECT *{', ' + inner if inner else ''} FROM raw))"
     )
