@@ -100,8 +100,8 @@ class Catalogue:
     style: npt.NDArray[np.int8]
     colour: npt.NDArray[np.int8]
     pattern: npt.NDArray[np.int8]
+    ids: FixedWidth
     roles: dict[str, int] = field(default_factory=dict)
-    ids: FixedWidth | None = None
 
     @property
     def n(self) -> int:
@@ -465,7 +465,7 @@ def _assemble(rng: np.random.Generator, rows: list[_Item], roles: dict[str, int]
         popularity[idx] = KIND_ATTENTION[k] * _zipf_weights(rng, len(idx), local)
     quality = np.clip(rng.normal(3.8, 0.45, n), 2.2, 4.8)
     quality[roles[ROLE_SPIKE]] = 4.2
-    cat = Catalogue(
+    return Catalogue(
         item_id=item_id,
         kind=kind,
         partner_id=[r.partner[0] for r in rows],
@@ -488,7 +488,6 @@ def _assemble(rng: np.random.Generator, rows: list[_Item], roles: dict[str, int]
         style=np.array([r.style for r in rows], dtype=np.int8),
         colour=np.array([r.colour for r in rows], dtype=np.int8),
         pattern=np.array([r.pattern for r in rows], dtype=np.int8),
+        ids=FixedWidth(item_id),
         roles=roles,
     )
-    cat.ids = FixedWidth(cat.item_id)
-    return cat

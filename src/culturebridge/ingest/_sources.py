@@ -368,9 +368,10 @@ class CsvSource:
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         )
-        # Row numbers as Arrow counts them (1 = first row after the skipped header).
-        header_lines = 1 if self._header else 0
-        next_row = 1  # next Arrow row number not yet assigned to a valid row
+        # Arrow numbers rows from 1 including the skipped header row; a row's physical line is
+        # its number plus the quoted newlines in the rows before it.
+        header_lines = 0
+        next_row = 2 if self._header else 1  # next Arrow row number not yet assigned
         inv_done = 0  # invalid rows already accounted for
         extra_nl = 0  # quoted newlines before `next_row`
         inv_nums = np.zeros(0, dtype=np.int64)
@@ -421,7 +422,17 @@ class CsvSource:
                     self._vnl_nums = np.concatenate([self._vnl_nums, nums[has_nl]])
                     self._vnl_counts = np.concatenate([self._vnl_counts, nl[has_nl]])
                 next_row = int(nums[-1]) + 1
-                yield RawBatch(pa.Table.from_batches([batch]), lines, spans), []
+                data = pa.Table.from_batches([batch])
+                # Lines with no values at all (blank, or only delimiters) are not rows.
+                empty = None
+                for col in data.columns:
+                    e = pc.equal(pc.binary_length(col), 0)
+                    empty = e if empty is None else pc.and_(empty, e)
+                if empty is not None and pc.any(empty).as_py():
+                    keep_mask = pc.invert(empty)
+                    kept = np.asarray(keep_mask)
+                    data, lines, spans = data.filter(keep_mask), lines[kept], spans[kept]
+                yield RawBatch(data, lines, spans), []
                 yield from self._recover(invalid, inv_nums, inv_nl, header_lines, ncol, rows, nums)
             yield from self._recover(invalid, inv_nums, inv_nl, header_lines, ncol, rows, None)
 
