@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-class UserError(Exception):
+class UserError(ValueError):
     """A problem with the user's input, files or workspace, stated so that they can fix it."""
 
     exit_code: int = 2

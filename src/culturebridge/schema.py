@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
+from culturebridge.errors import UserError
+
 ColumnType = Literal[
     "string",
     "int64",
@@ -285,12 +287,12 @@ TABLES: dict[str, Table] = {
 
 
 def get_table(name: str) -> Table:
-    """The canonical table called `name`, or a ValueError naming the known tables."""
+    """The canonical table called `name`, or a UserError naming the known tables."""
     try:
         return TABLES[name]
     except KeyError:
         known = ", ".join(TABLES)
-        raise ValueError(f"unknown table {name!r} (known: {known})") from None
+        raise UserError(f"unknown table {name!r} (known: {known})") from None
 
 
 _ARROW: dict[str, pa.DataType] = {

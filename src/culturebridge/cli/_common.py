@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,12 +48,22 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
         except UserError as exc:
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             fail("interrupted; the workspace is unchanged by the unfinished step", 130)
         except MemoryError:
             fail("out of memory; lower CULTUREBRIDGE_INGEST__BATCH_ROWS or the input size", 3)
+        except Exception as exc:  # a bug, not a user mistake: say so in one line
+            if os.environ.get("CULTUREBRIDGE_DEBUG"):
+                raise
+            fail(
+                f"internal error ({type(exc).__name__}: {exc}); "
+                "rerun with CULTUREBRIDGE_DEBUG=1 for the traceback",
+                1,
+            )
         raise AssertionError("unreachable")
 
     return wrapper

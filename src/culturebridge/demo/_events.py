@@ -175,7 +175,7 @@ class EventWorld:
             item = self.tastes.sampler.sample(
                 rng.random(n), self.tastes.row(self.user_group[user], week))
             kind = self.kind[item]
-            r = rng.random((5, n))
+            r = rng.random((5, n), dtype=np.float32)
             click = r[0] < P_CLICK[kind]
             view = click & (r[1] < P_VIEW[kind])
             engage = view & (r[2] < P_ENGAGE[kind])
@@ -228,8 +228,12 @@ class EventWorld:
         # expand journeys into events
         total = int(steps.sum())
         starts = np.cumsum(steps) - steps
-        j = np.repeat(np.arange(n, dtype=np.int64), steps)
-        pos = np.arange(total, dtype=np.int64) - np.repeat(starts, steps)
+        # journey of each event: a running count of journey starts (cheaper than np.repeat);
+        # every kept journey has at least one step, so the starts are distinct
+        mark = np.zeros(total, dtype=np.int64)
+        mark[starts[1:]] = 1
+        j = np.cumsum(mark)
+        pos = np.arange(total, dtype=np.int64) - starts[j]
         etype = stage.ravel()[j * 6 + pos]
         stretch = np.minimum(rng.lognormal(0.0, 0.5, size=n), 3.0)
         ev_ts = ts[j] + (STEP_OFFSET_US[pos] * stretch[j]).astype(np.int64)

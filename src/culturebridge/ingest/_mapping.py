@@ -165,6 +165,17 @@ class Mapping(BaseModel):
                 continue
             missing += [c for c in rule.source_columns() if c not in present]
             rules[name] = rule
+        uncovered = [
+            c.name
+            for c in table.columns
+            if c.required and c.name not in rules and c.name not in self.constants
+        ]
+        if uncovered:
+            raise UserError(
+                f"{file}: nothing fills the required column(s) {', '.join(uncovered)} of "
+                f"{table.name!r}; map them in a mapping file (the file has: "
+                f"{', '.join(source_columns)})"
+            )
         if missing:
             raise UserError(
                 f"{file}: mapping names source columns that are not in the file: "
