@@ -274,14 +274,21 @@ class Workspace:
             return self._connect_spark(manifest)
         import ibis
 
-        if not self._warehouse_current(manifest):
-            self.refresh_warehouse(manifest)
         settings = get_settings()
-        con = ibis.duckdb.connect(
-            str(self.warehouse_path),
-            read_only=True,
-            memory_limit=settings.duckdb_memory_limit,
-        )
+        try:
+            if not self._warehouse_current(manifest):
+                self.refresh_warehouse(manifest)
+            con = ibis.duckdb.connect(
+                str(self.warehouse_path),
+                read_only=True,
+                memory_limit=settings.duckdb_memory_limit,
+            )
+        except duckdb.Error:
+            # Another process holds the warehouse file (DuckDB allows one writer): the same
+            # views in memory, over the same committed files, give the same answers.
+            con = ibis.duckdb.connect(memory_limit=settings.duckdb_memory_limit)
+            for t in TABLES:
+                con.raw_sql(self._view_sql(t, self.files(t, manifest)))
         con.raw_sql("SET TimeZone = 'UTC'")
         return con
 

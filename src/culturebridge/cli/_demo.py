@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,10 +44,8 @@ def demo(
     except ValueError as exc:
         raise UserError(str(exc).splitlines()[0]) from None
     ws = Workspace.create(directory, exist_ok=True)
-    source = ws.staging_dir / f"demo-source-{seed}"
-    if source.exists():
-        shutil.rmtree(source)
-    source.mkdir(parents=True)
+    # Generated files hold raw user ids: they live outside the workspace and are removed after.
+    source = Path(tempfile.mkdtemp(prefix="culturebridge-demo-"))
     started = time.perf_counter()
     show = not json_out and sys.stderr.isatty()
     summary: dict[str, Any] = {"workspace": str(ws.root), "tables": {}}
