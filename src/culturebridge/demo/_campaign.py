@@ -31,7 +31,7 @@ from culturebridge.schema import EVENT_TYPES
 TOURISM_ID = "c_britannia_summer"
 TOURISM_NAME = "Summer of Stories: discover Britain (故事之夏：发现英伦)"
 LAUNCH_ID = "c_albion_launch"
-ASSIGN_SHARE = 0.5  # of the users signed up before the start
+ASSIGN_SHARE = 0.7  # of the users signed up before the start
 ASSIGN_WINDOW_DAYS = 14
 MAX_EVENT_SHARE = 0.05  # campaign events never exceed this share of all events
 UPLIFT = 0.10
@@ -111,8 +111,9 @@ class Campaigns:
         return {
             "campaign_id": pa.array(np.full(n, TOURISM_ID, dtype=object), type=pa.string()),
             "user_id": users.ids.take(self.assigned),
-            "arm": pa.array(np.where(self.treated, "treatment", "control").astype(object),
-                            type=pa.string()),
+            "arm": pa.array(
+                np.where(self.treated, "treatment", "control").astype(object), type=pa.string()
+            ),
             "ts": pa.array(self.assign_us, type=pa.int64()).cast(pa.timestamp("us")),
         }
 
@@ -140,8 +141,9 @@ def make_campaigns(
     eligible = np.flatnonzero(users.signup_us < start_us)
     # events per assigned user: 1.6 push impressions for the treated half, 4 per conversion
     per_user = 0.5 * 1.6 + 4 * 0.08
-    n_assign = int(min(round(ASSIGN_SHARE * len(eligible)),
-                       MAX_EVENT_SHARE * total_events / per_user))
+    n_assign = int(
+        min(round(ASSIGN_SHARE * len(eligible)), MAX_EVENT_SHARE * total_events / per_user)
+    )
     assigned = np.sort(rng.choice(eligible, size=n_assign, replace=False)).astype(np.int64)
     treated = np.zeros(n_assign, dtype=bool)
     treated[rng.permutation(n_assign)[: n_assign // 2]] = True
@@ -159,16 +161,22 @@ def make_campaigns(
     n_imp = 1 + rng.poisson(0.6, size=len(t_users))
     who = np.repeat(t_users, n_imp)
     ts = assign_us[who] + (rng.random(len(who)) * (end_us - assign_us[who])).astype(np.int64)
-    parts.append(EventArrays(
-        ts=ts, user=assigned[who], item=_draw_tourism(rng, cat, len(who)),
-        type=np.full(len(who), _T["impression"], dtype=np.int8), value=np.full(len(who), np.nan),
-        channel=np.full(len(who), PUSH, dtype=np.int8),
-        campaign=np.full(len(who), TOURISM_CODE, dtype=np.int8),
-    ))
+    parts.append(
+        EventArrays(
+            ts=ts,
+            user=assigned[who],
+            item=_draw_tourism(rng, cat, len(who)),
+            type=np.full(len(who), _T["impression"], dtype=np.int8),
+            value=np.full(len(who), np.nan),
+            channel=np.full(len(who), PUSH, dtype=np.int8),
+            campaign=np.full(len(who), TOURISM_CODE, dtype=np.int8),
+        )
+    )
     # conversions: impression -> click -> view -> purchase on one trip
     c = np.flatnonzero(converted)
     t0 = assign_us[c] + (rng.random(len(c)) * (end_us - assign_us[c] - US_PER_HOUR)).astype(
-        np.int64)
+        np.int64
+    )
     item = _draw_tourism(rng, cat, len(c))
     own = categorical_by_row(rng, channel_probs, users.platform[assigned[c]])
     channel = np.where(treated[c], PUSH, own).astype(np.int8)
@@ -178,26 +186,37 @@ def make_campaigns(
         value = np.full(len(c), np.nan)
         if type_ == "purchase":
             value = np.round(cat.price[item] * rng.choice(DISCOUNTS, size=len(c), p=DISCOUNT_P), 2)
-        parts.append(EventArrays(
-            ts=t0 + seconds * 1_000_000, user=assigned[c], item=item,
-            type=np.full(len(c), _T[type_], dtype=np.int8), value=value, channel=channel,
-            campaign=code,
-        ))
+        parts.append(
+            EventArrays(
+                ts=t0 + seconds * 1_000_000,
+                user=assigned[c],
+                item=item,
+                type=np.full(len(c), _T[type_], dtype=np.int8),
+                value=value,
+                channel=channel,
+                campaign=code,
+            )
+        )
     events = EventArrays.concat(parts).order_by_time()
 
     by_user = np.full(users.n, np.iinfo(np.int64).max, dtype=np.int64)
     by_user[assigned] = assign_us
     launch_item = cat.roles[ROLE_LAUNCH]
     return Campaigns(
-        start_us=start_us, end_us=end_us,
+        start_us=start_us,
+        end_us=end_us,
         launch_start_us=calendar.week_start_us(launch_week),
         launch_end_us=calendar.week_start_us(min(launch_week + launch_weeks, calendar.weeks)),
         launch_item=launch_item,
         launch_name=f"Launch: {cat.title_en[launch_item]} (《{cat.title_zh[launch_item]}》上线)",
         tourism_partner=next(p[0] for p in lex.PARTNERS if p[4] == "tourism"),
         launch_partner=cat.partner_id[launch_item],
-        assigned=assigned, treated=treated, assign_us=assign_us, converted=converted,
-        events=events, assign_us_by_user=by_user,
+        assigned=assigned,
+        treated=treated,
+        assign_us=assign_us,
+        converted=converted,
+        events=events,
+        assign_us_by_user=by_user,
     )
 
 
@@ -209,9 +228,13 @@ def observed_uplift(camp: Campaigns, users: Users) -> dict[str, dict[str, float 
         t, c = mask & camp.treated, mask & ~camp.treated
         rt = float(camp.converted[t].mean()) if t.any() else 0.0
         rc = float(camp.converted[c].mean()) if c.any() else 0.0
-        out[name] = {"n_treatment": int(t.sum()), "n_control": int(c.sum()),
-                     "conversion_treatment": round(rt, 4), "conversion_control": round(rc, 4),
-                     "uplift": round(rt - rc, 4)}
+        out[name] = {
+            "n_treatment": int(t.sum()),
+            "n_control": int(c.sum()),
+            "conversion_treatment": round(rt, 4),
+            "conversion_control": round(rc, 4),
+            "uplift": round(rt - rc, 4),
+        }
     return out
 
 

@@ -59,7 +59,11 @@ KIND_ATTENTION = {
     "tourism": 0.08,
     "esports_event": 0.10,
 }
-ZIPF_EXPONENT = 0.9
+# Power-law exponent of popularity within a kind; fashion is a little flatter (many pieces, no
+# blockbuster), which also keeps any one style's base share moderate for the planted effects.
+ZIPF_EXPONENT = {"fashion": 0.7}
+DEFAULT_ZIPF_EXPONENT = 0.9
+NEUTRAL_TOP = 3  # the most popular fashion pieces carry no planted attribute value
 IN_PERIOD_RELEASES = 0.10  # share of screen titles and games released during the period
 
 ROLE_OLDER = "older_audience_item"
@@ -196,21 +200,31 @@ class _Titles:
 
 
 def _zipf_weights(
-    rng: np.random.Generator, n: int, pinned: dict[int, int] | None = None
+    rng: np.random.Generator, n: int, exponent: float, pinned: dict[int, int] | None = None
 ) -> npt.NDArray[np.float64]:
     """Power-law weights over `n` items in random rank order; `pinned` fixes item -> rank."""
     ranks = rng.permutation(n)
     for item, rank in (pinned or {}).items():
         other = int(np.flatnonzero(ranks == rank)[0])
         ranks[other], ranks[item] = ranks[item], rank
-    w = 1.0 / (ranks + 1.0) ** ZIPF_EXPONENT
+    w = 1.0 / (ranks + 1.0) ** exponent
     return np.asarray(w / w.sum(), dtype=np.float64)
 
 
 def make_catalogue(
-    rng: np.random.Generator, users: int, calendar: Calendar, *, launch_week: int
+    rng: np.random.Generator,
+    users: int,
+    calendar: Calendar,
+    *,
+    launch_week: int,
+    planted: frozenset[tuple[str, str]] = frozenset(),
 ) -> Catalogue:
-    """Build the catalogue; `launch_week` is when the launched series is released."""
+    """Build the catalogue; `launch_week` is when the launched series is released.
+
+    `planted` lists the fashion attribute values that carry planted effects, as
+    ("style", "guochao") pairs: the few most popular pieces never carry one, so that no value
+    starts out as a blockbuster and every planted lift or trend is reachable.
+    """
     counts = _kind_counts(n_items_for(users))
     titles = _Titles(rng)
     rows: list[_Item] = []
@@ -282,13 +296,13 @@ def make_catalogue(
     curated = titles.take(
         [(en, zh) for en, zh, _ in lex.DOCUMENTARIES], len(lex.DOCUMENTARIES), shuffle=False
     )
-    for (en, zh), (_, _, genres) in zip(curated, lex.DOCUMENTARIES, strict=True):
+    for (en, zh), (_, _, doc_genres) in zip(curated, lex.DOCUMENTARIES, strict=True):
         i = screen(
             "documentary",
             broadcaster if en in ("Blue Planet", "Planet Earth") else coproducer,
             en,
             zh,
-            list(genres),
+            list(doc_genres),
         )
         if en == "Great British Railway Journeys":
             roles[ROLE_OLDER] = i
@@ -326,7 +340,7 @@ def make_catalogue(
             attributes=attrs,
             release=calendar.week_start(week) if week >= 0 else before(60, 5 * 365),
             release_week=week,
-            price=float(rng.choice([0, 30, 68, 98, 198, 298])),
+            price=float(rng.choice([6, 30, 68, 98, 198, 298])),
         )
         if j == 0:
             roles[ROLE_GAME_TEAM] = i
@@ -433,13 +447,27 @@ def make_catalogue(
             attributes={"game": game[0], "league": league[0], "stage": stage[0], "city": city},
             release=calendar.week_start(week) + timedelta(days=5),
             event_week=week,
-            price=float(rng.choice([0, 50, 120, 280, 480])),
+            price=float(rng.choice([30, 50, 120, 280, 480])),
         )
 
-    return _assemble(rng, rows, roles)
+    return _assemble(rng, rows, roles, planted)
 
 
-def _assemble(rng: np.random.Generator, rows: list[_Item], roles: dict[str, int]) -> Catalogue:
+def _carries(item: _Item, planted: frozenset[tuple[str, str]]) -> bool:
+    values = {
+        ("style", lex.STYLES[item.style][0]),
+        ("colour", lex.COLOURS[item.colour][0]),
+        ("pattern", lex.PATTERNS[item.pattern][0]),
+    }
+    return bool(values & planted)
+
+
+def _assemble(
+    rng: np.random.Generator,
+    rows: list[_Item],
+    roles: dict[str, int],
+    planted: frozenset[tuple[str, str]],
+) -> Catalogue:
     n = len(rows)
     kind = np.array([KIND_CODE[r.kind] for r in rows], dtype=np.int8)
     item_id: list[str] = []
@@ -462,7 +490,11 @@ def _assemble(rng: np.random.Generator, rows: list[_Item], roles: dict[str, int]
             for role, rank in pinned_rank.items()
             if roles[role] in idx
         }
-        popularity[idx] = KIND_ATTENTION[k] * _zipf_weights(rng, len(idx), local)
+        if k == "fashion":
+            neutral = [j for j, i in enumerate(idx) if not _carries(rows[i], planted)]
+            local.update({j: rank for rank, j in enumerate(neutral[:NEUTRAL_TOP])})
+        exponent = ZIPF_EXPONENT.get(k, DEFAULT_ZIPF_EXPONENT)
+        popularity[idx] = KIND_ATTENTION[k] * _zipf_weights(rng, len(idx), exponent, local)
     quality = np.clip(rng.normal(3.8, 0.45, n), 2.2, 4.8)
     quality[roles[ROLE_SPIKE]] = 4.2
     return Catalogue(

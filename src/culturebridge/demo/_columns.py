@@ -76,7 +76,9 @@ def padded_ids(prefix: str, numbers: npt.NDArray[np.integer], digits: int) -> pa
     """`prefix` + zero-padded `numbers` (any order), e.g. "wx_0000123"; every id equally wide."""
     text = pc.utf8_lpad(pa.array(numbers.astype(np.int64)).cast(pa.string()), digits, "0")
     out = pc.binary_join_element_wise(prefix, text, "")
-    return out.cast(pa.string())  # type: ignore[no-any-return]
+    arr = out.cast(pa.string())
+    assert isinstance(arr, pa.StringArray)
+    return arr
 
 
 class FixedWidth:
@@ -128,11 +130,11 @@ def build_table(name: str, columns: dict[str, Any]) -> pa.Table:
     """The columns as a table with exactly the canonical schema (missing columns are null)."""
     schema = arrow_schema(name)
     n = None
-    arrays: list[pa.Array] = []
+    arrays: list[pa.Array | None] = []
     for field in schema:
         col = columns.get(field.name)
         if col is None:
-            arrays.append(None)  # type: ignore[arg-type]
+            arrays.append(None)
             continue
         arr = col if isinstance(col, pa.Array | pa.ChunkedArray) else pa.array(col)
         if arr.type != field.type:
@@ -142,10 +144,8 @@ def build_table(name: str, columns: dict[str, Any]) -> pa.Table:
             raise ValueError(f"{name}.{field.name} has {len(arr)} rows, expected {n}")
         arrays.append(arr)
     rows = n or 0
-    arrays = [
-        pa.nulls(rows, f.type) if a is None else a for a, f in zip(arrays, schema, strict=True)
-    ]
-    return pa.Table.from_arrays(arrays, schema=schema)
+    full = [pa.nulls(rows, f.type) if a is None else a for a, f in zip(arrays, schema, strict=True)]
+    return pa.Table.from_arrays(full, schema=schema)
 
 
 def write_parquet(table: pa.Table, path: Path, *, dictionary: list[str] | bool = True) -> int:

@@ -35,7 +35,13 @@ from culturebridge.demo._campaign import (
     EventArrays,
 )
 from culturebridge.demo._catalogue import KIND_CODE, Catalogue
-from culturebridge.demo._columns import build_table, floats, sequential_ids, take_strings, timestamps
+from culturebridge.demo._columns import (
+    build_table,
+    floats,
+    sequential_ids,
+    take_strings,
+    timestamps,
+)
 from culturebridge.demo._sampling import GuideTable, categorical_by_row, sorted_uniforms
 from culturebridge.demo._tastes import Tastes
 from culturebridge.demo._users import Users
@@ -53,17 +59,20 @@ P_BUY = np.array([0.06, 0.04, 0.03, 0.10, 0.15, 0.06, 0.05])
 # Screen titles and games are played (value: minutes); fashion and trips are viewed.
 VIEW_TYPE = np.array([_T["play"]] * 4 + [_T["view"]] * 2 + [_T["play"]], dtype=np.int8)
 PLAY_MINUTES = np.array([85.0, 42.0, 48.0, 35.0, 1.0, 1.0, 55.0])
-ENGAGE_TYPES = np.array([_T[t] for t in ("like", "favourite", "share", "comment", "rate")],
-                        dtype=np.int8)
-ENGAGE_P = np.array([
-    [0.35, 0.15, 0.10, 0.12, 0.28],  # film
-    [0.35, 0.15, 0.10, 0.12, 0.28],  # series
-    [0.35, 0.20, 0.12, 0.08, 0.25],  # documentary
-    [0.35, 0.15, 0.15, 0.15, 0.20],  # game
-    [0.40, 0.35, 0.12, 0.08, 0.05],  # fashion
-    [0.30, 0.40, 0.15, 0.10, 0.05],  # tourism
-    [0.45, 0.10, 0.15, 0.20, 0.10],  # esports_event
-])
+ENGAGE_TYPES = np.array(
+    [_T[t] for t in ("like", "favourite", "share", "comment", "rate")], dtype=np.int8
+)
+ENGAGE_P = np.array(
+    [
+        [0.35, 0.15, 0.10, 0.12, 0.28],  # film
+        [0.35, 0.15, 0.10, 0.12, 0.28],  # series
+        [0.35, 0.20, 0.12, 0.08, 0.25],  # documentary
+        [0.35, 0.15, 0.15, 0.15, 0.20],  # game
+        [0.40, 0.35, 0.12, 0.08, 0.05],  # fashion
+        [0.30, 0.40, 0.15, 0.10, 0.05],  # tourism
+        [0.45, 0.10, 0.15, 0.20, 0.10],  # esports_event
+    ]
+)
 # When each step happens after the impression (seconds), stretched per journey.
 STEP_OFFSET_US = np.array([0, 12, 40, 25 * 60, 27 * 60, 35 * 60], dtype=np.float64) * 1e6
 # Organic trip purchases are withheld from a campaign's users from shortly before their
@@ -101,8 +110,9 @@ class ChunkPlan:
     """The campaign events (by position in time order) that this chunk carries."""
 
 
-def plan_chunks(total: int, chunk: int, density: TimeDensity, campaign_ts: npt.NDArray[np.int64]
-                ) -> list[ChunkPlan]:
+def plan_chunks(
+    total: int, chunk: int, density: TimeDensity, campaign_ts: npt.NDArray[np.int64]
+) -> list[ChunkPlan]:
     """Split `total` events into chunks of `chunk` rows, each owning a slice of time.
 
     A campaign event belongs to the chunk whose time slice holds it; should a chunk be too small
@@ -124,8 +134,15 @@ def plan_chunks(total: int, chunk: int, density: TimeDensity, campaign_ts: npt.N
     edges = np.concatenate([[0], np.cumsum(counts)])
     first = np.concatenate([[0], np.cumsum(rows)])
     return [
-        ChunkPlan(k, int(first[k]), rows[k], float(bounds[k]), float(bounds[k + 1]),
-                  int(edges[k]), int(edges[k + 1]))
+        ChunkPlan(
+            k,
+            int(first[k]),
+            rows[k],
+            float(bounds[k]),
+            float(bounds[k + 1]),
+            int(edges[k]),
+            int(edges[k + 1]),
+        )
         for k in range(n_chunks)
     ]
 
@@ -133,8 +150,15 @@ def plan_chunks(total: int, chunk: int, density: TimeDensity, campaign_ts: npt.N
 class EventWorld:
     """Everything a chunk needs, read-only and shared by the worker threads."""
 
-    def __init__(self, calendar: Calendar, density: TimeDensity, users: Users, cat: Catalogue,
-                 tastes: Tastes, campaigns: Campaigns) -> None:
+    def __init__(
+        self,
+        calendar: Calendar,
+        density: TimeDensity,
+        users: Users,
+        cat: Catalogue,
+        tastes: Tastes,
+        campaigns: Campaigns,
+    ) -> None:
         self.calendar = calendar
         self.density = density
         self.users = users
@@ -151,8 +175,9 @@ class EventWorld:
         self.tourism = KIND_CODE["tourism"]
 
     # -- organic journeys -------------------------------------------------------------------
-    def _users_at(self, rng: np.random.Generator, ts: npt.NDArray[np.int64]
-                  ) -> npt.NDArray[np.int64]:
+    def _users_at(
+        self, rng: np.random.Generator, ts: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
         """Users by activity, redrawn until each has signed up by the journey's time."""
         user = self.user_sampler.sample(rng.random(len(ts)))
         signup = self.users.signup_us
@@ -162,18 +187,19 @@ class EventWorld:
             todo = todo[signup[user[todo]] > ts[todo]]
         return user
 
-    def organic(self, rng: np.random.Generator, target: int, u_lo: float, u_hi: float
-                ) -> EventArrays:
+    def organic(
+        self, rng: np.random.Generator, target: int, u_lo: float, u_hi: float
+    ) -> EventArrays:
         """Exactly `target` events from journeys starting in [u_lo, u_hi) of the time density."""
         margin = 0.04 + 6.0 / math.sqrt(max(target, 1))
         while True:
             n = int(target / self.events_per_journey * (1 + margin)) + 8
             ts = self.density.times(sorted_uniforms(rng, n, u_lo, u_hi))
             user = self._users_at(rng, ts)
-            week = np.minimum((ts - self.calendar.start_us) // US_PER_WEEK,
-                              self.calendar.weeks - 1)
+            week = np.minimum((ts - self.calendar.start_us) // US_PER_WEEK, self.calendar.weeks - 1)
             item = self.tastes.sampler.sample(
-                rng.random(n), self.tastes.row(self.user_group[user], week))
+                rng.random(n), self.tastes.row(self.user_group[user], week)
+            )
             kind = self.kind[item]
             r = rng.random((5, n), dtype=np.float32)
             click = r[0] < P_CLICK[kind]
@@ -181,9 +207,10 @@ class EventWorld:
             engage = view & (r[2] < P_ENGAGE[kind])
             second = engage & (r[3] < P_SECOND[kind])
             withheld = (kind == self.tourism) & (
-                ts + SUPPRESS_BEFORE_US >= self.campaigns.assign_us_by_user[user])
+                ts + SUPPRESS_BEFORE_US >= self.campaigns.assign_us_by_user[user]
+            )
             buy = engage & (r[4] < P_BUY[kind]) & ~withheld
-            steps = (1 + click.astype(np.int64) + view + engage + second + buy)
+            steps = 1 + click.astype(np.int64) + view + engage + second + buy
             total = int(steps.sum())
             if total >= target:
                 break
@@ -210,8 +237,9 @@ class EventWorld:
 
         channel = categorical_by_row(rng, self.channel_probs, self.users.platform[user])
         camp = self.campaigns
-        launch = (item == camp.launch_item) & (ts >= camp.launch_start_us) & (
-            ts < camp.launch_end_us)
+        launch = (
+            (item == camp.launch_item) & (ts >= camp.launch_start_us) & (ts < camp.launch_end_us)
+        )
         channel[launch & (rng.random(n) < 0.5)] = PUSH
         campaign = np.where(launch & (channel == PUSH), LAUNCH_CODE, 0).astype(np.int8)
 
@@ -240,12 +268,18 @@ class EventWorld:
         np.minimum(ev_ts, self.calendar.end_us - 1, out=ev_ts)
         ev_item = item[j]
         return EventArrays(
-            ts=ev_ts, user=user[j], item=ev_item, type=etype,
-            value=self._values(rng, etype, ev_item), channel=channel[j], campaign=campaign[j],
+            ts=ev_ts,
+            user=user[j],
+            item=ev_item,
+            type=etype,
+            value=self._values(rng, etype, ev_item),
+            channel=channel[j],
+            campaign=campaign[j],
         )
 
-    def _values(self, rng: np.random.Generator, etype: npt.NDArray[np.int8],
-                item: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    def _values(
+        self, rng: np.random.Generator, etype: npt.NDArray[np.int8], item: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
         """Amount paid for purchases, minutes for plays, stars for ratings; NaN (null) else."""
         value = np.full(len(etype), np.nan)
         cat = self.cat
@@ -267,13 +301,16 @@ class EventWorld:
         target = plan.rows - len(carried)
         parts = [self.organic(rng, target, plan.u_lo, plan.u_hi)] if target > 0 else []
         ev = EventArrays.concat([*parts, carried])
-        return build_table("events", {
-            "event_id": sequential_ids("e", plan.first_row, len(ev)),
-            "ts": timestamps(ev.ts),
-            "user_id": self.users.ids.take(ev.user),
-            "item_id": self.cat.ids.take(ev.item),
-            "type": take_strings(_TYPES, ev.type),
-            "value": floats(ev.value),
-            "channel": take_strings(_CHANNELS, ev.channel),
-            "campaign_id": take_strings(_CAMPAIGNS, ev.campaign, ev.campaign == 0),
-        })
+        return build_table(
+            "events",
+            {
+                "event_id": sequential_ids("e", plan.first_row, len(ev)),
+                "ts": timestamps(ev.ts),
+                "user_id": self.users.ids.take(ev.user),
+                "item_id": self.cat.ids.take(ev.item),
+                "type": take_strings(_TYPES, ev.type),
+                "value": floats(ev.value),
+                "channel": take_strings(_CHANNELS, ev.channel),
+                "campaign_id": take_strings(_CAMPAIGNS, ev.campaign, ev.campaign == 0),
+            },
+        )

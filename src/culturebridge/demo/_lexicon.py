@@ -459,11 +459,14 @@ EMOJI_NEGATIVE: tuple[str, ...] = ("[怒]", "[裂开]", "[失望]", "[吐]", "[�
 EMOJI_NEUTRAL: tuple[str, ...] = ("[思考]", "[吃瓜]", "[doge]")
 ENGLISH_POSITIVE: tuple[str, ...] = (" so good!", " OMG", " must-watch", " vibe拉满", " yyds")
 ENGLISH_NEGATIVE: tuple[str, ...] = (" so disappointing", " meh", " not worth it")
-HASHTAGS: dict[str, tuple[str, ...]] = {
-    "watch": ("#英剧推荐#", "#周末追剧#", "#纪录片#", "#英国电影#", "#电竞#"),
-    "play": ("#游戏推荐#", "#电竞#", "#独立游戏#"),
-    "wear": ("#国潮穿搭#", "#每日穿搭#", "#OOTD#", "#街头潮流#", "#复古穿搭#"),
-    "travel": ("#英国旅行#", "#英国旅游攻略#", "#说走就走#"),
+HASHTAGS: dict[str, tuple[str, ...]] = {  # by item kind
+    "film": ("#英国电影#", "#周末看片#", "#观影笔记#"),
+    "series": ("#英剧推荐#", "#周末追剧#", "#追剧日常#"),
+    "documentary": ("#纪录片#", "#英国纪录片#", "#涨知识#"),
+    "game": ("#游戏推荐#", "#独立游戏#", "#今天玩什么#"),
+    "fashion": ("#国潮穿搭#", "#每日穿搭#", "#OOTD#", "#街头潮流#", "#复古穿搭#"),
+    "tourism": ("#英国旅行#", "#英国旅游攻略#", "#说走就走#"),
+    "esports_event": ("#电竞#", "#高校电竞#", "#比赛日#"),
 }
 # Posts that mention no title: general fashion and culture chatter.
 GENERIC_POSTS: tuple[str, ...] = (

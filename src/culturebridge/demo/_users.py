@@ -117,7 +117,7 @@ def make_users(rng: np.random.Generator, n: int, calendar: Calendar) -> Users:
     older = age >= 45
     tv = lex.PLATFORMS.index("tv")
     platform[older & (rng.random(n) < 0.15)] = tv
-    platform = platform.astype(np.int8)
+    platform8 = platform.astype(np.int8)
 
     start_us, end_us = calendar.start_us, calendar.end_us
     # nobody joins before the platform's early days, nor before they are 13
@@ -132,7 +132,7 @@ def make_users(rng: np.random.Generator, n: int, calendar: Calendar) -> Users:
 
     band = band_of_age(age)
     pact = np.array([PLATFORM_ACTIVITY[p] for p in lex.PLATFORMS])
-    activity = rng.lognormal(0.0, 1.0, size=n) * BAND_ACTIVITY[band] * pact[platform]
+    activity = rng.lognormal(0.0, 1.0, size=n) * BAND_ACTIVITY[band] * pact[platform8]
 
     order = np.argsort(signup_us, kind="stable")
     digits = max(7, len(str(n - 1)))
@@ -145,7 +145,7 @@ def make_users(rng: np.random.Generator, n: int, calendar: Calendar) -> Users:
         tier=tier[order].astype(np.int64),
         gender=gender[order],
         province=province[order],
-        platform=platform[order],
+        platform=platform8[order],
         signup_us=signup_us[order],
         activity=activity[order],
         ids=ids,
