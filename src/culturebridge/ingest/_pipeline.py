@@ -277,9 +277,16 @@ class _Stager:
             f"CAST(CASE filename {part_of} END AS BIGINT) AS part, file_row_number AS rn "
             f"FROM read_parquet([{listing}], filename = true, file_row_number = true)"
         )
+        # Repeated keys are rare: find candidates by a 64-bit hash (a cheap group-by even for
+        # 100M rows), then settle them on the exact key.
+        con.execute(
+            f"CREATE TEMP TABLE cand AS SELECT h FROM (SELECT hash({key}) AS h FROM staged) "
+            "GROUP BY h HAVING count(*) > 1"
+        )
         con.execute(
             f"CREATE TEMP TABLE dupkeys AS SELECT {key}, min(part * {1 << POS_SHIFT} + rn) AS "
-            f"first_pos FROM staged GROUP BY {key} HAVING count(*) > 1"
+            f"first_pos FROM staged WHERE hash({key}) IN (SELECT h FROM cand) "
+            f"GROUP BY {key} HAVING count(*) > 1"
         )
         drops = [
             f"SELECT s.part, s.rn FROM staged s JOIN dupkeys d ON {match} "
@@ -364,6 +371,7 @@ def ingest(
         raise UserError("no input files given")
     opts = _options(mapping, format, encoding)
     started = time.perf_counter()
+    started_at = now_utc()
     result = IngestResult(
         ingest_id=now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8], table=t.name
     )
@@ -447,7 +455,7 @@ def ingest(
             IngestRecord(
                 ingest_id=result.ingest_id,
                 table=t.name,
-                started=now_utc(),
+                started=started_at,
                 finished=now_utc(),
                 duration_s=result.duration_s,
                 files=[FileRecord(**asdict(f)) for f in result.files],

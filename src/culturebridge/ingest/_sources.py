@@ -13,6 +13,7 @@ import csv
 import gzip
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from culturebridge.config import get_settings
 from culturebridge.errors import UserError
 from culturebridge.ingest._mapping import SourceOptions
 
@@ -148,6 +150,10 @@ def detect_encoding(sample: bytes, requested: str) -> str:
             pass
     if ok * 2 >= len(non_ascii):
         return "utf-8"
+    # Latin-1 text has lone high bytes between ASCII letters (Mis\xe9rables); GB18030 has pairs.
+    runs = re.findall(rb"[\x80-\xff]+", b"\n".join(non_ascii))
+    if sum(len(r) == 1 for r in runs) * 2 > len(runs):
+        return "latin-1"
     try:
         text = b"\n".join(non_ascii).decode("gb18030")
         if any("\u4e00" <= ch <= "\u9fff" for ch in text):
@@ -174,9 +180,99 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+# Undecodable bytes on their way through the CSV parser: each bad byte 0xNN becomes the
+# private-use code point U+10FF00+0xNN (valid UTF-8, so the parser and its error handler cope),
+# and `unmark` turns it back into the original byte before validation, which rejects the row.
+_MARK_BASE = 0x10FF00
+_MARK_PATTERN = "[\U0010ff00-\U0010ffff]"
+_marks = [0]
+
+
+def _mark_errors(err: UnicodeError) -> tuple[str, int]:
+    assert isinstance(err, UnicodeDecodeError)
+    _marks[0] += 1
+    return "".join(chr(_MARK_BASE + b) for b in err.object[err.start : err.end]), err.end
+
+
+codecs.register_error("culturebridge-mark", _mark_errors)
+
+
+def unmark(text: str) -> bytes:
+    """The original bytes of a text that may hold marked undecodable bytes."""
+    out = bytearray()
+    for ch in text:
+        code = ord(ch)
+        if code >= _MARK_BASE:
+            out.append(code - _MARK_BASE)
+        else:
+            out += ch.encode("utf-8", errors="surrogateescape")
+    return bytes(out)
+
+
+def unmark_column(col: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
+    """A binary column with marked cells restored to their original bytes."""
+    has = pc.match_substring_regex(col, _MARK_PATTERN)
+    if not pc.any(has).as_py():
+        return col
+    return pa.array(
+        [None if v is None else unmark(v.decode("utf-8")) for v in col.to_pylist()], pa.binary()
+    )
+
+
 class _Transcoder(io.RawIOBase):
-    """A byte stream re-encoded to UTF-8. Undecodable bytes pass through as they were
-    (`surrogateescape`), so they stay invalid UTF-8 and validation rejects their rows."""
+    """A byte stream re-encoded to UTF-8, with undecodable bytes marked (see `unmark`).
+
+    For UTF-8 input the bytes pass through untouched unless a chunk holds bad bytes, so the
+    common case costs one validating decode.
+    """
+
+    def __init__(self, inner: IO[bytes], encoding: str) -> None:
+        self._inner = inner
+        self._utf8 = encoding == "utf-8"
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="culturebridge-mark")
+        self._buf = b""
+        self._eof = False
+        self._first = True
+        self._pending = b""
+        self.marked = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._buf and not self._eof:
+            chunk = self._inner.read(1 << 20)
+            before = _marks[0]
+            if not chunk:
+                self._eof = True
+                text = self._decoder.decode(b"", final=True)
+                consumed = self._pending
+            else:
+                text = self._decoder.decode(chunk)
+                tail = self._decoder.getstate()[0]
+                data = self._pending + chunk
+                consumed = data[: len(data) - len(tail)]
+                self._pending = tail
+            marked = _marks[0] != before
+            self.marked = self.marked or marked
+            if self._first and text:
+                if text.startswith("\ufeff"):
+                    text = text[1:]
+                    consumed = consumed[3:] if consumed.startswith(codecs.BOM_UTF8) else consumed
+                self._first = False
+            if self._utf8 and not marked:
+                self._buf += consumed
+            else:
+                self._buf += text.encode("utf-8")
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+
+class _Escaping(io.RawIOBase):
+    """A byte stream re-encoded to UTF-8 with undecodable bytes passed through as they were
+    (`surrogateescape`): for reading back raw text."""
 
     def __init__(self, inner: IO[bytes], encoding: str) -> None:
         self._inner = inner
@@ -206,15 +302,23 @@ class _Transcoder(io.RawIOBase):
         return n
 
 
+def _marking_stream(path: Path, encoding: str) -> tuple[IO[bytes], IO[bytes], _Transcoder]:
+    """UTF-8 for the CSV parser, undecodable bytes marked; the transcoder says if any were."""
+    stream, raw = _open_binary(path)
+    transcoder = _Transcoder(stream, _PYTHON_ENCODING[encoding])
+    return io.BufferedReader(transcoder, buffer_size=1 << 20), raw, transcoder
+
+
 def _text_stream(path: Path, encoding: str) -> tuple[IO[bytes], IO[bytes]]:
+    """UTF-8 bytes of the file, undecodable bytes kept as they were."""
     stream, raw = _open_binary(path)
     if encoding == "utf-8":
         head = stream.read(3)
         if head != codecs.BOM_UTF8:
             stream = io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 20)
         return stream, raw
-    transcoder = _Transcoder(stream, _PYTHON_ENCODING[encoding])
-    return io.BufferedReader(transcoder, buffer_size=1 << 20), raw
+    escaping = _Escaping(stream, _PYTHON_ENCODING[encoding])
+    return io.BufferedReader(escaping, buffer_size=1 << 20), raw
 
 
 class _Prefixed(io.RawIOBase):
@@ -338,7 +442,7 @@ class CsvSource:
 
     def _blocks(self, rows: int) -> Iterator[tuple[RawBatch, list[Reject]]]:
         ncol = len(self.columns)
-        block_bytes = max(1 << 16, min(1 << 26, rows * 64))
+        block_bytes = get_settings().ingest.csv_block_bytes
         invalid: list[tuple[int, str]] = []
 
         def on_invalid(row: Any) -> str:
@@ -348,7 +452,7 @@ class CsvSource:
         self._vnl_nums = np.zeros(0, dtype=np.int64)
         self._vnl_counts = np.zeros(0, dtype=np.int64)
         self._recovered = set()
-        stream, self._raw = _text_stream(self.info.path, self.info.encoding)
+        stream, self._raw, transcoder = _marking_stream(self.info.path, self.info.encoding)
         read_opts = pacsv.ReadOptions(
             column_names=self.columns,
             skip_rows=1 if self._header else 0,
@@ -387,7 +491,13 @@ class CsvSource:
                 except StopIteration:
                     batch = None
                 except pa.ArrowInvalid as exc:
-                    raise UserError(f"{self.info.path}: cannot parse: {exc}") from None
+                    hint = ""
+                    if "straddling" in str(exc):
+                        hint = (
+                            " (a record is larger than the parser's block; raise "
+                            "CULTUREBRIDGE_INGEST__CSV_BLOCK_BYTES)"
+                        )
+                    raise UserError(f"{self.info.path}: cannot parse: {exc}{hint}") from None
                 if invalid[inv_done:]:
                     new = invalid[inv_done:]
                     inv_done = len(invalid)
@@ -423,6 +533,9 @@ class CsvSource:
                     self._vnl_counts = np.concatenate([self._vnl_counts, nl[has_nl]])
                 next_row = int(nums[-1]) + 1
                 data = pa.Table.from_batches([batch])
+                if transcoder.marked:
+                    for i, name in enumerate(data.column_names):
+                        data = data.set_column(i, name, unmark_column(data.column(i)))
                 # Lines with no values at all (blank, or only delimiters) are not rows.
                 empty = None
                 for col in data.columns:
@@ -476,7 +589,7 @@ class CsvSource:
                 fields = fields[:ncol]
             fields += [""] * (ncol - len(fields))
             for j, f in enumerate(fields):
-                values[j].append(f.encode("utf-8", errors="surrogateescape"))
+                values[j].append(unmark(f))
             lines.append(line)
             spans.append(text.count("\n") + 1)
         if lines or rejects:

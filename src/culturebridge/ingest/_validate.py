@@ -48,7 +48,10 @@ def _text(
     text, bad = q("s_" + source), q("b_" + source)
     if pa.types.is_binary(src_type) or pa.types.is_large_binary(src_type):
         decoded = f"try(decode({col}))"
-        level1[text] = _nullify(f"trim(replace({decoded}, chr(65279), ''))", nulls)
+        # the same normalisation as Arrow's in _pipeline._as_text, so a value is stored the
+        # same whatever else its column holds
+        chars = "' ' || chr(9) || chr(10) || chr(13) || chr(65279)"
+        level1[text] = _nullify(f"trim({decoded}, {chars})", nulls)
         level1[bad] = f"({col} IS NOT NULL AND {decoded} IS NULL)"
         return text, bad
     if pa.types.is_string(src_type) or pa.types.is_large_string(src_type):
@@ -152,13 +155,11 @@ def _value_expr(
     if conv == "unix_seconds" or conv == "unix_millis":
         scale = 1_000_000 if conv == "unix_seconds" else 1_000
         num = f"TRY_CAST({text} AS DOUBLE)"
-        value = (
-            f"CASE WHEN isfinite({num}) THEN make_timestamp(CAST({num} * {scale} AS BIGINT)) END"
-        )
+        value = f"CASE WHEN isfinite({num}) THEN make_timestamp(TRY_CAST({num} * {scale} AS BIGINT)) END"
     elif conv == "age_to_birth_year":
         assert rule.reference_date is not None
         age = _parse(text, Column("age", "int64", ""))
-        value = f"({rule.reference_date.year} - {age})"
+        value = f"try({rule.reference_date.year} - {age})"
     elif conv == "strptime":
         value = f"CAST(try_strptime({text}, {lit(rule.format)}) AS {duckdb_type(col)})"
     elif same_type and not rule.values and not rule.prefix:
