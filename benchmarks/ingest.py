@@ -68,8 +68,12 @@ def run(workspace: Path, path: Path) -> dict[str, float]:
     peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
     result = json.loads(out.stdout)
     assert result["read"] == result["accepted"] + result["rejected"] + result["duplicates"]
-    return {"rows": result["read"], "wall_s": wall, "rows_per_s": result["read"] / wall,
-            "peak_mib": peak_kb / 1024}
+    return {
+        "rows": result["read"],
+        "wall_s": wall,
+        "rows_per_s": result["read"] / wall,
+        "peak_mib": peak_kb / 1024,
+    }
 
 
 def main() -> None:

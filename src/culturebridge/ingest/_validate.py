@@ -155,7 +155,8 @@ def _value_expr(
     if conv == "unix_seconds" or conv == "unix_millis":
         scale = 1_000_000 if conv == "unix_seconds" else 1_000
         num = f"TRY_CAST({text} AS DOUBLE)"
-        value = f"CASE WHEN isfinite({num}) THEN make_timestamp(TRY_CAST({num} * {scale} AS BIGINT)) END"
+        stamp = f"make_timestamp(TRY_CAST({num} * {scale} AS BIGINT))"
+        value = f"CASE WHEN isfinite({num}) THEN {stamp} END"
     elif conv == "age_to_birth_year":
         assert rule.reference_date is not None
         age = _parse(text, Column("age", "int64", ""))
