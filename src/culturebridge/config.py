@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -18,7 +17,7 @@ import tomli_w
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from culturebridge.errors import UserError
+from culturebridge.errors import UserError, read_toml, validation_message
 
 Backend = Literal["duckdb", "spark"]
 
@@ -33,6 +32,10 @@ class IngestSettings(BaseModel):
     batch_rows: int = Field(default=500_000, ge=1_000)
     """Rows validated and written per batch: bounds ingest memory."""
     csv_block_bytes: int = Field(default=16 << 20, ge=1 << 16)
+    """Arrow CSV parser block; one record (a row with its quoted newlines) must fit in two."""
+    duckdb_memory_limit: str = "1GB"
+    """DuckDB's share of an ingest (validation, dedupe); it spills to disk beyond this. With
+    Arrow's batches this keeps a 100M-row ingest under ~3 GB."""
 
 
 class Settings(BaseSettings):
@@ -94,17 +97,8 @@ class WorkspaceConfig(BaseModel):
 
     @classmethod
     def read(cls, path: Path) -> WorkspaceConfig:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UserError(
-                f"{path.parent} is not a culturebridge workspace (no workspace.toml)"
-            ) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise UserError(f"{path}: invalid TOML: {exc}") from None
+        raw = read_toml(path, f"{path.parent} is not a culturebridge workspace (no workspace.toml)")
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            raise UserError(f"{path}: {loc}: {first['msg']}") from None
+            raise UserError(validation_message(path, exc)) from None

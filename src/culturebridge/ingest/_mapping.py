@@ -28,14 +28,13 @@ taken from a source column of the same name, when there is one.
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from culturebridge.errors import UserError
+from culturebridge.errors import UserError, read_toml, validation_message
 from culturebridge.schema import Table
 
 Convert = Literal[
@@ -122,12 +121,7 @@ class Mapping(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> Mapping:
-        try:
-            raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UserError(f"mapping file not found: {path}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise UserError(f"{path}: invalid TOML: {exc}") from None
+        raw = read_toml(path, f"mapping file not found: {path}")
         cols = raw.get("columns", {})
         if isinstance(cols, dict):
             raw["columns"] = {
@@ -136,9 +130,7 @@ class Mapping(BaseModel):
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            raise UserError(f"{path}: {loc}: {first['msg']}") from None
+            raise UserError(validation_message(path, exc)) from None
 
     def resolve(self, table: Table, source_columns: list[str], file: str) -> dict[str, ColumnRule]:
         """Rules for every canonical column the source can fill, checked against its columns.

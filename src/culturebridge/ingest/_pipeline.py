@@ -124,7 +124,7 @@ class _Stager:
         self.table = table
         self.staging = staging
         settings = get_settings()
-        self.con = duckdb.connect(config={"memory_limit": settings.duckdb_memory_limit})
+        self.con = duckdb.connect(config={"memory_limit": settings.ingest.duckdb_memory_limit})
         if settings.duckdb_threads:
             self.con.execute(f"SET threads = {int(settings.duckdb_threads)}")
         self.con.execute("SET TimeZone = 'UTC'")

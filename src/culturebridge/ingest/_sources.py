@@ -220,16 +220,18 @@ def unmark_column(col: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray
 
 
 class _Transcoder(io.RawIOBase):
-    """A byte stream re-encoded to UTF-8, with undecodable bytes marked (see `unmark`).
+    """A byte stream re-encoded to UTF-8, with undecodable bytes marked (see `unmark`), or with
+    `errors="surrogateescape"` passed through as they were (for reading back raw text).
 
     For UTF-8 input the bytes pass through untouched unless a chunk holds bad bytes, so the
     common case costs one validating decode.
     """
 
-    def __init__(self, inner: IO[bytes], encoding: str) -> None:
+    def __init__(self, inner: IO[bytes], encoding: str, errors: str = "culturebridge-mark") -> None:
         self._inner = inner
         self._utf8 = encoding == "utf-8"
-        self._decoder = codecs.getincrementaldecoder(encoding)(errors="culturebridge-mark")
+        self._errors = errors
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
         self._buf = b""
         self._eof = False
         self._first = True
@@ -263,39 +265,7 @@ class _Transcoder(io.RawIOBase):
             if self._utf8 and not marked:
                 self._buf += consumed
             else:
-                self._buf += text.encode("utf-8")
-        n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
-        return n
-
-
-class _Escaping(io.RawIOBase):
-    """A byte stream re-encoded to UTF-8 with undecodable bytes passed through as they were
-    (`surrogateescape`): for reading back raw text."""
-
-    def __init__(self, inner: IO[bytes], encoding: str) -> None:
-        self._inner = inner
-        self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
-        self._buf = b""
-        self._eof = False
-        self._first = True
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        while not self._buf and not self._eof:
-            chunk = self._inner.read(1 << 20)
-            if not chunk:
-                self._eof = True
-                text = self._decoder.decode(b"", final=True)
-            else:
-                text = self._decoder.decode(chunk)
-            if self._first and text:
-                text = text.removeprefix("\ufeff")
-                self._first = False
-            self._buf += text.encode("utf-8", errors="surrogateescape")
+                self._buf += text.encode("utf-8", errors="surrogateescape")
         n = min(len(b), len(self._buf))
         b[:n] = self._buf[:n]
         self._buf = self._buf[n:]
@@ -317,7 +287,7 @@ def _text_stream(path: Path, encoding: str) -> tuple[IO[bytes], IO[bytes]]:
         if head != codecs.BOM_UTF8:
             stream = io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 20)
         return stream, raw
-    escaping = _Escaping(stream, _PYTHON_ENCODING[encoding])
+    escaping = _Transcoder(stream, _PYTHON_ENCODING[encoding], errors="surrogateescape")
     return io.BufferedReader(escaping, buffer_size=1 << 20), raw
 
 

@@ -113,25 +113,24 @@ def _value_expr(
         return _parse(text, col), text, reasons
     if rule.convert == "row_id":
         return f"md5({lit(file_key)} || ':' || CAST(_line AS VARCHAR))", None, reasons
-    if rule.convert == "flags":
+    if rule.convert in ("flags", "attributes"):
+        # several source columns: label (flags) or key (attributes) -> that column's text
         assert isinstance(rule.columns, list | dict)
         names = rule.columns if isinstance(rule.columns, dict) else {c: c for c in rule.columns}
-        parts = []
+        texts: dict[str, str] = {}
         for label, source in names.items():
             text, bad = _text(source, src_types[source], nulls, level1)
             if bad:
                 reasons.append(f"CASE WHEN {bad} THEN {lit('invalid bytes in ' + source)} END")
-            parts.append(f"CASE WHEN {text} IN ('1', 'true', 'True', 'yes') THEN {lit(label)} END")
+            texts[label] = text
+    if rule.convert == "flags":
+        parts = [
+            f"CASE WHEN {text} IN ('1', 'true', 'True', 'yes') THEN {lit(label)} END"
+            for label, text in texts.items()
+        ]
         return f"list_filter([{', '.join(parts)}], lambda x: x IS NOT NULL)", None, reasons
     if rule.convert == "attributes":
-        assert isinstance(rule.columns, list | dict)
-        names = rule.columns if isinstance(rule.columns, dict) else {c: c for c in rule.columns}
-        entries = []
-        for key, source in names.items():
-            text, bad = _text(source, src_types[source], nulls, level1)
-            if bad:
-                reasons.append(f"CASE WHEN {bad} THEN {lit('invalid bytes in ' + source)} END")
-            entries.append(f"{{'k': {lit(key)}, 'v': {text}}}")
+        entries = [f"{{'k': {lit(key)}, 'v': {text}}}" for key, text in texts.items()]
         return (
             f"map_from_entries(list_filter([{', '.join(entries)}], lambda e: e.v IS NOT NULL))",
             None,
