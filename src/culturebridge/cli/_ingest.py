@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -67,4 +69,11 @@ def ingest(
     for name, cols in result.ignored_columns.items():
         console.print(f"  [dim]{Path(name).name}: columns not mapped: {', '.join(cols)}[/]")
     if result.rejects_file:
-        console.print(f"  rejected rows and reasons: {ws.root / result.rejects_file}")
+        path = ws.root / result.rejects_file
+        console.print(f"  rejected rows and reasons: {path}")
+        with path.open(encoding="utf-8") as fh:
+            for line in itertools.islice(fh, 3):
+                r = json.loads(line)
+                console.print(f"    line {r['line']}: {r['reason']}", highlight=False)
+        if result.rejected == result.read:
+            console.print("  [yellow]every row was rejected: check the mapping and --format[/]")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -31,7 +32,7 @@ from culturebridge.config import get_settings
 from culturebridge.errors import UserError
 from culturebridge.ingest._mapping import Mapping, SourceOptions
 from culturebridge.ingest._pseudo import Pseudonymiser
-from culturebridge.ingest._sources import Reject, Source, open_source
+from culturebridge.ingest._sources import Source, open_source
 from culturebridge.ingest._validate import q, validation_sql
 from culturebridge.schema import Table, arrow_schema, get_table
 from culturebridge.workspace import FileRecord, IngestRecord, Workspace, now_utc
@@ -39,6 +40,9 @@ from culturebridge.workspace import FileRecord, IngestRecord, Workspace, now_utc
 POS_SHIFT = 40  # position = part << 40 | row: orders the rows of one ingest
 PART_ROWS = 8_000_000  # rows per staged Parquet part (and per lake file)
 ROW_GROUP = 262_144
+REJECTS_SCHEMA = pa.schema(
+    [("line", pa.int64()), ("span", pa.int64()), ("reason", pa.string()), ("raw", pa.string())]
+)
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is "read", "dedupe" or "commit"; units are bytes for read."""
@@ -132,7 +136,6 @@ class _Stager:
         self.con.execute("SET preserve_insertion_order = false")
         self.pseudo = Pseudonymiser(ws.config.secret)
         self.schema = arrow_schema(table)
-        self.now = now_utc()
         self.writer: pq.ParquetWriter | None = None
         self.parts: list[tuple[Path, int]] = []
         self.part_file = -1
@@ -169,13 +172,26 @@ class _Stager:
         total: int,
     ) -> None:
         settings = get_settings()
-        rejected_spans: dict[int, int] = {}
-        reasons: dict[int, str] = {}
-        pre: list[Reject] = []
+        # Rejects spill to a Parquet file as they come (a wrong mapping can reject every row of
+        # a huge file); their raw text is filled in afterwards in one forward pass.
+        spill = self.staging / f"rejects-{file_index}.parquet"
+        spill_writer = pq.ParquetWriter(spill, REJECTS_SCHEMA)
         sqls: dict[tuple[pa.DataType, ...], str] = {}
         for batch, early in source.batches(settings.ingest.batch_rows):
-            pre += early
             result.read += batch.data.num_rows + len(early)
+            if early:
+                result.rejected += len(early)
+                spill_writer.write_table(
+                    pa.table(
+                        {
+                            "line": [r.line for r in early],
+                            "span": [1] * len(early),
+                            "reason": [r.reason for r in early],
+                            "raw": [r.raw for r in early],
+                        },
+                        schema=REJECTS_SCHEMA,
+                    )
+                )
             if batch.data.num_rows:
                 data = _as_text(batch.data)
                 types = {f.name: f.type for f in data.schema}
@@ -183,7 +199,9 @@ class _Stager:
                 sql = sqls.get(key)
                 if sql is None:
                     sql = sqls[key] = make_sql(types)
+                spans = batch.spans if batch.spans is not None else np.ones(len(batch.lines))
                 raw = data.append_column("_line", pa.array(batch.lines, pa.int64()))
+                raw = raw.append_column("_span", pa.array(spans, pa.int64()))
                 self.con.register("raw", raw)
                 try:
                     out = self.con.sql(sql).to_arrow_table()
@@ -191,30 +209,44 @@ class _Stager:
                     self.con.unregister("raw")
                 bad = pc.is_valid(out["_reason"])
                 if pc.any(bad).as_py():
-                    bad_rows = out.filter(bad).select(["_line", "_reason"])
-                    lines = bad_rows["_line"].to_numpy()
-                    span_of = (
-                        dict(zip(batch.lines.tolist(), batch.spans.tolist(), strict=True))
-                        if batch.spans is not None
-                        else {}
+                    rows = out.filter(bad)
+                    n = rows.num_rows
+                    spill_writer.write_table(
+                        pa.table(
+                            {
+                                "line": rows["_line"],
+                                "span": rows["_span"],
+                                "reason": rows["_reason"],
+                                "raw": pa.nulls(n, pa.string()),
+                            },
+                            schema=REJECTS_SCHEMA,
+                        )
                     )
-                    for line, reason in zip(
-                        lines.tolist(), bad_rows["_reason"].to_pylist(), strict=True
-                    ):
-                        rejected_spans[line] = span_of.get(line, 1)
-                        reasons[line] = reason
+                    result.rejected += n
                     out = out.filter(pc.invert(bad))
-                self._write(out.drop_columns(["_line", "_reason"]), file_index)
+                self._write(out.drop_columns(["_line", "_reason", "_span"]), file_index)
             if progress is not None:
                 progress("read", done_before + source.position(), total)
-        # raw text of rejected rows, read back from the source only for those lines
-        raw_text = source.raw_text(rejected_spans)
+        spill_writer.close()
+        if result.rejected:
+            self._write_rejects(source, spill, rejects_fh)
+        spill.unlink()
+
+    def _write_rejects(self, source: Source, spill: Path, rejects_fh: Any) -> None:
+        """The rejects of one file in line order, with the raw text of each row."""
         file = str(source.info.path)
-        for r in pre:
-            rejects_fh.write(_reject_line(file, r.line, r.reason, r.raw))
-        for line in sorted(reasons):
-            rejects_fh.write(_reject_line(file, line, reasons[line], raw_text.get(line)))
-        result.rejected = len(pre) + len(reasons)
+        cursor = source.raw_cursor()
+        try:
+            ordered = self.con.sql(f"SELECT * FROM read_parquet('{spill}') ORDER BY line")
+            for chunk in ordered.to_arrow_reader(50_000):
+                rows = chunk.to_pylist()
+                need = [(r["line"], r["span"]) for r in rows if r["raw"] is None]
+                texts = cursor.take(need)
+                for r in rows:
+                    raw = r["raw"] if r["raw"] is not None else texts.get(r["line"])
+                    rejects_fh.write(_reject_line(file, r["line"], r["reason"], raw))
+        finally:
+            cursor.close()
 
     def _write(self, out: pa.Table, file_index: int) -> None:
         if out.num_rows == 0:

@@ -76,9 +76,50 @@ class Source(Protocol):
 
     def batches(self, rows: int) -> Iterator[tuple[RawBatch, list[Reject]]]: ...
 
-    def raw_text(self, spans: dict[int, int]) -> dict[int, str]: ...
+    def raw_cursor(self) -> RawCursor: ...
 
     def position(self) -> int: ...
+
+
+class RawCursor(Protocol):
+    """Reads the original text of rejected rows in one forward pass over the source."""
+
+    def take(self, spans: list[tuple[int, int]]) -> dict[int, str]:
+        """Text for (line, number of lines) pairs given in increasing line order."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class LineCursor:
+    """Forward-only access to a text file's physical lines (split on LF, as the parser does)."""
+
+    def __init__(self, path: Path, encoding: str) -> None:
+        self._stream, self._raw = _text_stream(path, encoding)
+        self._line = 0  # last line read
+        self._held: dict[int, bytes] = {}
+
+    def take(self, spans: list[tuple[int, int]]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for line, n in spans:
+            parts: list[bytes] = []
+            for k in range(line, line + n):
+                while self._line < k:
+                    physical = self._stream.readline()
+                    if not physical:
+                        break
+                    self._line += 1
+                    if self._line >= line:
+                        self._held[self._line] = physical
+                parts.append(self._held.pop(k, b""))
+            self._held = {k: v for k, v in self._held.items() if k > line}
+            text = b"".join(parts).rstrip(b"\r\n")
+            out[line] = text.decode("utf-8", errors="backslashreplace")
+        return out
+
+    def close(self) -> None:
+        self._stream.close()
+        self._raw.close()
 
 
 # --------------------------------------------------------------------------- detection
@@ -575,26 +616,8 @@ class CsvSource:
         """Quoted newlines inside valid rows that come before Arrow row `num`."""
         return int(self._vnl_counts[self._vnl_nums < num].sum())
 
-    def raw_text(self, spans: dict[int, int]) -> dict[int, str]:
-        """The original text of the given lines (line -> number of physical lines)."""
-        out: dict[int, str] = {}
-        if not spans:
-            return out
-        wanted = {k for line, n in spans.items() for k in range(line, line + n)}
-        last = max(wanted)
-        found: dict[int, bytes] = {}
-        stream, raw = _text_stream(self.info.path, self.info.encoding)
-        with stream:
-            for i, physical in enumerate(stream, start=1):
-                if i in wanted:
-                    found[i] = physical
-                if i >= last:
-                    break
-        raw.close()
-        for line, n in spans.items():
-            text = b"".join(found.get(k, b"") for k in range(line, line + n))
-            out[line] = text.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
-        return out
+    def raw_cursor(self) -> LineCursor:
+        return LineCursor(self.info.path, self.info.encoding)
 
 
 # --------------------------------------------------------------------------- JSON lines
@@ -682,20 +705,8 @@ class JsonlSource:
         data = pa.table({c: pa.array(v, pa.binary()) for c, v in values.items()})
         return RawBatch(data, np.asarray(lines, dtype=np.int64), None)
 
-    def raw_text(self, spans: dict[int, int]) -> dict[int, str]:
-        out: dict[int, str] = {}
-        if not spans:
-            return out
-        last = max(spans)
-        stream, raw = _text_stream(self.info.path, self.info.encoding)
-        with stream:
-            for i, line in enumerate(stream, start=1):
-                if i in spans:
-                    out[i] = line.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
-                if i >= last:
-                    break
-        raw.close()
-        return out
+    def raw_cursor(self) -> LineCursor:
+        return LineCursor(self.info.path, self.info.encoding)
 
 
 # --------------------------------------------------------------------------- Parquet
@@ -732,15 +743,33 @@ class ParquetSource:
             self._done_bytes = int(self.info.size * (start - 1) / total)
             yield RawBatch(pa.Table.from_batches([batch]), lines, None), []
 
-    def raw_text(self, spans: dict[int, int]) -> dict[int, str]:
+    def raw_cursor(self) -> RowCursor:
+        return RowCursor(self._file)
+
+
+class RowCursor:
+    """Forward-only access to a Parquet file's rows, shown as JSON."""
+
+    def __init__(self, file: pq.ParquetFile) -> None:
+        self._batches = file.iter_batches(batch_size=65_536)
+        self._start = 1  # row number of the current batch's first row
+        self._batch: pa.RecordBatch | None = None
+
+    def take(self, spans: list[tuple[int, int]]) -> dict[int, str]:
         out: dict[int, str] = {}
-        if not spans:
-            return out
-        wanted = np.asarray(sorted(spans), dtype=np.int64) - 1
-        table = self._file.read()
-        for idx, row in zip(wanted, table.take(pa.array(wanted)).to_pylist(), strict=True):
-            out[int(idx) + 1] = json.dumps(row, ensure_ascii=False, default=str)
+        for row, _ in spans:
+            while self._batch is None or row >= self._start + self._batch.num_rows:
+                if self._batch is not None:
+                    self._start += self._batch.num_rows
+                self._batch = next(self._batches, None)
+                if self._batch is None:
+                    return out
+            values = self._batch.slice(row - self._start, 1).to_pylist()[0]
+            out[row] = json.dumps(values, ensure_ascii=False, default=str)
         return out
+
+    def close(self) -> None:
+        self._batch = None
 
 
 def open_source(path: Path, options: SourceOptions) -> Source:

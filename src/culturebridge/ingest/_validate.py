@@ -181,7 +181,8 @@ def validation_sql(
     now: datetime,
     null_values: tuple[str, ...] = (),
 ) -> str:
-    """The query that turns relation `raw` (source columns + `_line`) into typed rows + `_reason`.
+    """The query that turns relation `raw` (source columns, `_line`, `_span`) into typed rows
+    and `_reason`.
 
     Three levels, so that no expression is evaluated twice: source text (decoded, trimmed),
     then typed values, then the checks.
@@ -265,7 +266,7 @@ def validation_sql(
     reason = f"nullif(concat_ws('; ', {', '.join(checks)}), '')" if checks else "NULL"
     inner = ", ".join(f"{expr} AS {name}" for name, expr in level1.items())
     return (
-        f"SELECT _line, {outputs}, {reason} AS _reason "
-        f"FROM (SELECT _line, {', '.join(values)} "
+        f"SELECT _line, _span, {outputs}, {reason} AS _reason "
+        f"FROM (SELECT _line, _span, {', '.join(values)} "
         f"FROM (SELECT *{', ' + inner if inner else ''} FROM raw))"
     )
