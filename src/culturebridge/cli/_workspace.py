@@ -57,30 +57,37 @@ def status(
         f"Workspace [bold]{st['name']}[/] at {st['workspace']} "
         f"(backend {st['backend']}, privacy k={st['privacy_k']}, version {st['version']})"
     )
+
+    def minute(iso: str | None) -> str:
+        return iso[:16].replace("T", " ") if iso else ""
+
     tbl = RichTable("table", "rows", "files", "from", "to", title="Tables")
     for name, e in st["tables"].items():
-        tbl.add_row(name, f"{e['rows']:,}", str(e["files"]), e.get("from") or "", e.get("to") or "")
+        tbl.add_row(
+            name, f"{e['rows']:,}", str(e["files"]), minute(e.get("from")), minute(e.get("to"))
+        )
     console.print(tbl)
     if st["ingests"]:
         hist = RichTable(
-            "ingest",
+            "finished (UTC)",
             "table",
             "read",
             "accepted",
             "rejected",
             "duplicates",
-            "rejects",
             title="Ingest history",
+            caption=f"last {min(20, len(st['ingests']))} of {len(st['ingests'])}; "
+            "ids, files and rejects files in --json",
         )
+        hist.columns[0].no_wrap = True
         for i in st["ingests"][-20:]:
             hist.add_row(
-                i["ingest_id"],
+                minute(i["finished"]),
                 i["table"],
                 f"{i['read']:,}",
                 f"{i['accepted']:,}",
                 f"{i['rejected']:,}",
                 f"{i['duplicates']:,}",
-                i["rejects_file"] or "",
             )
         console.print(hist)
     if st["rejected_total"]:
