@@ -74,7 +74,7 @@ def status(
             "read",
             "accepted",
             "rejected",
-            "duplicates",
+            "dupes",
             title="Ingest history",
             caption=f"last {min(20, len(st['ingests']))} of {len(st['ingests'])}; "
             "ids, files and rejects files in --json",
