@@ -462,7 +462,7 @@ class CsvSource:
 
         self._vnl_nums = np.zeros(0, dtype=np.int64)
         self._vnl_counts = np.zeros(0, dtype=np.int64)
-        self._recovered = set()
+        self._next_invalid = 0
         stream, self._raw, transcoder = _marking_stream(self.info.path, self.info.encoding)
         read_opts = pacsv.ReadOptions(
             column_names=self.columns,
@@ -485,7 +485,6 @@ class CsvSource:
         )
         # Arrow numbers rows from 1 including the skipped header row; a row's physical line is
         # its number plus the quoted newlines in the rows before it.
-        header_lines = 0
         next_row = 2 if self._header else 1  # next Arrow row number not yet assigned
         inv_done = 0  # invalid rows already accounted for
         extra_nl = 0  # quoted newlines before `next_row`
@@ -536,7 +535,7 @@ class CsvSource:
                 # quoted newlines inside invalid rows that come before each valid row
                 cum_inv = np.concatenate([[0], np.cumsum(inv_nl)])
                 before_inv = cum_inv[np.searchsorted(inv_nums, nums)]
-                lines = header_lines + nums + before_valid + before_inv
+                lines = nums + before_valid + before_inv
                 extra_nl += int(nl.sum())
                 has_nl = nl > 0
                 if has_nl.any():
@@ -557,38 +556,32 @@ class CsvSource:
                     kept = np.asarray(keep_mask)
                     data, lines, spans = data.filter(keep_mask), lines[kept], spans[kept]
                 yield RawBatch(data, lines, spans), []
-                yield from self._recover(invalid, inv_nums, inv_nl, header_lines, ncol, rows, nums)
-            yield from self._recover(invalid, inv_nums, inv_nl, header_lines, ncol, rows, None)
+                yield from self._recover(invalid, inv_nl, ncol, limit=int(nums[-1]))
+            yield from self._recover(invalid, inv_nl, ncol, limit=None)
 
-    _recovered: set[int]
+    _next_invalid: int
     _vnl_nums: np.ndarray
     _vnl_counts: np.ndarray
 
     def _recover(
-        self,
-        invalid: list[tuple[int, str]],
-        inv_nums: np.ndarray,
-        inv_nl: np.ndarray,
-        header_lines: int,
-        ncol: int,
-        rows: int,
-        upto: np.ndarray | None,
+        self, invalid: list[tuple[int, str]], inv_nl: np.ndarray, ncol: int, limit: int | None
     ) -> Iterator[tuple[RawBatch, list[Reject]]]:
-        """Rows Arrow could not fit: blank lines are skipped (not rows), short rows are padded,
-        rows with extra non-empty fields are rejected."""
-        limit = int(upto[-1]) if upto is not None and len(upto) else None
+        """Rows Arrow could not fit, up to Arrow row `limit` (all when None), in file order:
+        blank lines are skipped (not rows), short rows are padded, rows with extra non-empty
+        fields are rejected."""
         values: list[list[bytes | None]] = [[] for _ in range(ncol)]
         lines: list[int] = []
         spans: list[int] = []
         rejects: list[Reject] = []
         cum_all = np.concatenate([[0], np.cumsum(inv_nl)])
-        for idx, (num, text) in enumerate(invalid):
-            if num in self._recovered or (limit is not None and num > limit):
-                continue
-            self._recovered.add(num)
-            # physical line: Arrow row number, header, plus quoted newlines of earlier rows
-            earlier_inv = int(cum_all[idx])
-            line = header_lines + num + earlier_inv + self._valid_nl_before(num)
+        while self._next_invalid < len(invalid):
+            idx = self._next_invalid
+            num, text = invalid[idx]
+            if limit is not None and num > limit:
+                break
+            self._next_invalid += 1
+            # physical line: Arrow's row number plus the quoted newlines of earlier rows
+            line = num + int(cum_all[idx]) + self._valid_nl_before(num)
             if not text.strip():
                 continue
             fields = next(iter(self._reader(text)), [])
@@ -638,7 +631,7 @@ def _json_cell(value: Any) -> bytes | None:
 class JsonlSource:
     """One JSON object per line. Values reach validation as text (nested values as JSON)."""
 
-    def __init__(self, path: Path, options: SourceOptions, encoding: str, wanted: list[str]):
+    def __init__(self, path: Path, encoding: str):
         self.info = SourceInfo(
             path=path, format="jsonl", encoding=encoding, size=path.stat().st_size
         )
@@ -647,7 +640,8 @@ class JsonlSource:
         self.info.columns = self.columns
 
     def _scan_columns(self) -> list[str]:
-        """Column names from the keys of the first objects (later keys are still read)."""
+        """Column names: the keys of the first 1,000 objects (a key that first appears later is
+        not read; give it in an early line, or use CSV or Parquet for sparse data)."""
         names: dict[str, None] = {}
         stream, raw = _text_stream(self.info.path, self.info.encoding)
         with stream:
@@ -798,5 +792,5 @@ def open_source(path: Path, options: SourceOptions) -> Source:
                 "try --encoding"
             ) from None
     if fmt == "jsonl":
-        return JsonlSource(path, options, encoding, [])
+        return JsonlSource(path, encoding)
     return CsvSource(path, options, fmt, encoding, sample)
