@@ -31,8 +31,10 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 42,
     json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
-    """Generate the demo universe (partners, items, users, events, posts, matches, a campaign)
-    and ingest it through the normal validation and pseudonymisation path.
+    """Generate the demo universe with planted truth and ingest it like real data.
+
+    Partners, items, users, events, posts, matches and a randomised campaign go through the
+    normal validation and pseudonymisation path.
 
     The planted truth (segment preferences, trends, an older-skewing item, a sentiment spike,
     the campaign's uplift, every player's skill) is written to DIR/truth.json.

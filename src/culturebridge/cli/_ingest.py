@@ -40,8 +40,8 @@ def ingest(
 ) -> None:
     """Ingest FILES into TABLE: validated, pseudonymised, deduplicated and committed atomically.
 
-    Rows that fail validation go to DIR/rejects/ with file, line, raw text and reason;
-    read = accepted + rejected + duplicates, always.
+    Rows that fail validation go to DIR/rejects/ with file, line, raw text and reason.
+    Counts always add up: read = accepted + rejected + duplicates.
     """
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r} (use {'|'.join(FORMATS)})")

@@ -30,8 +30,7 @@ def init(
     backend: Annotated[str, typer.Option(help="Query engine: duckdb or spark.")] = "duckdb",
     json_out: JsonOpt = False,
 ) -> None:
-    """Create a workspace: workspace.toml (with a private pseudonymisation secret), lake/ and the
-    DuckDB warehouse."""
+    """Create a workspace: workspace.toml (0600, with the secret), lake/, warehouse, rejects/."""
     if backend not in ("duckdb", "spark"):
         raise UserError(f"unknown backend {backend!r} (use duckdb or spark)")
     chosen: Backend = "spark" if backend == "spark" else "duckdb"
