@@ -486,6 +486,7 @@ class CsvSource:
         # Arrow numbers rows from 1 including the skipped header row; a row's physical line is
         # its number plus the quoted newlines in the rows before it.
         next_row = 2 if self._header else 1  # next Arrow row number not yet assigned
+        last_line = next_row - 1  # last physical line of the rows read so far
         inv_done = 0  # invalid rows already accounted for
         extra_nl = 0  # quoted newlines before `next_row`
         inv_nums = np.zeros(0, dtype=np.int64)
@@ -501,13 +502,14 @@ class CsvSource:
                 except StopIteration:
                     batch = None
                 except pa.ArrowInvalid as exc:
-                    hint = ""
                     if "straddling" in str(exc):
-                        hint = (
-                            " (a record is larger than the parser's block; raise "
-                            "CULTUREBRIDGE_INGEST__CSV_BLOCK_BYTES)"
-                        )
-                    raise UserError(f"{self.info.path}: cannot parse: {exc}{hint}") from None
+                        raise UserError(
+                            f"{self.info.path}: a record after line {last_line} is longer than "
+                            f"the parser's block ({block_bytes:,} bytes), most often because of "
+                            "an unterminated quote; fix the file, or raise "
+                            "CULTUREBRIDGE_INGEST__CSV_BLOCK_BYTES for really long records"
+                        ) from None
+                    raise UserError(f"{self.info.path}: cannot parse: {exc}") from None
                 if invalid[inv_done:]:
                     new = invalid[inv_done:]
                     inv_done = len(invalid)
@@ -542,6 +544,7 @@ class CsvSource:
                     self._vnl_nums = np.concatenate([self._vnl_nums, nums[has_nl]])
                     self._vnl_counts = np.concatenate([self._vnl_counts, nl[has_nl]])
                 next_row = int(nums[-1]) + 1
+                last_line = int(lines[-1] + spans[-1] - 1)
                 data = pa.Table.from_batches([batch])
                 if transcoder.marked:
                     for i, name in enumerate(data.column_names):
