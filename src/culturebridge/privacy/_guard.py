@@ -1,0 +1,122 @@
+"""The export guard: the only way an aggregate leaves the warehouse.
+
+A cell (a row of a result) that describes fewer than `k` distinct users is suppressed: its user
+count and every figure computed from those users are blanked, and the row says why. Where a
+result also publishes the total of a breakdown, one suppressed cell could be recovered as
+"total minus the others", so a second cell of that breakdown (the smallest one left) is
+suppressed too: complementary suppression. The guard never drops a row silently; it returns
+what it suppressed, so a report can say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict, Field
+
+from culturebridge.errors import UserError
+
+PRIMARY = "fewer than k users"
+COMPLEMENTARY = "complementary: the published total would reveal a suppressed cell"
+
+
+class GuardReport(BaseModel):
+    """What the guard did to one result: enough for a reader to trust (and a test to check)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    k: int = Field(ge=1)
+    cells: int
+    suppressed: int
+    """Cells blanked because they describe fewer than k users."""
+    complementary: int
+    """Cells blanked so that a published total cannot reveal a suppressed one."""
+    blanked_columns: list[str]
+
+    def note(self) -> str:
+        if not (self.suppressed or self.complementary):
+            return f"no cell below k={self.k} users"
+        parts = [f"{self.suppressed} of {self.cells} cells below k={self.k} users suppressed"]
+        if self.complementary:
+            parts.append(f"{self.complementary} more suppressed to protect published totals")
+        return "; ".join(parts)
+
+
+class Guarded(BaseModel):
+    """A result that has passed the guard: the rows (Arrow) and the report."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    table: pa.Table
+    report: GuardReport
+
+    def to_pylist(self) -> list[dict[str, Any]]:
+        return self.table.to_pylist()
+
+
+def guard(
+    table: pa.Table,
+    *,
+    k: int,
+    users: str = "users",
+    blank: Sequence[str] = (),
+    partition_by: Sequence[str] | None = None,
+) -> Guarded:
+    """Suppress every cell of `table` that describes fewer than `k` users.
+
+    `users` names the column of distinct-user counts per cell; `blank` names the other columns
+    computed from a cell's users (shares, lifts, intervals, sums), blanked with it. When the
+    result is a breakdown whose total is published, `partition_by` names the columns that
+    identify one breakdown (`[]` for a single breakdown of the whole table): within each,
+    never exactly one cell is suppressed. Two columns are added: `suppressed` (bool) and
+    `suppression` (the reason, or null).
+    """
+    if k < 1:
+        raise UserError(f"privacy threshold k must be at least 1, not {k}")
+    missing = [c for c in [users, *blank, *(partition_by or [])] if c not in table.column_names]
+    if missing:
+        raise ValueError(f"guard: no column(s) {', '.join(missing)} in the result")
+    counts = table[users].to_numpy(zero_copy_only=False)
+    n = table.num_rows
+    # a null count is treated as unknown, hence unsafe
+    reason: list[str | None] = [
+        PRIMARY if (c is None or c != c or c < k) else None for c in counts.tolist()
+    ]
+    complementary = 0
+    if partition_by is not None and n:
+        keys = (
+            list(zip(*(table[c].to_pylist() for c in partition_by), strict=True))
+            if partition_by
+            else [()] * n
+        )
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for i, key in enumerate(keys):
+            groups.setdefault(key, []).append(i)
+        for rows in groups.values():
+            hidden = [i for i in rows if reason[i] is not None]
+            shown = [i for i in rows if reason[i] is None]
+            if len(hidden) == 1 and shown:
+                smallest = min(shown, key=lambda i: counts[i])
+                reason[smallest] = COMPLEMENTARY
+                complementary += 1
+    suppressed_mask = pa.array([r is not None for r in reason], pa.bool_())
+    out = table
+    for name in [users, *blank]:
+        col = out[name]
+        nulls = pa.nulls(n, col.type)
+        out = out.set_column(
+            out.schema.get_field_index(name), name, pc.if_else(suppressed_mask, nulls, col)
+        )
+    out = out.append_column("suppressed", suppressed_mask)
+    out = out.append_column("suppression", pa.array(reason, pa.string()))
+    report = GuardReport(
+        k=k,
+        cells=n,
+        suppressed=sum(r == PRIMARY for r in reason),
+        complementary=complementary,
+        blanked_columns=[users, *blank],
+    )
+    return Guarded(table=out, report=report)

@@ -1,0 +1,85 @@
+"""The k-threshold guard: known answers, and invariants over random breakdowns."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from culturebridge.errors import UserError
+from culturebridge.privacy import COMPLEMENTARY, PRIMARY, guard
+
+
+def test_cells_below_k_are_blanked_with_their_figures() -> None:
+    t = pa.table({"value": ["a", "b", "c"], "users": [50, 9, 10], "share": [0.7, 0.1, 0.2]})
+    g = guard(t, k=10, blank=["share"])
+    rows = g.to_pylist()
+    assert [r["users"] for r in rows] == [50, None, 10]
+    assert [r["share"] for r in rows] == [0.7, None, 0.2]
+    assert [r["suppression"] for r in rows] == [None, PRIMARY, None]
+    assert (g.report.suppressed, g.report.complementary, g.report.cells) == (1, 0, 3)
+    assert "1 of 3 cells below k=10" in g.report.note()
+
+
+def test_a_published_total_gets_a_second_suppression() -> None:
+    """With the total known, one hidden cell = total - others: the smallest other goes too."""
+    t = pa.table({"value": ["a", "b", "c", "d"], "users": [100, 3, 40, 25]})
+    g = guard(t, k=10, partition_by=[])
+    reasons = dict(zip(t["value"].to_pylist(), g.table["suppression"].to_pylist(), strict=True))
+    assert reasons == {"a": None, "b": PRIMARY, "c": None, "d": COMPLEMENTARY}
+    assert g.report.complementary == 1
+
+
+def test_partitions_are_protected_separately() -> None:
+    t = pa.table(
+        {
+            "week": [1, 1, 1, 2, 2, 2],
+            "value": ["a", "b", "c", "a", "b", "c"],
+            "users": [30, 2, 40, 30, 20, 40],
+        }
+    )
+    g = guard(t, k=10, partition_by=["week"])
+    assert g.table["suppression"].to_pylist() == [COMPLEMENTARY, PRIMARY, None, None, None, None]
+
+
+def test_null_counts_are_unsafe_and_bad_k_is_an_error() -> None:
+    t = pa.table({"users": pa.array([None, 12], pa.int64())})
+    assert guard(t, k=10).table["suppressed"].to_pylist() == [True, False]
+    with pytest.raises(UserError):
+        guard(t, k=0)
+    with pytest.raises(ValueError, match="no column"):
+        guard(t, k=5, blank=["share"])
+
+
+breakdowns = st.lists(
+    st.tuples(st.integers(0, 3), st.integers(0, 60), st.floats(0, 1)), min_size=0, max_size=40
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=breakdowns, k=st.integers(1, 30), totals=st.booleans())
+def test_no_visible_cell_describes_fewer_than_k_users(
+    rows: list[tuple[int, int, float]], k: int, totals: bool
+) -> None:
+    t = pa.table(
+        {
+            "part": pa.array([r[0] for r in rows], pa.int64()),
+            "users": pa.array([r[1] for r in rows], pa.int64()),
+            "share": pa.array([r[2] for r in rows], pa.float64()),
+        }
+    )
+    g = guard(t, k=k, blank=["share"], partition_by=["part"] if totals else None)
+    out = g.to_pylist()
+    assert len(out) == len(rows)  # nothing dropped
+    for raw, cell in zip(rows, out, strict=True):
+        if cell["suppressed"]:
+            assert cell["users"] is None and cell["share"] is None and cell["suppression"]
+        else:
+            assert cell["users"] == raw[1] >= k and cell["share"] == raw[2]
+    if totals:  # no breakdown with a published total hides exactly one of several cells
+        for part in {r[0] for r in rows}:
+            cells = [c for c in out if c["part"] == part]
+            hidden = sum(c["suppressed"] for c in cells)
+            assert hidden != 1 or len(cells) == 1
+    assert g.report.suppressed + g.report.complementary == sum(c["suppressed"] for c in out)
