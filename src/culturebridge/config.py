@@ -65,7 +65,9 @@ class PrivacyConfig(BaseModel):
     k: int = Field(default=10, ge=1)
     """Smallest group size any exported aggregate may describe."""
     epsilon: float | None = Field(default=None, gt=0)
-    """Differential-privacy budget for optional noise on exported counts (off when None)."""
+    """Epsilon per noised release; differential privacy is off when None."""
+    epsilon_budget: float = Field(default=10.0, gt=0)
+    """Total epsilon each partner may spend on noised releases before they are refused."""
 
 
 class WorkspaceConfig(BaseModel):

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from culturebridge.errors import UserError
-from culturebridge.privacy import COMPLEMENTARY, PRIMARY, guard
+from culturebridge.privacy import (
+    COMPLEMENTARY,
+    PRIMARY,
+    BudgetExhausted,
+    Ledger,
+    Noise,
+    guard,
+    laplace_counts,
+)
 
 
 def test_cells_below_k_are_blanked_with_their_figures() -> None:
@@ -83,3 +93,28 @@ def test_no_visible_cell_describes_fewer_than_k_users(
             hidden = sum(c["suppressed"] for c in cells)
             assert hidden != 1 or len(cells) == 1
     assert g.report.suppressed + g.report.complementary == sum(c["suppressed"] for c in out)
+
+
+def test_noise_spends_budget_and_refuses_once_spent(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "privacy", budget=1.0)
+    t = pa.table({"value": ["a", "b"], "users": [5000, 4000]})
+    first = guard(t, k=10, noise=Noise(epsilon=0.6, partner="p_tour", ledger=ledger))
+    assert first.report.noise is not None and first.report.noise["epsilon_left"] == pytest.approx(
+        0.4
+    )
+    noisy = first.table["users"].to_pylist()
+    assert all(abs(n - c) < 200 for n, c in zip(noisy, [5000, 4000], strict=True))
+    with pytest.raises(BudgetExhausted, match="refused"):
+        guard(t, k=10, noise=Noise(epsilon=0.6, partner="p_tour", ledger=ledger))
+    assert ledger.spent("p_tour") == pytest.approx(0.6)  # a refused release costs nothing
+    # another partner's budget is its own
+    guard(t, k=10, noise=Noise(epsilon=0.6, partner="p_fashion", ledger=ledger))
+    assert ledger.remaining("p_fashion") == pytest.approx(0.4)
+    assert oct((tmp_path / "privacy" / "budget.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_laplace_noise_has_the_calibrated_spread() -> None:
+    """Scale = sensitivity / epsilon: at epsilon 0.5 the mean absolute error is about 2."""
+    draws = laplace_counts([1000] * 4000, epsilon=0.5)
+    mae = sum(abs(d - 1000) for d in draws) / len(draws)
+    assert 1.6 < mae < 2.4

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from culturebridge.errors import UserError
+from culturebridge.privacy._budget import Ledger, laplace_counts
 
 PRIMARY = "fewer than k users"
 COMPLEMENTARY = "complementary: the published total would reveal a suppressed cell"
@@ -35,14 +36,37 @@ class GuardReport(BaseModel):
     complementary: int
     """Cells blanked so that a published total cannot reveal a suppressed one."""
     blanked_columns: list[str]
+    noise: dict[str, Any] | None = None
+    """Mechanism, epsilon, sensitivity and budget left, when counts were noised."""
 
     def note(self) -> str:
+        parts = []
+        if self.noise:
+            parts.append(
+                f"user counts noised ({self.noise['mechanism']}, epsilon {self.noise['epsilon']:g})"
+            )
         if not (self.suppressed or self.complementary):
-            return f"no cell below k={self.k} users"
-        parts = [f"{self.suppressed} of {self.cells} cells below k={self.k} users suppressed"]
+            parts.append(f"no cell below k={self.k} users")
+        else:
+            parts.append(
+                f"{self.suppressed} of {self.cells} cells below k={self.k} users suppressed"
+            )
         if self.complementary:
             parts.append(f"{self.complementary} more suppressed to protect published totals")
         return "; ".join(parts)
+
+
+class Noise(BaseModel):
+    """A request for differentially private counts, paid from `partner`'s budget."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    epsilon: float = Field(gt=0)
+    partner: str
+    ledger: Ledger
+    sensitivity: int = Field(default=1, ge=1)
+    """Most cells one user can count in (L1 sensitivity of the count vector)."""
+    what: str = "release"
 
 
 class Guarded(BaseModel):
@@ -64,6 +88,7 @@ def guard(
     users: str = "users",
     blank: Sequence[str] = (),
     partition_by: Sequence[str] | None = None,
+    noise: Noise | None = None,
 ) -> Guarded:
     """Suppress every cell of `table` that describes fewer than `k` users.
 
@@ -73,14 +98,39 @@ def guard(
     identify one breakdown (`[]` for a single breakdown of the whole table): within each,
     never exactly one cell is suppressed. Two columns are added: `suppressed` (bool) and
     `suppression` (the reason, or null).
+
+    With `noise`, the budget is charged first (a refused release draws no noise), then the user
+    counts get OpenDP Laplace noise and the threshold applies to the noisy counts. Figures in
+    `blank` are not re-derived here: a caller that publishes them computes them from the
+    noised counts it gets back.
     """
     if k < 1:
         raise UserError(f"privacy threshold k must be at least 1, not {k}")
     missing = [c for c in [users, *blank, *(partition_by or [])] if c not in table.column_names]
     if missing:
         raise ValueError(f"guard: no column(s) {', '.join(missing)} in the result")
-    counts = table[users].to_numpy(zero_copy_only=False)
     n = table.num_rows
+    noise_info: dict[str, Any] | None = None
+    if noise is not None:
+        left = noise.ledger.spend(noise.partner, noise.epsilon, noise.what)
+        raw = table[users].to_pylist()
+        if any(c is None for c in raw):
+            raise ValueError("guard: cannot noise null user counts")
+        noisy = [
+            max(v, 0)
+            for v in laplace_counts(raw, epsilon=noise.epsilon, sensitivity=noise.sensitivity)
+        ]
+        table = table.set_column(
+            table.schema.get_field_index(users), users, pa.array(noisy, table[users].type)
+        )
+        noise_info = {
+            "mechanism": "discrete Laplace (OpenDP)",
+            "epsilon": noise.epsilon,
+            "sensitivity": noise.sensitivity,
+            "partner": noise.partner,
+            "epsilon_left": left,
+        }
+    counts = table[users].to_numpy(zero_copy_only=False)
     # a null count is treated as unknown, hence unsafe
     reason: list[str | None] = [
         PRIMARY if (c is None or c != c or c < k) else None for c in counts.tolist()
@@ -118,5 +168,6 @@ def guard(
         suppressed=sum(r == PRIMARY for r in reason),
         complementary=complementary,
         blanked_columns=[users, *blank],
+        noise=noise_info,
     )
     return Guarded(table=out, report=report)
