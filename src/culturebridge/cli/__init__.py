@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from culturebridge.cli import _demo, _ingest, _workspace
+from culturebridge.cli import _demo, _ingest, _segments, _workspace
 
 app = typer.Typer(
     name="culturebridge",
@@ -17,6 +17,7 @@ app = typer.Typer(
 _workspace.register(app)
 _ingest.register(app)
 _demo.register(app)
+_segments.register(app)
 
 
 def main() -> None:

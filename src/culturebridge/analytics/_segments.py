@@ -1,0 +1,625 @@
+"""Named, declarative audience segments: who is in "gen Z in tier-1 cities" or "recent gamers".
+
+A segment is data, not code: predicates on user attributes (age band at a reference date, gender,
+province, city tier, platform), on behaviour (events of some types, on items of some kinds,
+within a number of days) and on other segments (`all_of`, an intersection). Keeping it declarative
+means the same definition is listed by the CLI, stored in `DIR/segments.toml`, sent over the API
+and compiled to one Ibis expression that runs unchanged on DuckDB and on Spark.
+
+Conventions, shared with the demo's truth.json so that planted answers can be checked:
+
+- age = year(reference date) - birth_year; a user without a birth year is in no age band;
+- the reference date is the date (UTC) of the workspace's latest event unless given, so a
+  segment's membership is a property of the data, not of the day the command runs;
+- behaviour counts only events up to the end of the reference date, and `within_days = N`
+  means the N whole UTC days ending with the reference date;
+- a segment is a subset of the `users` table: events by ids without a users row count nowhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import ibis
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from culturebridge.errors import UserError, read_toml
+from culturebridge.schema import EVENT_TYPES, GENDERS, ITEM_KINDS
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from culturebridge.workspace import Workspace
+
+SEGMENTS_FILE = "segments.toml"
+"""Workspace segments live in DIR/segments.toml as `[segments.NAME]` tables."""
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
+"""Segment names are lower-case identifiers: they appear in CLI flags, URLs and TOML keys."""
+
+_TOTAL = "*total*"  # the row of the size query that counts every user; not a valid segment name
+
+Tier = Annotated[int, Field(ge=1, le=4)]
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _unique(values: Iterable[Any]) -> list[Any]:
+    """Order-preserving de-duplication: definitions stay as written, without repeats."""
+    return list(dict.fromkeys(values))
+
+
+def _build(model: type[_M], data: Mapping[str, Any]) -> _M | tuple[str, str]:
+    """The validated model, or its first error as (dotted location, message) without pydantic's
+    "Value error, " prefix, for a one-line UserError.
+
+    Callers raise that UserError outside the `except` block on purpose: pydantic-core holds the
+    validator's exception (and so every caller's frame) where the garbage collector cannot see
+    it, and an exception chained to it as `__context__` would keep that cycle, and everything
+    the frames hold (open connections), alive to the end of the process.
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        return loc, str(first["msg"]).removeprefix("Value error, ")
+
+
+def _check_allowed(values: list[str] | None, allowed: tuple[str, ...], what: str) -> None:
+    for v in values or ():
+        if v not in allowed:
+            raise ValueError(f"unknown {what} {v!r} (known: {', '.join(allowed)})")
+
+
+class Behaviour(BaseModel):
+    """Users who did something: at least `min_events` events of `event_types`, optionally only on
+    items of `item_kinds` and only in the `within_days` days ending with the reference date."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_types: list[str] = Field(min_length=1)
+    item_kinds: list[str] | None = Field(default=None, min_length=1)
+    within_days: int | None = Field(default=None, ge=1)
+    min_events: int = Field(default=1, ge=1)
+
+    @field_validator("event_types")
+    @classmethod
+    def _known_types(cls, v: list[str]) -> list[str]:
+        _check_allowed(v, EVENT_TYPES, "event type")
+        return _unique(v)
+
+    @field_validator("item_kinds")
+    @classmethod
+    def _known_kinds(cls, v: list[str] | None) -> list[str] | None:
+        _check_allowed(v, ITEM_KINDS, "item kind")
+        return None if v is None else _unique(v)
+
+    def describe(self) -> str:
+        """The behaviour in words, e.g. `a play event on game items in the last 30 days`."""
+        types = " or ".join(self.event_types)
+        many = self.min_events > 1
+        text = f"at least {self.min_events} {types} events" if many else f"a {types} event"
+        if self.item_kinds:
+            text += f" on {' or '.join(self.item_kinds)} items"
+        if self.within_days:
+            text += f" in the last {self.within_days} days"
+        return text
+
+
+class Segment(BaseModel):
+    """A named audience segment: every predicate given must hold (a conjunction).
+
+    A field left as None places no condition on that attribute; a list means "one of". `all_of`
+    names other segments whose conditions must hold too, so combinations follow their parts
+    (a workspace that redefines `gen_z` also changes `gen_z_tier1`).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(max_length=64)
+    description: str = ""
+    age_min: int | None = Field(default=None, ge=0, le=150)
+    age_max: int | None = Field(default=None, ge=0, le=150)
+    genders: list[str] | None = Field(default=None, min_length=1)
+    provinces: list[str] | None = Field(default=None, min_length=1)
+    city_tiers: list[Tier] | None = Field(default=None, min_length=1)
+    platforms: list[str] | None = Field(default=None, min_length=1)
+    behaviour: list[Behaviour] = []
+    all_of: list[str] = []
+
+    @field_validator("genders")
+    @classmethod
+    def _known_genders(cls, v: list[str] | None) -> list[str] | None:
+        _check_allowed(v, GENDERS, "gender")
+        return None if v is None else _unique(v)
+
+    @field_validator("provinces", "platforms", "city_tiers", "all_of")
+    @classmethod
+    def _dedupe(cls, v: list[Any] | None) -> list[Any] | None:
+        return None if v is None else _unique(v)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        # checked here rather than with a pattern so that the message reads as words
+        if not re.fullmatch(NAME_PATTERN, v):
+            raise ValueError(
+                f"segment name {v!r} must be lower-case letters, digits and underscores "
+                "(starting with a letter or digit)"
+            )
+        return v
+
+    @field_validator("age_max")
+    @classmethod
+    def _check_ages(cls, v: int | None, info: ValidationInfo) -> int | None:
+        lo = info.data.get("age_min")
+        if v is not None and lo is not None and lo > v:
+            raise ValueError(f"age_min ({lo}) is above age_max ({v})")
+        return v
+
+    @classmethod
+    def from_flags(cls, **flags: Any) -> Segment:
+        """An ad-hoc segment from CLI-style flags; see `segment_from_flags`."""
+        return segment_from_flags(**flags)
+
+    def conditions(self) -> list[str]:
+        """This segment's own conditions in words (not those of `all_of`)."""
+        parts: list[str] = []
+        lo, hi = self.age_min, self.age_max
+        if lo is not None and hi is not None:
+            parts.append(f"age {lo}" if lo == hi else f"age {lo}-{hi}")
+        elif lo is not None:
+            parts.append(f"age {lo}+")
+        elif hi is not None:
+            parts.append(f"age up to {hi}")
+        if self.genders:
+            parts.append("gender " + " or ".join(self.genders))
+        if self.provinces:
+            parts.append("province " + " or ".join(self.provinces))
+        if self.city_tiers:
+            parts.append("city tier " + " or ".join(str(t) for t in self.city_tiers))
+        if self.platforms:
+            parts.append("platform " + " or ".join(self.platforms))
+        parts.extend(b.describe() for b in self.behaviour)
+        return parts
+
+
+def _builtins() -> list[Segment]:
+    play_games = Behaviour(event_types=["play"], item_kinds=["game"], within_days=30)
+    buy_fashion = Behaviour(event_types=["purchase"], item_kinds=["fashion"])
+    return [
+        Segment(name="all", description="Everyone with a user record."),
+        Segment(name="teens", description="Teenagers, 15-17.", age_min=15, age_max=17),
+        Segment(name="gen_z", description="Generation Z adults, 18-24.", age_min=18, age_max=24),
+        Segment(name="young_adults", description="Young adults, 25-34.", age_min=25, age_max=34),
+        Segment(name="adults_35_44", description="Adults, 35-44.", age_min=35, age_max=44),
+        Segment(name="older_45_plus", description="Older audience, 45 and over.", age_min=45),
+        Segment(name="tier1", description="Tier-1 cities.", city_tiers=[1]),
+        Segment(name="tier2", description="Tier-2 cities.", city_tiers=[2]),
+        Segment(name="tier3_4", description="Tier-3 and tier-4 cities.", city_tiers=[3, 4]),
+        Segment(
+            name="gen_z_tier1",
+            description="Gen Z in tier-1 cities.",
+            all_of=["gen_z", "tier1"],
+        ),
+        Segment(
+            name="young_adults_tier2",
+            description="Young adults in tier-2 cities.",
+            all_of=["young_adults", "tier2"],
+        ),
+        Segment(
+            name="gamers_30d",
+            description="Played a game in the last 30 days.",
+            behaviour=[play_games],
+        ),
+        Segment(
+            name="fashion_buyers",
+            description="Bought a fashion item.",
+            behaviour=[buy_fashion],
+        ),
+    ]
+
+
+def builtin_segments() -> dict[str, Segment]:
+    """The built-in segments, in listing order (a fresh dict: callers may extend it)."""
+    return {s.name: s for s in _builtins()}
+
+
+# ---------------------------------------------------------------------------- references
+
+
+def check_segments(segments: Mapping[str, Segment], source: object = None) -> None:
+    """Every `all_of` names a known segment and no segment depends on itself.
+
+    Checked up front (on load, and before compiling) so that a mistake is one message naming the
+    segment (and `source`, the file, when given), not a recursion error or an empty result.
+    """
+    where = f"{source}: " if source is not None else ""
+    for name, seg in segments.items():
+        if seg.name != name:
+            raise UserError(f"{where}segment stored as {name!r} is named {seg.name!r}")
+        for ref in seg.all_of:
+            if ref not in segments:
+                known = ", ".join(segments)
+                raise UserError(
+                    f"{where}segments.{name}.all_of: unknown segment {ref!r} (known: {known})"
+                )
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> None:
+        if name in path:
+            cycle = " -> ".join([*path[path.index(name) :], name])
+            raise UserError(f"{where}segments refer to each other in a cycle: {cycle}")
+        if name in done:
+            return
+        for ref in segments[name].all_of:
+            visit(ref, [*path, name])
+        done.add(name)
+
+    for name in segments:
+        visit(name, [])
+
+
+def _closure(segment: Segment, segments: Mapping[str, Segment]) -> list[Segment]:
+    """The segment and every segment it reaches through `all_of`, each once, in order.
+
+    An intersection of segments is the conjunction of their conditions, so a combination compiles
+    to one filtered scan of `users` rather than a join per part.
+    """
+    out: dict[str, Segment] = {}
+
+    def walk(seg: Segment) -> None:
+        if seg.name in out:
+            return
+        out[seg.name] = seg
+        for ref in seg.all_of:
+            walk(segments[ref])
+
+    walk(segment)
+    return list(out.values())
+
+
+def _with(
+    segment: Segment | str, segments: Mapping[str, Segment] | None
+) -> tuple[Segment, dict[str, Segment]]:
+    """The segment to compile and a checked catalogue holding it (an ad-hoc segment object
+    takes the place of a stored one of the same name)."""
+    catalogue = dict(segments) if segments is not None else builtin_segments()
+    if isinstance(segment, str):
+        if segment not in catalogue:
+            known = ", ".join(catalogue)
+            raise UserError(f"unknown segment {segment!r} (known: {known})")
+        seg = catalogue[segment]
+    else:
+        seg = segment
+        catalogue[seg.name] = seg
+    check_segments(catalogue)
+    return seg, catalogue
+
+
+def describe_segment(segment: Segment | str, segments: Mapping[str, Segment] | None = None) -> str:
+    """All the conditions a member meets, `all_of` expanded: `age 18-24; city tier 1`."""
+    seg, catalogue = _with(segment, segments)
+    parts = _unique(p for s in _closure(seg, catalogue) for p in s.conditions())
+    return "; ".join(parts) if parts else "everyone"
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def load_segments(workspace: Workspace | Path) -> dict[str, Segment]:
+    """Built-in segments extended or overridden by the workspace's `segments.toml`.
+
+    The file holds `[segments.NAME]` tables with Segment's fields; a workspace segment with a
+    built-in's name replaces it in place, new ones follow in file order. Any mistake is a
+    UserError naming the file and the key.
+    """
+    root = workspace if isinstance(workspace, Path) else workspace.root
+    path = Path(root) / SEGMENTS_FILE
+    segments = builtin_segments()
+    if not path.exists():
+        return segments
+    raw = read_toml(path, f"{path}: not found")
+    extra = sorted(set(raw) - {"segments"})
+    if extra:
+        raise UserError(f"{path}: {extra[0]}: unknown key (segments go in [segments.NAME] tables)")
+    tables = raw.get("segments", {})
+    if not isinstance(tables, dict):
+        raise UserError(f"{path}: segments: expected [segments.NAME] tables")
+    for name, table in tables.items():
+        key = f"segments.{name}"
+        if not isinstance(table, dict):
+            raise UserError(f"{path}: {key}: expected a table of segment fields")
+        if "name" in table and table["name"] != name:
+            raise UserError(f"{path}: {key}.name: {table['name']!r} differs from the key")
+        built = _build(Segment, {**table, "name": name})
+        if isinstance(built, tuple):
+            loc, msg = built
+            raise UserError(f"{path}: {key}.{loc}: {msg}" if loc else f"{path}: {key}: {msg}")
+        segments[name] = built
+    check_segments(segments, path)
+    return segments
+
+
+# ---------------------------------------------------------------------------- flags
+
+
+def _split(values: Sequence[str] | str | None) -> list[str] | None:
+    """Repeated flags and comma-separated values alike: `--tier 1 --tier 2` or `--tier 1,2`."""
+    if values is None:
+        return None
+    items = [values] if isinstance(values, str) else list(values)
+    out = [p.strip() for v in items for p in str(v).split(",") if p.strip()]
+    return out or None
+
+
+def parse_age(text: str) -> tuple[int | None, int | None]:
+    """`18-24`, `45+` or `30` as (age_min, age_max)."""
+    t = text.strip()
+    m = re.fullmatch(r"(\d+)\s*-\s*(\d+)|(\d+)\s*\+|(\d+)", t)
+    if m is None:
+        raise UserError(f"--age: expected A-B, A+ or A (e.g. 18-24, 45+), not {text!r}")
+    if m.group(1) is not None:
+        return int(m.group(1)), int(m.group(2))
+    if m.group(3) is not None:
+        return int(m.group(3)), None
+    return int(m.group(4)), int(m.group(4))
+
+
+def parse_tiers(values: Sequence[str | int] | str | None) -> list[int] | None:
+    """`1`, `1,2` or `3-4` (repeatable) as a list of tiers."""
+    texts = values if values is None or isinstance(values, str) else [str(v) for v in values]
+    parts = _split(texts)
+    if parts is None:
+        return None
+    tiers: list[int] = []
+    for p in parts:
+        m = re.fullmatch(r"(\d)(?:\s*-\s*(\d))?", p)
+        if m is None:
+            raise UserError(f"--tier: expected a tier 1-4 or a range such as 3-4, not {p!r}")
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        tiers.extend(range(lo, hi + 1))
+    return tiers
+
+
+def parse_behaviour(text: str) -> Behaviour:
+    """`TYPES[:KINDS][:Nd][:N+]`, e.g. `play:game:30d` (played a game in the last 30 days) or
+    `purchase:fashion:2+` (bought fashion at least twice); TYPES and KINDS are comma-separated."""
+    parts = [p.strip() for p in text.split(":")]
+    fields: dict[str, Any] = {"event_types": _split(parts[0]) or []}
+    for p in parts[1:]:
+        if re.fullmatch(r"\d+d", p):
+            fields["within_days"] = int(p[:-1])
+        elif re.fullmatch(r"\d+\+", p):
+            fields["min_events"] = int(p[:-1])
+        elif p and p != "*":
+            fields["item_kinds"] = _split(p)
+    built = _build(Behaviour, fields)
+    if isinstance(built, tuple):
+        raise UserError(
+            f"--did {text!r}: {built[1]} (format TYPES[:KINDS][:Nd][:N+], e.g. play:game:30d)"
+        )
+    return built
+
+
+_FLAG_OF = {
+    "name": "--name",
+    "genders": "--gender",
+    "provinces": "--province",
+    "city_tiers": "--tier",
+    "platforms": "--platform",
+    "all_of": "--in",
+    "age_min": "--age",
+    "age_max": "--age",
+}
+
+
+def segment_from_flags(
+    *,
+    name: str = "custom",
+    description: str = "",
+    age: str | None = None,
+    genders: Sequence[str] | str | None = None,
+    provinces: Sequence[str] | str | None = None,
+    tiers: Sequence[str | int] | str | None = None,
+    platforms: Sequence[str] | str | None = None,
+    did: Sequence[str] | None = None,
+    all_of: Sequence[str] | str | None = None,
+    segments: Mapping[str, Segment] | None = None,
+) -> Segment:
+    """An ad-hoc segment from command-line flags (`--age 18-24 --tier 1 --gender female`).
+
+    Shared by every command that takes a segment on the command line, so that they all read
+    the flags the same way; mistakes are UserErrors naming the flag. With `segments`, the names
+    given to `--in` (all_of) are checked against it.
+    """
+    age_min, age_max = parse_age(age) if age is not None else (None, None)
+    fields: dict[str, Any] = {
+        "name": name,
+        "description": description,
+        "age_min": age_min,
+        "age_max": age_max,
+        "genders": _split(genders),
+        "provinces": _split(provinces),
+        "city_tiers": parse_tiers(tiers),
+        "platforms": _split(platforms),
+        "behaviour": [parse_behaviour(d) for d in did or ()],
+        "all_of": _split(all_of) or [],
+    }
+    for ref in fields["all_of"]:
+        if segments is not None and ref not in segments:
+            raise UserError(f"--in: unknown segment {ref!r} (known: {', '.join(segments)})")
+    built = _build(Segment, fields)
+    if isinstance(built, tuple):
+        loc, msg = built
+        field = loc.split(".")[0]
+        raise UserError(f"{_FLAG_OF.get(field, field)}: {msg}")
+    return built
+
+
+# ---------------------------------------------------------------------------- compiling
+
+
+def reference_date(con: Any) -> date:
+    """The date (UTC) of the latest event: "the last 30 days" and ages are measured from it.
+
+    Anchoring on the data keeps a segment's membership reproducible however late a command
+    runs. A workspace without events falls back to today (UTC).
+    """
+    latest = con.table("events").ts.max().execute()
+    if latest is None or pd.isna(latest):
+        return datetime.now(UTC).date()
+    return pd.Timestamp(latest).date()
+
+
+def _midnight(d: date) -> Any:
+    return ibis.literal(datetime.combine(d, time()), type="timestamp")
+
+
+def _behaviour_users(con: Any, b: Behaviour, ref: date) -> ir.Table:
+    """Ids of users with the behaviour as of the reference date (one row per qualifying user,
+    or per event when `min_events` is 1: the caller only semi-joins on it)."""
+    e = con.table("events")
+    preds = [e.type.isin(b.event_types), e.ts < _midnight(ref + timedelta(days=1))]
+    if b.within_days is not None:
+        preds.append(e.ts >= _midnight(ref - timedelta(days=b.within_days - 1)))
+    ev = e.filter(*preds)
+    if b.item_kinds:
+        items = con.table("items")
+        ev = ev.semi_join(items.filter(items.kind.isin(b.item_kinds)), "item_id")
+    if b.min_events > 1:
+        counted = ev.group_by("user_id").aggregate(n_events=ev.count())
+        ev = counted.filter(counted.n_events >= b.min_events)
+    return ev.select("user_id")
+
+
+def segment_users(
+    con: Any,
+    segment: Segment | str,
+    *,
+    segments: Mapping[str, Segment] | None = None,
+    ref: date | None = None,
+) -> ir.Table:
+    """The segment's members as an Ibis table with one column, `user_id` (distinct).
+
+    Pure Ibis over the canonical tables, so the same expression runs on DuckDB and on Spark;
+    nothing is executed here except, when `ref` is not given, finding the reference date.
+    `segments` resolves `all_of` names (default: the built-ins); a Segment object that is not in
+    it (an ad-hoc one) is used as given.
+    """
+    seg, catalogue = _with(segment, segments)
+    ref = ref if ref is not None else reference_date(con)
+    u = con.table("users")
+    preds: list[Any] = []
+    behaviours: list[Behaviour] = []
+    for s in _closure(seg, catalogue):
+        if s.age_min is not None or s.age_max is not None:
+            age = ref.year - u.birth_year
+            if s.age_min is not None:
+                preds.append(age >= s.age_min)
+            if s.age_max is not None:
+                preds.append(age <= s.age_max)
+        if s.genders:
+            preds.append(u.gender.isin(s.genders))
+        if s.provinces:
+            preds.append(u.province.isin(s.provinces))
+        if s.city_tiers:
+            preds.append(u.city_tier.isin(s.city_tiers))
+        if s.platforms:
+            preds.append(u.platform.isin(s.platforms))
+        for b in s.behaviour:
+            if b not in behaviours:  # a shared part (two routes to one segment) joins once
+                behaviours.append(b)
+    members = u.filter(*preds) if preds else u
+    for b in behaviours:
+        members = members.semi_join(_behaviour_users(con, b, ref), "user_id")
+    return members.select("user_id").distinct()
+
+
+def segment_sql(
+    con: Any,
+    segment: Segment | str,
+    *,
+    segments: Mapping[str, Segment] | None = None,
+    ref: date | None = None,
+) -> str:
+    """The SQL that the connection's engine runs for the segment (what `--explain` shows)."""
+    return str(ibis.to_sql(segment_users(con, segment, segments=segments, ref=ref)))
+
+
+# ---------------------------------------------------------------------------- sizes
+
+
+class SegmentSize(BaseModel):
+    """How many users a segment holds at a reference date.
+
+    `users` and `share_of_users` are None, and `suppressed` True, when the count is below the
+    privacy threshold k: a small group could single people out.
+    """
+
+    name: str
+    description: str
+    definition: str
+    """All conditions a member meets, in words, `all_of` expanded."""
+    users: int | None
+    share_of_users: float | None
+    """users / everyone with a user record."""
+    suppressed: bool = False
+    reference_date: date
+
+
+def suppress_below(sizes: Iterable[SegmentSize], k: int) -> list[SegmentSize]:
+    """New results with counts below `k` withheld (counts and shares alike: a share times the
+    total would give the count back)."""
+    out = []
+    for s in sizes:
+        if s.users is not None and s.users < k:
+            s = s.model_copy(update={"users": None, "share_of_users": None, "suppressed": True})
+        out.append(s)
+    return out
+
+
+def segment_sizes(
+    con: Any,
+    segments: Mapping[str, Segment],
+    ref: date | None = None,
+    *,
+    names: Sequence[str] | None = None,
+    k: int | None = None,
+) -> list[SegmentSize]:
+    """Sizes of the segments `names` (default: all of `segments`) in one query.
+
+    One union of counts keeps this to a single job on Spark rather than one per segment.
+    With `k`, counts below it are suppressed (see `suppress_below`).
+    """
+    chosen = list(names) if names is not None else list(segments)
+    check_segments(segments)
+    for n in chosen:
+        if n not in segments:
+            raise UserError(f"unknown segment {n!r} (known: {', '.join(segments)})")
+    ref = ref if ref is not None else reference_date(con)
+    everyone = con.table("users").select("user_id").distinct()
+    parts = [everyone.aggregate(users=everyone.count()).mutate(segment=ibis.literal(_TOTAL))]
+    for n in chosen:
+        members = segment_users(con, n, segments=segments, ref=ref)
+        parts.append(members.aggregate(users=members.count()).mutate(segment=ibis.literal(n)))
+    frame = ibis.union(*parts).execute()
+    counts = {str(r.segment): int(r.users) for r in frame.itertuples(index=False)}
+    total = counts[_TOTAL]
+    sizes = [
+        SegmentSize(
+            name=n,
+            description=segments[n].description,
+            definition=describe_segment(n, segments),
+            users=counts[n],
+            share_of_users=counts[n] / total if total else None,
+            reference_date=ref,
+        )
+        for n in chosen
+    ]
+    return suppress_below(sizes, k) if k is not None else sizes
