@@ -100,7 +100,10 @@ class WorkspaceConfig(BaseModel):
     @classmethod
     def read(cls, path: Path) -> WorkspaceConfig:
         raw = read_toml(path, f"{path.parent} is not a culturebridge workspace (no workspace.toml)")
+        # raise after the except block: raising inside it keeps the whole stack alive
+        message = ""
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            raise UserError(validation_message(path, exc)) from None
+            message = validation_message(path, exc)
+        raise UserError(message)

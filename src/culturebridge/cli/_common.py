@@ -12,6 +12,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -37,7 +38,7 @@ def print_json(obj: Any) -> None:
 
 def fail(message: str, code: int = 2) -> None:
     """One clear line on stderr and a non-zero exit: what a user mistake gets."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

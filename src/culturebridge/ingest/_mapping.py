@@ -127,10 +127,13 @@ class Mapping(BaseModel):
             raw["columns"] = {
                 k: ({"column": v} if isinstance(v, str) else v) for k, v in cols.items()
             }
+        # raise after the except block: raising inside it keeps the whole stack alive
+        message = ""
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            raise UserError(validation_message(path, exc)) from None
+            message = validation_message(path, exc)
+        raise UserError(message)
 
     def resolve(self, table: Table, source_columns: list[str], file: str) -> dict[str, ColumnRule]:
         """Rules for every canonical column the source can fill, checked against its columns.
