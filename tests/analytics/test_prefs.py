@@ -1,26 +1,17 @@
-"""Preferences recover the demo's planted segment preferences, with known-answer statistics."""
+"""Preferences: statistics with answers worked out by hand, errors, scope and suppression."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from culturebridge.analytics._prefs import PrefsConfig, bh_adjust, finish, preference_sums
-from culturebridge.demo import DemoConfig, generate
-from culturebridge.ingest import ingest
-from culturebridge.schema import TABLES
+from culturebridge.analytics import OTHER_PARTNERS, Analysis, preferences
+from culturebridge.analytics._prefs import PrefsConfig, bh_adjust
+from culturebridge.errors import UserError
 from culturebridge.workspace import Workspace
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, dict]:
-    root = tmp_path_factory.mktemp("prefs")
-    result = generate(root / "src", DemoConfig(users=4000, events=150_000, seed=11))
-    ws = Workspace.create(root / "ws")
-    for table in TABLES:
-        if result.files.get(table):
-            ingest(ws, table, result.files[table])
-    return ws, result.truth
+from tests.analytics.tiny import tiny_workspace
 
 
 def test_bh_adjust_known_answer() -> None:
@@ -31,36 +22,143 @@ def test_bh_adjust_known_answer() -> None:
     assert np.isnan(adj[4])
 
 
-def test_planted_preferences_come_out_on_top(demo: tuple[Workspace, dict]) -> None:
-    ws, truth = demo
-    con = ws.connect()
-    users = con.table("users")
-    ref_year = int(truth["reference_date"][:4])
-    cfg = PrefsConfig()
-    for planted in truth["segment_preferences"]:
-        s = planted["segment"]
-        age = ref_year - users.birth_year
-        seg = users.filter(
-            (age >= s["age_min"]) & (age <= s["age_max"]) & users.city_tier.isin(s["city_tier"])
-        ).select("user_id")
-        sums, totals = preference_sums(
-            con, segment=seg, baseline=None, dimension=planted["dimension"], config=cfg
-        )
-        rows = finish(
-            sums.to_pyarrow(), totals.to_pyarrow(), config=cfg, baseline_is_all=True
-        ).to_pylist()
-        top = rows[0]
-        assert top["value"] == planted["value"], (planted, rows[:3])
-        assert top["significant"] and top["ci_low"] > 1.0
-        # the segment's share is the planted one, within sampling error
-        assert top["segment_share"] == pytest.approx(planted["expected_share_in_segment"], abs=0.05)
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """20 young users (born 2006, tier 1) and 20 older ones (born 1970, tier 3).
+
+    Young: each buys item a (genre drama, partner p1) once and views item b (comedy, p2) once.
+    Older: each views a once and buys b once; 5 of them also buy c (comedy, p1).
+    """
+    users = [
+        {"user_id": f"y{i}", "birth_year": 2006, "city_tier": 1, "gender": "female"}
+        for i in range(20)
+    ] + [
+        {"user_id": f"o{i}", "birth_year": 1970, "city_tier": 3, "gender": "male"}
+        for i in range(20)
+    ]
+    items = [
+        {"item_id": "a", "partner_id": "p1", "kind": "film", "genres": ["drama"]},
+        {"item_id": "b", "partner_id": "p2", "kind": "series", "genres": ["comedy"]},
+        {"item_id": "c", "partner_id": "p1", "kind": "series", "genres": ["comedy"]},
+    ]
+    partners = [{"partner_id": "p1", "name_en": "One"}, {"partner_id": "p2", "name_en": "Two"}]
+    events = []
+    day = "2026-05-0{}T12:00:00Z"
+    for i in range(20):
+        events += [
+            {"ts": day.format(1), "user_id": f"y{i}", "item_id": "a", "type": "purchase"},
+            {"ts": day.format(2), "user_id": f"y{i}", "item_id": "b", "type": "view"},
+            {"ts": day.format(3), "user_id": f"o{i}", "item_id": "a", "type": "view"},
+            {"ts": day.format(4), "user_id": f"o{i}", "item_id": "b", "type": "purchase"},
+        ]
+    for i in range(5):
+        events.append({"ts": day.format(5), "user_id": f"o{i}", "item_id": "c", "type": "purchase"})
+    return tiny_workspace(
+        tmp_path_factory.mktemp("tiny"),
+        users=users,
+        items=items,
+        events=events,
+        partners=partners,
+        k=5,
+    )
 
 
-def test_unknown_dimension_is_a_clear_error(demo: tuple[Workspace, dict]) -> None:
-    ws, _ = demo
-    con = ws.connect()
-    seg = con.table("users").select("user_id")
-    from culturebridge.errors import UserError
+def test_shares_and_lift_worked_by_hand(tiny: Workspace) -> None:
+    with Analysis.open(tiny) as a:
+        r = preferences(a, segment="gen_z", by="genre", vs="older_45_plus")
+    rows = {row.value: row for row in r.rows}
+    # young: drama 20*5 = 100, comedy 20*1 = 20 -> 100/120; older: drama 20, comedy 100+25
+    assert rows["drama"].segment_share == pytest.approx(100 / 120)
+    assert rows["drama"].baseline_share == pytest.approx(20 / 145)
+    assert rows["drama"].lift == pytest.approx((100 / 120) / (20 / 145))
+    assert rows["comedy"].lift == pytest.approx((20 / 120) / (125 / 145))
+    assert rows["drama"].users == 20 and rows["drama"].baseline_users == 20
+    assert rows["drama"].significant and not rows["comedy"].suppressed
+    assert r.rows[0].value == "drama"  # ordered by shrunk lift
+    assert r.segment_users == 20 and r.baseline_users == 20
 
-    with pytest.raises(UserError, match="unknown dimension"):
-        preference_sums(con, segment=seg, baseline=None, dimension="nope", config=PrefsConfig())
+
+def test_baseline_all_includes_the_segment(tiny: Workspace) -> None:
+    with Analysis.open(tiny) as a:
+        r = preferences(a, segment="gen_z", by="genre")
+    rows = {row.value: row for row in r.rows}
+    assert rows["drama"].baseline_share == pytest.approx(120 / 265)
+    assert rows["drama"].baseline_users == 40
+
+
+def test_weights_are_configurable(tiny: Workspace) -> None:
+    with Analysis.open(tiny) as a:
+        flat = PrefsConfig(weights={"view": 1.0, "purchase": 1.0})
+        r = preferences(a, segment="gen_z", by="genre", vs="older_45_plus", config=flat)
+    rows = {row.value: row for row in r.rows}
+    assert rows["drama"].segment_share == pytest.approx(0.5)
+    assert rows["drama"].baseline_share == pytest.approx(20 / 45)
+
+
+def test_small_cells_are_suppressed_with_a_complement(tiny: Workspace) -> None:
+    """Item c has 5 older users: below k=6 it is blanked, and so is a second item, because
+    the shares of one breakdown sum to one."""
+    ws = Workspace.open(tiny.root)
+    ws.config = ws.config.model_copy(
+        update={"privacy": ws.config.privacy.model_copy(update={"k": 6})}
+    )
+    with Analysis.open(ws) as a:
+        r = preferences(a, segment="older_45_plus", by="item")
+    hidden = [row for row in r.rows if row.suppressed]
+    assert {row.value for row in hidden} >= {"c"} and len(hidden) == 2
+    for row in hidden:
+        assert row.users is None and row.segment_share is None and row.lift is None
+        assert not row.significant
+    assert r.privacy.suppressed == 1 and r.privacy.complementary == 1
+    assert r.rows[-1].suppressed  # suppressed cells last
+
+
+def test_partner_scope_folds_other_partners_items(tiny: Workspace) -> None:
+    with Analysis.open(tiny, partner="p1") as a:
+        r = preferences(a, segment="gen_z", by="item", vs="older_45_plus")
+    assert {row.value for row in r.rows} == {"a", "c", OTHER_PARTNERS}
+    with Analysis.open(tiny, partner="p2") as a:
+        r = preferences(a, segment="gen_z", by="partner")
+    assert {row.value for row in r.rows} == {"p2", OTHER_PARTNERS}
+
+
+def test_period_filters_are_inclusive_days(tiny: Workspace) -> None:
+    from datetime import date
+
+    with Analysis.open(tiny, period_from=date(2026, 5, 1), period_to=date(2026, 5, 4)) as a:
+        r = preferences(a, segment="gen_z", by="genre", vs="older_45_plus")
+    rows = {row.value: row for row in r.rows}
+    # the purchases of c on 5 May fall outside: older comedy is b's purchases alone
+    assert rows["drama"].baseline_share == pytest.approx(20 / 120)
+    with Analysis.open(tiny, period_from=date(2026, 5, 5), period_to=date(2026, 5, 5)) as a:
+        r = preferences(a, segment="older_45_plus", by="genre")
+    assert [(row.value, row.segment_share) for row in r.rows] == [("comedy", 1.0)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"segment": "gen_z", "by": "nope"}, "unknown dimension"),
+        ({"segment": "nope", "by": "genre"}, "unknown segment 'nope'"),
+        ({"segment": "gen_z", "by": "genre", "vs": "gen_z"}, "nothing to compare"),
+        ({"segment": "gen_z", "by": "attributes."}, "needs a key"),
+    ],
+)
+def test_clear_errors(tiny: Workspace, kwargs: dict[str, str], message: str) -> None:
+    with pytest.raises(UserError, match=message), Analysis.open(tiny) as a:
+        preferences(a, **kwargs)
+
+
+def test_unknown_partner_is_a_clear_error(tiny: Workspace) -> None:
+    with pytest.raises(UserError, match="unknown partner"), Analysis.open(tiny, partner="px"):
+        pass
+
+
+def test_reversed_period_is_a_clear_error(tiny: Workspace, tmp_path: Path) -> None:
+    from datetime import date
+
+    with (
+        pytest.raises(UserError, match="after"),
+        Analysis.open(tiny, period_from=date(2026, 6, 1), period_to=date(2026, 5, 1)),
+    ):
+        pass

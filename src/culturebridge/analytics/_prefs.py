@@ -15,7 +15,6 @@ leaves it.
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import Any
 
 import ibis
@@ -24,7 +23,9 @@ import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
+from culturebridge.analytics._context import ALL, Analysis, Scope
 from culturebridge.errors import UserError
+from culturebridge.privacy import GuardReport
 from culturebridge.schema import EVENT_TYPES
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -39,8 +40,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "click": 0.5,
     "impression": 0.1,
 }
-ITEM_FIELDS = {"kind": "kind", "partner": "partner_id", "item": "item_id"}
-LIST_FIELDS = {"genre": "genres", "genres": "genres"}
 
 
 class PrefsConfig(BaseModel):
@@ -73,65 +72,41 @@ class PreferenceRow(BaseModel):
     p_adj: float | None
     significant: bool
     users: int | None
+    """Segment users who engaged with the value (the cell's size for the privacy guard)."""
+    baseline_users: int | None
     suppressed: bool = False
     suppression: str | None = None
 
 
-def dimension_table(items: ir.Table, dimension: str) -> ir.Table:
-    """(item_id, value) for a dimension: an item field, `genre`, or `attributes.KEY`."""
-    if dimension in ITEM_FIELDS:
-        col = items[ITEM_FIELDS[dimension]].cast("string")
-        t = items.select("item_id", value=col)
-    elif dimension in LIST_FIELDS:
-        t = items.select("item_id", value=items[LIST_FIELDS[dimension]].unnest())
-    elif dimension.startswith("attributes."):
-        key = dimension.removeprefix("attributes.")
-        if not key:
-            raise UserError("attributes.KEY needs a key, e.g. attributes.colour")
-        t = items.select("item_id", value=items.attributes.get(key))
-    else:
-        known = ", ".join([*ITEM_FIELDS, "genre", "attributes.KEY"])
-        raise UserError(f"unknown dimension {dimension!r} (use one of {known})")
-    return t.filter(t.value.notnull() & (t.value != "")).distinct()
-
-
-def _weight(events: ir.Table, weights: dict[str, float]) -> ir.Value:
-    case = ibis.cases(*((events.type == t, float(w)) for t, w in weights.items()), else_=0.0)
-    return case
+def weight_expr(events: ir.Table, weights: dict[str, float]) -> ir.Value:
+    """Each event's engagement weight (0 for types without one)."""
+    return ibis.cases(*((events.type == t, float(w)) for t, w in weights.items()), else_=0.0)
 
 
 def preference_sums(
-    con: Any,
+    events: ir.Table,
+    dim: ir.Table,
     *,
     segment: ir.Table,
     baseline: ir.Table | None,
-    dimension: str,
-    config: PrefsConfig,
-    period_from: date | None = None,
-    period_to: date | None = None,
+    weights: dict[str, float],
 ) -> tuple[ir.Table, ir.Table]:
     """The engine-side part: (sums per value and group, totals per group).
 
-    Groups: "seg" (segment users) and "other" (baseline users outside the segment; everyone
-    else when `baseline` is None). `segment` and `baseline` are tables with a `user_id` column.
+    `dim` maps item_id to the dimension's values. Groups: "seg" (segment users) and "other"
+    (baseline users outside the segment; everyone else when `baseline` is None). `segment` and
+    `baseline` are tables with a `user_id` column. Only users with weighted engagement on an
+    item that has a value count (the dimension's population).
     """
-    events = con.table("events")
-    items = con.table("items")
-    if period_from is not None:
-        events = events.filter(events.ts >= ibis.timestamp(str(period_from)))
-    if period_to is not None:
-        events = events.filter(events.ts < ibis.timestamp(str(period_to)) + ibis.interval(days=1))
-    dim = dimension_table(items, dimension)
-    weighted = events.select("user_id", "item_id", w=_weight(events, config.weights))
+    weighted = events.select("user_id", "item_id", w=weight_expr(events, weights))
     weighted = weighted.filter(weighted.w > 0)
     with_value = weighted.semi_join(dim.select("item_id").distinct(), "item_id")
     per_user = with_value.group_by("user_id").aggregate(w_u=with_value.w.sum())
-    seg_ids = segment.select("user_id").distinct()
-    in_seg = per_user.user_id.isin(seg_ids.user_id)
+    in_seg = per_user.user_id.isin(segment.select("user_id").user_id)
     if baseline is None:
         in_base = ibis.literal(True)
     else:
-        in_base = per_user.user_id.isin(baseline.select("user_id").distinct().user_id)
+        in_base = per_user.user_id.isin(baseline.select("user_id").user_id)
     per_user = per_user.mutate(
         grp=ibis.cases((in_seg, "seg"), (in_base, "other"), else_=ibis.null("string"))
     )
@@ -252,7 +227,207 @@ def finish(
             "p_adj": clean(p_adj),
             "significant": [bool(x < config.alpha) if np.isfinite(x) else False for x in p_adj],
             "users": pa.array([int(x) for x in s_seg["users"]], pa.int64()),
+            "baseline_users": pa.array(
+                [
+                    int(x)
+                    for x in (
+                        s_seg["users"] + s_oth["users"] if baseline_is_all else s_oth["users"]
+                    )
+                ],
+                pa.int64(),
+            ),
         }
     )
     order = np.argsort(-np.nan_to_num(np.array(clean(lift_shrunk), dtype=float), nan=-1.0))
     return table.take(pa.array(order))
+
+
+def finish_reach(
+    sums: pa.Table, totals: pa.Table, *, config: PrefsConfig, baseline_is_all: bool
+) -> tuple[pa.Table, list[int]]:
+    """DP mode's figures, from user counts only: a value's share is the share of the group's
+    engaged users who engaged with it (reach), so every published number derives from counts
+    that the guard noises. Returns the table (counts not yet noised) and the count columns."""
+    tot = {r["grp"]: int(r["n"]) for r in totals.to_pylist()}
+    rows: dict[str, dict[str, int]] = {}
+    for r in sums.to_pylist():
+        rows.setdefault(r["value"], {"seg": 0, "other": 0})[r["grp"]] = int(r["users"])
+    values = sorted(rows)
+    seg_n = tot.get("seg", 0)
+    base_n = seg_n + tot.get("other", 0) if baseline_is_all else tot.get("other", 0)
+    table = pa.table(
+        {
+            "value": values,
+            "users": pa.array([rows[v]["seg"] for v in values], pa.int64()),
+            "baseline_users": pa.array(
+                [rows[v]["other"] + (rows[v]["seg"] if baseline_is_all else 0) for v in values],
+                pa.int64(),
+            ),
+        }
+    )
+    return table, [seg_n, base_n]
+
+
+def reach_figures(
+    table: pa.Table, seg_n: int, base_n: int, *, config: PrefsConfig, prior: float
+) -> pa.Table:
+    """Shares, lift, Wald intervals on the log lift and BH p-values from (noisy) counts."""
+    u = np.array(table["users"].to_pylist(), dtype=float)
+    b = np.array(table["baseline_users"].to_pylist(), dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r_seg = np.minimum(u / seg_n, 1.0) if seg_n else np.full_like(u, np.nan)
+        r_base = np.minimum(b / base_n, 1.0) if base_n else np.full_like(b, np.nan)
+        lift = r_seg / r_base
+        v_seg = r_seg * (1 - r_seg) / max(seg_n, 1)
+        v_base = r_base * (1 - r_base) / max(base_n, 1)
+        se_log = np.sqrt(v_seg / r_seg**2 + v_base / r_base**2)
+        ci_low = np.exp(np.log(lift) - 1.959964 * se_log)
+        ci_high = np.exp(np.log(lift) + 1.959964 * se_log)
+        p = _norm_sf2((r_seg - r_base) / np.sqrt(v_seg + v_base))
+        lift_shrunk = ((u + prior * r_base) / (seg_n + prior)) / r_base
+    p_adj = bh_adjust(p)
+
+    def clean(a: np.ndarray) -> list[float | None]:
+        return [float(x) if np.isfinite(x) else None for x in a]
+
+    out = pa.table(
+        {
+            "value": table["value"],
+            "segment_share": clean(r_seg),
+            "baseline_share": clean(r_base),
+            "lift": clean(lift),
+            "lift_shrunk": clean(lift_shrunk),
+            "ci_low": clean(ci_low),
+            "ci_high": clean(ci_high),
+            "p_value": clean(p),
+            "p_adj": clean(p_adj),
+            "significant": [bool(x < config.alpha) if np.isfinite(x) else False for x in p_adj],
+            "users": table["users"],
+            "baseline_users": table["baseline_users"],
+        }
+    )
+    order = np.argsort(-np.nan_to_num(np.array(clean(lift_shrunk), dtype=float), nan=-1.0))
+    return out.take(pa.array(order))
+
+
+BLANKED = (
+    "segment_share",
+    "baseline_share",
+    "lift",
+    "lift_shrunk",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adj",
+)
+
+
+class PreferencesResult(BaseModel):
+    """What a segment over- and under-indexes on along one dimension, against a baseline."""
+
+    analysis: str = "preferences"
+    segment: str
+    segment_definition: str
+    baseline: str
+    baseline_definition: str
+    dimension: str
+    measure: str
+    """How a value's share is measured: weighted engagement, or reach in DP mode."""
+    weights: dict[str, float]
+    segment_users: int | None
+    """Segment users with weighted engagement on items that have a value (None if < k)."""
+    baseline_users: int | None
+    scope: Scope
+    rows: list[PreferenceRow]
+    privacy: GuardReport
+    sql: list[str] = Field(default_factory=list)
+
+    def top(self, n: int = 3, *, over: bool = True) -> list[PreferenceRow]:
+        """The strongest significant over- (or under-) indexed values, best first."""
+        rows = [r for r in self.rows if r.significant and r.lift is not None]
+        rows = (
+            [r for r in rows if (r.lift or 0) > 1]
+            if over
+            else [r for r in rows if (r.lift or 0) < 1]
+        )
+        rows.sort(key=lambda r: r.lift_shrunk or 0.0, reverse=over)
+        return rows[:n]
+
+
+def preferences(
+    a: Analysis,
+    *,
+    segment: str,
+    by: str,
+    vs: str = ALL,
+    config: PrefsConfig | None = None,
+) -> PreferencesResult:
+    """The segment's preferences along `by` against `vs` (`all` users, or another segment).
+
+    Runs as one engine query (two small results) on the analysis' backend; the per-value table
+    is guarded before it is returned: cells where the segment's or the baseline's engaged users
+    number fewer than k are blanked, with complementary suppression because shares sum to one.
+    """
+    config = config or PrefsConfig()
+    if segment == vs:
+        raise UserError(f"--segment and --vs are the same ({segment!r}): nothing to compare")
+    seg_users = a.members(segment)
+    base_users = None if vs == ALL else a.members(vs)
+    sums, totals = preference_sums(
+        a.events(),
+        a.dimension(by),
+        segment=seg_users,
+        baseline=base_users,
+        weights=config.weights,
+    )
+    sums_t = a.run(sums)
+    totals_t = a.run(totals)
+    baseline_is_all = vs == ALL
+    tot = {r["grp"]: int(r["n"]) for r in totals_t.to_pylist()}
+    seg_n = tot.get("seg", 0)
+    base_n = seg_n + tot.get("other", 0) if baseline_is_all else tot.get("other", 0)
+    what = f"preferences {segment} vs {vs} by {by}"
+    if a.noised:
+        counts, _ = finish_reach(sums_t, totals_t, config=config, baseline_is_all=baseline_is_all)
+        # one user counts in at most every value of both columns and in both totals
+        noisy, (seg_n, base_n), info = a.noise(
+            counts,
+            ["users", "baseline_users"],
+            what=what,
+            sensitivity=2 * counts.num_rows + 2,
+            totals=[seg_n, base_n],
+        )
+        table = reach_figures(noisy, seg_n, base_n, config=config, prior=config.prior_users)
+        measure = "reach: share of the group's engaged users who engaged with the value (DP)"
+    else:
+        info = None
+        table = finish(sums_t, totals_t, config=config, baseline_is_all=baseline_is_all)
+        measure = "weighted engagement share (event-type weights)"
+    guarded = a.release(
+        table,
+        users=["users", "baseline_users"],
+        blank=BLANKED,
+        partition_by=[],
+        what=what,
+        noise_info=info,
+    )
+    rows = [
+        PreferenceRow.model_validate({**r, "significant": r["significant"] and not r["suppressed"]})
+        for r in guarded.to_pylist()
+    ]
+    rows.sort(key=lambda r: r.suppressed)  # stable: suppressed cells last, order kept
+    return PreferencesResult(
+        segment=segment,
+        segment_definition=a.describe(segment),
+        baseline=vs,
+        baseline_definition=a.describe(vs),
+        dimension=by,
+        measure=measure,
+        weights=config.weights,
+        segment_users=seg_n if seg_n >= a.k else None,
+        baseline_users=base_n if base_n >= a.k else None,
+        scope=a.scope(),
+        rows=rows,
+        privacy=guarded.report,
+        sql=list(a.sql),
+    )

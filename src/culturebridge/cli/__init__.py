@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from culturebridge.cli import _demo, _ingest, _segments, _workspace
+from culturebridge.cli import _analytics, _demo, _ingest, _segments, _workspace
 
 app = typer.Typer(
     name="culturebridge",
@@ -18,6 +18,7 @@ _workspace.register(app)
 _ingest.register(app)
 _demo.register(app)
 _segments.register(app)
+_analytics.register(app)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from culturebridge.privacy._guard import (
     GuardReport,
     Noise,
     guard,
+    noise_counts,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "Noise",
     "guard",
     "laplace_counts",
+    "noise_counts",
 ]

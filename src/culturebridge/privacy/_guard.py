@@ -85,14 +85,15 @@ def guard(
     table: pa.Table,
     *,
     k: int,
-    users: str = "users",
+    users: str | Sequence[str] = "users",
     blank: Sequence[str] = (),
     partition_by: Sequence[str] | None = None,
     noise: Noise | None = None,
 ) -> Guarded:
     """Suppress every cell of `table` that describes fewer than `k` users.
 
-    `users` names the column of distinct-user counts per cell; `blank` names the other columns
+    `users` names the column of distinct-user counts per cell (or several: a cell that compares
+    two groups describes both, and is as safe as its smaller one); `blank` names the other columns
     computed from a cell's users (shares, lifts, intervals, sums), blanked with it. When the
     result is a breakdown whose total is published, `partition_by` names the columns that
     identify one breakdown (`[]` for a single breakdown of the whole table): within each,
@@ -106,31 +107,19 @@ def guard(
     """
     if k < 1:
         raise UserError(f"privacy threshold k must be at least 1, not {k}")
-    missing = [c for c in [users, *blank, *(partition_by or [])] if c not in table.column_names]
+    user_cols = [users] if isinstance(users, str) else list(users)
+    if not user_cols:
+        raise ValueError("guard: name at least one user-count column")
+    missing = [
+        c for c in [*user_cols, *blank, *(partition_by or [])] if c not in table.column_names
+    ]
     if missing:
         raise ValueError(f"guard: no column(s) {', '.join(missing)} in the result")
     n = table.num_rows
     noise_info: dict[str, Any] | None = None
     if noise is not None:
-        left = noise.ledger.spend(noise.partner, noise.epsilon, noise.what)
-        raw = table[users].to_pylist()
-        if any(c is None for c in raw):
-            raise ValueError("guard: cannot noise null user counts")
-        noisy = [
-            max(v, 0)
-            for v in laplace_counts(raw, epsilon=noise.epsilon, sensitivity=noise.sensitivity)
-        ]
-        table = table.set_column(
-            table.schema.get_field_index(users), users, pa.array(noisy, table[users].type)
-        )
-        noise_info = {
-            "mechanism": "discrete Laplace (OpenDP)",
-            "epsilon": noise.epsilon,
-            "sensitivity": noise.sensitivity,
-            "partner": noise.partner,
-            "epsilon_left": left,
-        }
-    counts = table[users].to_numpy(zero_copy_only=False)
+        table, _, noise_info = noise_counts(table, user_cols, noise)
+    counts = _smallest(table, user_cols)
     # a null count is treated as unknown, hence unsafe
     reason: list[str | None] = [
         PRIMARY if (c is None or c != c or c < k) else None for c in counts.tolist()
@@ -154,7 +143,7 @@ def guard(
                 complementary += 1
     suppressed_mask = pa.array([r is not None for r in reason], pa.bool_())
     out = table
-    for name in [users, *blank]:
+    for name in [*user_cols, *blank]:
         col = out[name]
         nulls = pa.nulls(n, col.type)
         out = out.set_column(
@@ -167,7 +156,53 @@ def guard(
         cells=n,
         suppressed=sum(r == PRIMARY for r in reason),
         complementary=complementary,
-        blanked_columns=[users, *blank],
+        blanked_columns=[*user_cols, *blank],
         noise=noise_info,
     )
     return Guarded(table=out, report=report)
+
+
+def _smallest(table: pa.Table, columns: list[str]) -> Any:
+    """Per row, the smallest of the user counts (NaN where any is null: unknown is unsafe)."""
+    import numpy as np
+
+    arrays = [
+        np.array([np.nan if v is None else float(v) for v in table[c].to_pylist()]) for c in columns
+    ]
+    return np.fmin.reduce(arrays) if len(arrays) > 1 else arrays[0]
+
+
+def noise_counts(
+    table: pa.Table,
+    columns: Sequence[str],
+    noise: Noise,
+    extra: Sequence[int] = (),
+) -> tuple[pa.Table, list[int], dict[str, Any]]:
+    """Charge the budget once, then noise the user counts in `columns` and `extra` (totals the
+    caller publishes or divides by) as one release. Returns (table, noisy extra, noise info).
+
+    The budget is charged before any noise is drawn, so a refused release reveals nothing.
+    """
+    left = noise.ledger.spend(noise.partner, noise.epsilon, noise.what)
+    raw: list[int] = []
+    for c in columns:
+        values = table[c].to_pylist()
+        if any(v is None for v in values):
+            raise ValueError("guard: cannot noise null user counts")
+        raw.extend(int(v) for v in values)
+    raw.extend(int(v) for v in extra)
+    noisy = [
+        max(v, 0) for v in laplace_counts(raw, epsilon=noise.epsilon, sensitivity=noise.sensitivity)
+    ]
+    n = table.num_rows
+    for i, c in enumerate(columns):
+        part = noisy[i * n : (i + 1) * n]
+        table = table.set_column(table.schema.get_field_index(c), c, pa.array(part, table[c].type))
+    info = {
+        "mechanism": "discrete Laplace (OpenDP)",
+        "epsilon": noise.epsilon,
+        "sensitivity": noise.sensitivity,
+        "partner": noise.partner,
+        "epsilon_left": left,
+    }
+    return table, noisy[len(columns) * n :], info

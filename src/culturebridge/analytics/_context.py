@@ -1,0 +1,307 @@
+"""Who is asking, over which data: the shared set-up of every audience analysis.
+
+An analysis needs the same handful of things: an Ibis connection (DuckDB or Spark), the segment
+catalogue, the reference date, the period, the partner whose scope applies, and the privacy
+settings the guard enforces. `Analysis` holds them so that each analysis module only builds its
+expressions and finishes its small result; nothing leaves without `Analysis.release`, which is
+the guard.
+
+Partner scope: a query run as partner P sees item-level figures only for P's items. Every other
+item is folded into one value, `OTHER_PARTNERS`, so platform-wide aggregates stay intact (shares
+still sum to one) while no other partner's title, or its partner id, appears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict
+
+from culturebridge.analytics._segments import (
+    Segment,
+    describe_segment,
+    load_segments,
+    reference_date,
+    segment_users,
+)
+from culturebridge.config import Backend
+from culturebridge.errors import UserError
+from culturebridge.privacy import Guarded, GuardReport, Ledger, Noise, guard, noise_counts
+from culturebridge.workspace import Workspace
+
+OTHER_PARTNERS = "(other partners)"
+"""The one value every item outside the asking partner's catalogue is folded into."""
+PLATFORM = "platform"
+"""Ledger account for noised releases made without a partner (the platform's own analysts)."""
+ALL = "all"
+"""The baseline (or segment) of every user with a users record."""
+
+ITEM_FIELDS = {"kind": "kind", "partner": "partner_id", "item": "item_id"}
+LIST_FIELDS = {"genre": "genres", "genres": "genres"}
+ITEM_LEVEL = {"item", "partner"}
+"""Dimensions whose values identify a partner's items (or the partner): scoped."""
+
+Period = Literal["day", "week", "month"]
+PERIOD_UNITS: dict[str, str] = {"day": "D", "week": "W", "month": "M"}
+
+
+class Scope(BaseModel):
+    """The frame of a result: what a reader needs to know to read it correctly."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workspace: str
+    backend: Backend
+    partner: str | None
+    """Item-level figures are restricted to this partner's items (None: the platform)."""
+    reference_date: date
+    period_from: date | None
+    period_to: date | None
+    k: int
+
+
+def midnight(d: date) -> Any:
+    return ibis.literal(datetime.combine(d, time()), type="timestamp")
+
+
+@dataclass
+class Analysis:
+    """An open connection plus everything an analysis needs to run and to release a result."""
+
+    ws: Workspace
+    con: Any
+    backend: Backend
+    segments: dict[str, Segment]
+    ref: date
+    partner: str | None = None
+    period_from: date | None = None
+    period_to: date | None = None
+    epsilon: float | None = None
+    explain: bool = False
+    sql: list[str] = field(default_factory=list)
+
+    @classmethod
+    @contextmanager
+    def open(
+        cls,
+        ws: Workspace,
+        *,
+        backend: Backend | None = None,
+        partner: str | None = None,
+        period_from: date | None = None,
+        period_to: date | None = None,
+        ref: date | None = None,
+        epsilon: float | None = None,
+        explain: bool = False,
+        segments: Mapping[str, Segment] | None = None,
+    ) -> Iterator[Analysis]:
+        """Open the workspace's connection for one analysis; closed on exit.
+
+        `epsilon` (or the workspace's `privacy.epsilon`) turns on noised user counts, charged
+        to the partner's budget. The period is inclusive at both ends, in whole UTC days.
+        """
+        if period_from and period_to and period_from > period_to:
+            raise UserError(
+                f"--period-from {period_from} is after --period-to {period_to}: nothing to analyse"
+            )
+        catalogue = dict(segments) if segments is not None else load_segments(ws)
+        chosen: Backend = backend or ws.config.backend
+        con = ws.connect(chosen)
+        try:
+            if partner is not None:
+                _check_partner(con, partner)
+            a = cls(
+                ws=ws,
+                con=con,
+                backend=chosen,
+                segments=catalogue,
+                ref=ref if ref is not None else reference_date(con),
+                partner=partner,
+                period_from=period_from,
+                period_to=period_to,
+                epsilon=epsilon if epsilon is not None else ws.config.privacy.epsilon,
+                explain=explain,
+            )
+            yield a
+        finally:
+            if chosen == "duckdb":
+                con.disconnect()
+
+    # ------------------------------------------------------------------ inputs
+
+    @property
+    def k(self) -> int:
+        return self.ws.config.privacy.k
+
+    def scope(self) -> Scope:
+        return Scope(
+            workspace=str(self.ws.root),
+            backend=self.backend,
+            partner=self.partner,
+            reference_date=self.ref,
+            period_from=self.period_from,
+            period_to=self.period_to,
+            k=self.k,
+        )
+
+    def check_segment(self, name: str) -> None:
+        if name != ALL and name not in self.segments:
+            known = ", ".join(dict.fromkeys([ALL, *self.segments]))
+            raise UserError(f"unknown segment {name!r} (known: {known})")
+
+    def members(self, segment: str | Segment) -> ir.Table:
+        """The segment's users (one column, user_id); `all` is everyone with a users record."""
+        if isinstance(segment, str):
+            self.check_segment(segment)
+            if segment == ALL:
+                return self.con.table("users").select("user_id").distinct()
+        return segment_users(self.con, segment, segments=self.segments, ref=self.ref)
+
+    def describe(self, segment: str) -> str:
+        if segment == ALL:
+            return "every user"
+        return describe_segment(segment, self.segments)
+
+    def events(self) -> ir.Table:
+        """Events inside the period (whole UTC days, both ends included)."""
+        e = self.con.table("events")
+        if self.period_from is not None:
+            e = e.filter(e.ts >= midnight(self.period_from))
+        if self.period_to is not None:
+            e = e.filter(e.ts < midnight(self.period_to + timedelta(days=1)))
+        return e
+
+    def items(self) -> ir.Table:
+        return self.con.table("items")
+
+    def dimension(self, dimension: str) -> ir.Table:
+        """(item_id, value) for an item field, `genre`, or `attributes.KEY`, partner-scoped."""
+        items = self.items()
+        if dimension in ITEM_FIELDS:
+            col = items[ITEM_FIELDS[dimension]].cast("string")
+            if self.partner is not None and dimension in ITEM_LEVEL:
+                col = ibis.cases(
+                    (items.partner_id == self.partner, col), else_=ibis.literal(OTHER_PARTNERS)
+                )
+            t = items.select("item_id", value=col)
+        elif dimension in LIST_FIELDS:
+            t = items.select("item_id", value=items[LIST_FIELDS[dimension]].unnest())
+        elif dimension.startswith("attributes."):
+            key = dimension.removeprefix("attributes.")
+            if not key:
+                raise UserError("attributes.KEY needs a key, e.g. attributes.colour")
+            t = items.select("item_id", value=items.attributes.get(key))
+        else:
+            known = ", ".join([*ITEM_FIELDS, "genre", "attributes.KEY"])
+            raise UserError(f"unknown dimension {dimension!r} (use one of {known})")
+        return t.filter(t.value.notnull() & (t.value != "")).distinct()
+
+    def item_partner(self, item_id: str) -> str | None:
+        """The item's partner; a clear error when the item is unknown or outside the scope."""
+        items = self.items()
+        rows = items.filter(items.item_id == item_id).select("partner_id").execute()
+        if rows.empty:
+            raise UserError(f"no item {item_id!r} in the workspace's items table")
+        owner = rows.partner_id.iloc[0]
+        owner = None if owner is None or owner != owner else str(owner)
+        if self.partner is not None and owner != self.partner:
+            raise UserError(
+                f"item {item_id!r} belongs to another partner: partner {self.partner!r} sees "
+                "item-level results for its own items only"
+            )
+        return owner
+
+    # ------------------------------------------------------------------ outputs
+
+    def note_sql(self, *exprs: ir.Expr) -> None:
+        """Record the SQL the engine runs for `exprs`, when --explain asked for it."""
+        if self.explain:
+            self.sql.extend(str(ibis.to_sql(e)) for e in exprs)
+
+    def run(self, expr: ir.Table) -> pa.Table:
+        self.note_sql(expr)
+        return expr.to_pyarrow()
+
+    @property
+    def noised(self) -> bool:
+        return self.epsilon is not None
+
+    def noise(
+        self,
+        table: pa.Table,
+        columns: Sequence[str],
+        *,
+        what: str,
+        sensitivity: int,
+        totals: Sequence[int] = (),
+    ) -> tuple[pa.Table, list[int], dict[str, Any]]:
+        """DP mode: noise user counts (and totals) as one release paid from the budget, for a
+        caller that derives published figures from the noisy counts before `release`."""
+        if self.epsilon is None:
+            raise ValueError("noise() needs DP mode (an epsilon)")
+        return noise_counts(table, columns, self._noise(what, sensitivity), list(totals))
+
+    def _noise(self, what: str, sensitivity: int) -> Noise:
+        assert self.epsilon is not None
+        return Noise(
+            epsilon=self.epsilon,
+            partner=self.partner or PLATFORM,
+            ledger=self.ledger(),
+            sensitivity=max(sensitivity, 1),
+            what=what,
+        )
+
+    def release(
+        self,
+        table: pa.Table,
+        *,
+        users: str | Sequence[str] = "users",
+        blank: Sequence[str] = (),
+        partition_by: Sequence[str] | None = None,
+        what: str,
+        sensitivity: int = 1,
+        noise_info: dict[str, Any] | None = None,
+    ) -> Guarded:
+        """The guard: suppress cells below k and, in DP mode, noise the user counts (unless
+        the caller already did, passing what `noise` returned as `noise_info`)."""
+        noise = None
+        if self.epsilon is not None and noise_info is None:
+            noise = self._noise(what, sensitivity)
+        out = guard(
+            table, k=self.k, users=users, blank=blank, partition_by=partition_by, noise=noise
+        )
+        if noise_info is not None:
+            out = out.model_copy(
+                update={"report": out.report.model_copy(update={"noise": noise_info})}
+            )
+        return out
+
+    def ledger(self) -> Ledger:
+        return Ledger(self.ws.root / "privacy", self.ws.config.privacy.epsilon_budget)
+
+
+def _check_partner(con: Any, partner: str) -> None:
+    partners = con.table("partners")
+    found = partners.filter(partners.partner_id == partner).count().execute()
+    if not found:
+        raise UserError(f"unknown partner {partner!r}: not in the workspace's partners table")
+
+
+__all__ = [
+    "ALL",
+    "OTHER_PARTNERS",
+    "PERIOD_UNITS",
+    "PLATFORM",
+    "Analysis",
+    "GuardReport",
+    "Period",
+    "Scope",
+    "midnight",
+]

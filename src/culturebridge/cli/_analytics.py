@@ -1,0 +1,346 @@
+"""`prefs`, `trends`, `funnel`, `activity`, `retention`, `audience`: the audience analyses.
+
+Each command opens one `Analysis` (workspace, backend, partner scope, period, privacy), runs one
+analysis function, and prints its typed result as a Rich table or, with `--json`, as a list of
+rows. The guard's note (what was suppressed or noised) goes with every result: under the table,
+or on stderr in JSON mode so that stdout stays machine-readable.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import BaseModel
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from culturebridge.analytics import Analysis, preferences, trends
+from culturebridge.analytics._trends import TrendRow
+from culturebridge.cli._common import console, err_console, handle_errors, print_json
+from culturebridge.config import Backend
+from culturebridge.errors import UserError
+from culturebridge.privacy import GuardReport
+from culturebridge.workspace import Workspace
+
+T = TypeVar("T")
+
+Dir = Annotated[Path, typer.Argument(help="Workspace folder.")]
+SegmentOpt = Annotated[
+    str, typer.Option("--segment", "-s", help="Segment to analyse (see `segments`).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")]
+ExplainOpt = Annotated[bool, typer.Option("--explain", help="Also show the SQL the engine runs.")]
+PartnerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--partner",
+        help="Run as this partner: item-level results only for its own items.",
+    ),
+]
+BackendOpt = Annotated[
+    Backend | None,
+    typer.Option("--backend", help="Query engine (default: the workspace's, usually duckdb)."),
+]
+EpsilonOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--epsilon",
+        min=0.0,
+        help="Differential privacy: noise user counts with this epsilon, paid from the "
+        "partner's budget (default: the workspace's privacy.epsilon, off when unset).",
+    ),
+]
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--period-from", metavar="YYYY-MM-DD", help="First day analysed (inclusive)."),
+]
+ToOpt = Annotated[
+    str | None,
+    typer.Option("--period-to", metavar="YYYY-MM-DD", help="Last day analysed (inclusive)."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("prefs")(prefs)
+    app.command("trends")(trends_cmd)
+
+
+def parse_day(text: str | None, flag: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{flag}: expected YYYY-MM-DD, not {text!r}") from None
+
+
+@contextmanager
+def open_analysis(
+    directory: Path,
+    *,
+    backend: Backend | None,
+    partner: str | None,
+    epsilon: float | None,
+    explain: bool,
+    period_from: str | None = None,
+    period_to: str | None = None,
+) -> Iterator[Analysis]:
+    if epsilon is not None and epsilon <= 0:
+        raise UserError(f"--epsilon must be positive, not {epsilon:g}")
+    ws = Workspace.open(directory)
+    with Analysis.open(
+        ws,
+        backend=backend,
+        partner=partner,
+        epsilon=epsilon,
+        explain=explain,
+        period_from=parse_day(period_from, "--period-from"),
+        period_to=parse_day(period_to, "--period-to"),
+    ) as a:
+        yield a
+
+
+def running(fn: Callable[[], T], what: str, quiet: bool) -> T:
+    """Run `fn` with a spinner on a terminal: big workspaces take a while on any engine."""
+    if quiet or not sys.stderr.isatty():
+        return fn()
+    with err_console.status(f"{what}…"):
+        return fn()
+
+
+def emit(
+    rows: Sequence[BaseModel],
+    *,
+    json_out: bool,
+    privacy: Sequence[GuardReport],
+    sql: Sequence[str],
+    draw: Callable[[], None],
+) -> None:
+    """JSON rows on stdout (notes on stderr), or the Rich table plus notes and SQL."""
+    notes = [p.note() for p in privacy]
+    if json_out:
+        print_json([r.model_dump(mode="json") for r in rows])
+        for note in notes:
+            err_console.print(f"privacy: {note}", highlight=False, markup=False)
+        for s in sql:
+            err_console.print(s, markup=False, highlight=False, soft_wrap=True)
+        return
+    draw()
+    for note in notes:
+        console.print(Text(f"privacy: {note}", style="dim"))
+    for s in sql:
+        console.print("\n[bold]-- SQL[/]")
+        console.print(s, markup=False, highlight=False, soft_wrap=True)
+
+
+def fmt(x: float | None, spec: str) -> str:
+    return "—" if x is None else format(x, spec)
+
+
+# ---------------------------------------------------------------------------- prefs
+
+
+@handle_errors
+def prefs(
+    directory: Dir,
+    segment: SegmentOpt,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="Dimension: kind, genre, partner, item or attributes.KEY (attributes.style).",
+        ),
+    ],
+    vs: Annotated[
+        str, typer.Option("--vs", help="Baseline: `all` users or another segment.")
+    ] = "all",
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    partner: PartnerOpt = None,
+    backend: BackendOpt = None,
+    epsilon: EpsilonOpt = None,
+    explain: ExplainOpt = False,
+    json_out: JsonOpt = False,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows to show in the table.")] = 30,
+) -> None:
+    """What a segment engages with more (or less) than its baseline, value by value.
+
+    Engagement is weighted by event type (purchase 5, share 4, like/favourite/comment 3, rate 2,
+    view/play 1, click 0.5, impression 0.1). Lift is the segment's share over the baseline's,
+    with a user-clustered 95% interval and a Benjamini–Hochberg adjusted p-value; rows are
+    ordered by the shrunk lift so that tiny cells do not top the list.
+    """
+    with open_analysis(
+        directory,
+        backend=backend,
+        partner=partner,
+        epsilon=epsilon,
+        explain=explain,
+        period_from=period_from,
+        period_to=period_to,
+    ) as a:
+        result = running(
+            lambda: preferences(a, segment=segment, by=by, vs=vs), "computing preferences", json_out
+        )
+
+    def draw() -> None:
+        t = RichTable(
+            "value",
+            "segment",
+            "baseline",
+            "lift",
+            "95% CI",
+            "p adj",
+            "users",
+            title=f"{result.segment} vs {result.baseline} by {result.dimension}",
+            title_justify="left",
+            caption=(
+                f"{result.segment}: {result.segment_definition}; "
+                f"{result.segment_users or '<k'} engaged users. "
+                f"Baseline {result.baseline}: {result.baseline_definition}. "
+                f"Measure: {result.measure}. ▲/▼ significant at BH 5%."
+            ),
+            caption_justify="left",
+        )
+        for c in t.columns[1:]:
+            c.justify = "right"
+        for r in result.rows[:top]:
+            mark = ""
+            if r.significant and r.lift is not None:
+                mark = " ▲" if r.lift > 1 else " ▼"
+            style = "green" if mark == " ▲" else "red" if mark == " ▼" else None
+            ci = "" if r.ci_low is None else f"{r.ci_low:.2f}–{fmt(r.ci_high, '.2f')}"
+            t.add_row(
+                Text(r.value),
+                fmt(r.segment_share, ".1%"),
+                fmt(r.baseline_share, ".1%"),
+                Text(f"{fmt(r.lift, '.2f')}×{mark}", style=style or ""),
+                ci,
+                fmt(r.p_adj, ".2g"),
+                "< k" if r.suppressed else f"{r.users:,}",
+            )
+        console.print(t)
+        if len(result.rows) > top:
+            console.print(Text(f"{len(result.rows) - top} more rows: use --top or --json", "dim"))
+
+    emit(result.rows, json_out=json_out, privacy=[result.privacy], sql=result.sql, draw=draw)
+
+
+# ---------------------------------------------------------------------------- trends
+
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    lo, hi = min(known), max(known)
+    span = hi - lo or 1.0
+    return "".join(" " if v is None else _BLOCKS[min(int((v - lo) / span * 8), 7)] for v in values)
+
+
+@handle_errors
+def trends_cmd(
+    directory: Dir,
+    by: Annotated[str, typer.Option("--by", help="Dimension, as for `prefs`.")],
+    segment: Annotated[
+        str, typer.Option("--segment", "-s", help="Segment (default: all users).")
+    ] = "all",
+    period: Annotated[
+        str, typer.Option("--period", help="day, week or month (weeks start Monday).")
+    ] = "week",
+    horizon: Annotated[
+        int, typer.Option("--horizon", min=0, max=52, help="Periods to forecast.")
+    ] = 4,
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    partner: PartnerOpt = None,
+    backend: BackendOpt = None,
+    epsilon: EpsilonOpt = None,
+    explain: ExplainOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Each value's share per period: rising and falling values (Mann–Kendall with Sen's
+    slope, BH-adjusted), emerging values, and a damped-trend forecast with 80% intervals."""
+    from culturebridge.analytics._trends import TrendsConfig
+
+    if period not in ("day", "week", "month"):
+        raise UserError(f"--period must be day, week or month, not {period!r}")
+    with open_analysis(
+        directory,
+        backend=backend,
+        partner=partner,
+        epsilon=epsilon,
+        explain=explain,
+        period_from=period_from,
+        period_to=period_to,
+    ) as a:
+        result = running(
+            lambda: trends(
+                a,
+                segment=segment,
+                by=by,
+                period=period,  # type: ignore[arg-type]
+                config=TrendsConfig(horizon=horizon),
+            ),
+            "computing trends",
+            json_out,
+        )
+
+    def draw() -> None:
+        first = result.periods[0].isoformat() if result.periods else "—"
+        last = result.periods[-1].isoformat() if result.periods else "—"
+        t = RichTable(
+            "value",
+            "trend",
+            f"per {result.period}",
+            "p adj",
+            "share first → last",
+            "",
+            "forecast",
+            title=f"{result.segment} by {result.dimension}, per {result.period} ({first} – {last})",
+            title_justify="left",
+            caption=f"{result.segment}: {result.segment_definition}. Sen's slope relative to "
+            "the mean share; forecast: next period, 80% interval.",
+            caption_justify="left",
+        )
+        for r in result.rows:
+            t.add_row(*_trend_cells(r))
+        console.print(t)
+
+    emit(
+        result.rows,
+        json_out=json_out,
+        privacy=[result.privacy, result.value_privacy],
+        sql=result.sql,
+        draw=draw,
+    )
+
+
+def _trend_cells(r: TrendRow) -> list[Any]:
+    label = {"rising": "▲ rising", "falling": "▼ falling", "flat": "flat"}[r.direction]
+    if r.emerging:
+        label += " (emerging)"
+    style = {"rising": "green", "falling": "red", "flat": ""}[r.direction]
+    fc = ""
+    if r.forecast:
+        f = r.forecast[0]
+        fc = f"{f.share:.1%} ({f.low:.1%}–{f.high:.1%})"
+    return [
+        Text(r.value),
+        Text(label, style=style),
+        fmt(r.relative_change, "+.1%"),
+        fmt(r.p_adj, ".2g"),
+        "suppressed"
+        if r.suppressed
+        else f"{fmt(r.first_share, '.1%')} → {fmt(r.last_share, '.1%')}",
+        sparkline([p.share for p in r.points]),
+        fc,
+    ]
