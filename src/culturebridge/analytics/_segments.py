@@ -195,6 +195,7 @@ def _builtins() -> list[Segment]:
     return [
         Segment(name="all", description="Everyone with a user record."),
         Segment(name="teens", description="Teenagers, 15-17.", age_min=15, age_max=17),
+        Segment(name="under_25", description="Everyone under 25.", age_max=24),
         Segment(name="gen_z", description="Generation Z adults, 18-24.", age_min=18, age_max=24),
         Segment(name="young_adults", description="Young adults, 25-34.", age_min=25, age_max=34),
         Segment(name="adults_35_44", description="Adults, 35-44.", age_min=35, age_max=44),

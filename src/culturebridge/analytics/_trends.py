@@ -297,9 +297,10 @@ def trends(
         fc: list[ForecastPoint] = []
         method = None
         if not r["suppressed"] and config.horizon and not any(p.suppressed for p in pts):
-            f = forecast(
-                np.array([p.share or 0.0 for p in pts]), horizon=config.horizon, level=config.level
-            )
+            # rounded: the fit's optimum is flat enough that the last bits of a float sum
+            # (which differ between engines) would move it; 12 digits are far below noise
+            history = np.round(np.array([p.share or 0.0 for p in pts]), 12)
+            f = forecast(history, horizon=config.horizon, level=config.level)
             method = f.method
             fc = [
                 ForecastPoint(
