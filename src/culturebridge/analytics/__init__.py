@@ -4,6 +4,20 @@ Every analysis here is an Ibis expression over the canonical tables, so it runs 
 Spark unchanged, and returns typed results that the CLI prints and the API serialises.
 """
 
+from culturebridge.analytics._audience import (
+    AudienceResult,
+    AudienceRow,
+    FunnelResult,
+    FunnelRow,
+    ReachResult,
+    ReachRow,
+    RetentionResult,
+    RetentionRow,
+    funnel,
+    item_audience,
+    reach,
+    retention,
+)
 from culturebridge.analytics._context import ALL, OTHER_PARTNERS, Analysis, Scope
 from culturebridge.analytics._prefs import (
     PreferenceRow,
@@ -39,6 +53,18 @@ from culturebridge.analytics._trends import (
 
 __all__ = [
     "ALL",
+    "AudienceResult",
+    "AudienceRow",
+    "FunnelResult",
+    "FunnelRow",
+    "ReachResult",
+    "ReachRow",
+    "RetentionResult",
+    "RetentionRow",
+    "funnel",
+    "item_audience",
+    "reach",
+    "retention",
     "OTHER_PARTNERS",
     "Analysis",
     "ForecastPoint",
