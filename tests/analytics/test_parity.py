@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from culturebridge.analytics import Analysis, preferences, trends
+from culturebridge.analytics import Analysis, funnel, preferences, retention, trends
 from culturebridge.config import get_settings
 from culturebridge.demo import DemoConfig, generate
 from culturebridge.ingest import ingest
@@ -102,3 +102,15 @@ def test_trends_match(ws: Workspace, period: str) -> None:
     duck, spark = both(ws, lambda a: trends(a, by="attributes.pattern", period=period))
     same(duck, spark)
     assert len(duck["periods"]) >= 6
+
+
+@pytest.mark.parametrize(("segment", "vs"), [("gen_z", "all"), ("young_adults_tier2", None)])
+def test_funnels_match(ws: Workspace, segment: str, vs: str | None) -> None:
+    duck, spark = both(ws, lambda a: funnel(a, segment=segment, vs=vs))
+    same(duck, spark)
+    assert {r["stage"] for r in duck["rows"]} == {"impression", "view", "engage", "purchase"}
+
+
+def test_retention_matches(ws: Workspace) -> None:
+    duck, spark = both(ws, lambda a: retention(a, segment="gen_z", weeks=4))
+    same(duck, spark)

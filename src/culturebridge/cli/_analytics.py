@@ -20,7 +20,15 @@ from pydantic import BaseModel
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from culturebridge.analytics import Analysis, preferences, trends
+from culturebridge.analytics import (
+    Analysis,
+    funnel,
+    item_audience,
+    preferences,
+    reach,
+    retention,
+    trends,
+)
 from culturebridge.analytics._trends import TrendRow
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
 from culturebridge.config import Backend
@@ -69,6 +77,10 @@ ToOpt = Annotated[
 def register(app: typer.Typer) -> None:
     app.command("prefs")(prefs)
     app.command("trends")(trends_cmd)
+    app.command("funnel")(funnel_cmd)
+    app.command("reach")(reach_cmd)
+    app.command("retention")(retention_cmd)
+    app.command("audience")(audience_cmd)
 
 
 def parse_day(text: str | None, flag: str) -> date | None:
@@ -344,3 +356,281 @@ def _trend_cells(r: TrendRow) -> list[Any]:
         sparkline([p.share for p in r.points]),
         fc,
     ]
+
+
+# ---------------------------------------------------------------------------- funnel
+
+
+@handle_errors
+def funnel_cmd(
+    directory: Dir,
+    segment: Annotated[
+        str, typer.Option("--segment", "-s", help="Segment (default: all users).")
+    ] = "all",
+    vs: Annotated[
+        str, typer.Option("--vs", help="Baseline shown beside it: `all`, a segment or `none`.")
+    ] = "all",
+    all_kinds: Annotated[
+        bool, typer.Option("--all-kinds", help="One funnel over every item kind together.")
+    ] = False,
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    partner: PartnerOpt = None,
+    backend: BackendOpt = None,
+    explain: ExplainOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Impression → view → engage → purchase, per item kind, with conversion rates and
+    user-clustered 95% intervals. A journey starts at an impression of an item and reaches a
+    stage when it holds an event of that stage after every earlier one."""
+    with open_analysis(
+        directory,
+        backend=backend,
+        partner=partner,
+        epsilon=None,
+        explain=explain,
+        period_from=period_from,
+        period_to=period_to,
+    ) as a:
+        baseline = None if vs == "none" else vs
+        result = running(
+            lambda: funnel(a, segment=segment, vs=baseline, by_kind=not all_kinds),
+            "computing the funnel",
+            json_out,
+        )
+
+    def draw() -> None:
+        t = RichTable(
+            "group",
+            "kind",
+            "stage",
+            "journeys",
+            "users",
+            "from previous",
+            "from impression (95% CI)",
+            title=f"Funnel: {result.segment}"
+            + (f" vs {result.baseline}" if result.baseline else ""),
+            title_justify="left",
+            caption=f"{result.segment}: {result.segment_definition}",
+            caption_justify="left",
+        )
+        for c in t.columns[3:]:
+            c.justify = "right"
+        for r in result.rows:
+            ci = ""
+            if r.rate_from_first_ci_low is not None:
+                ci = f" ({r.rate_from_first_ci_low:.2%}–{fmt(r.rate_from_first_ci_high, '.2%')})"
+            t.add_row(
+                r.group,
+                Text(r.kind),
+                r.stage,
+                "< k" if r.suppressed else f"{r.journeys:,}",
+                "< k" if r.suppressed else f"{r.users:,}",
+                fmt(r.rate_from_previous, ".1%"),
+                fmt(r.rate_from_first, ".2%") + ci,
+                end_section=r.stage == "purchase",
+            )
+        console.print(t)
+
+    emit(result.rows, json_out=json_out, privacy=[result.privacy], sql=result.sql, draw=draw)
+
+
+# ---------------------------------------------------------------------------- reach
+
+
+@handle_errors
+def reach_cmd(
+    directory: Dir,
+    segment: Annotated[
+        str, typer.Option("--segment", "-s", help="Segment (default: all users).")
+    ] = "all",
+    period: Annotated[
+        str, typer.Option("--period", help="day, week or month (weeks start Monday).")
+    ] = "week",
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    partner: PartnerOpt = None,
+    backend: BackendOpt = None,
+    epsilon: EpsilonOpt = None,
+    explain: ExplainOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Reach (users with any event), active users (who did more than see or click) and
+    frequency (events per reached user), per period."""
+    if period not in ("day", "week", "month"):
+        raise UserError(f"--period must be day, week or month, not {period!r}")
+    with open_analysis(
+        directory,
+        backend=backend,
+        partner=partner,
+        epsilon=epsilon,
+        explain=explain,
+        period_from=period_from,
+        period_to=period_to,
+    ) as a:
+        result = running(
+            lambda: reach(a, segment=segment, period=period),  # type: ignore[arg-type]
+            "computing reach",
+            json_out,
+        )
+
+    def draw() -> None:
+        t = RichTable(
+            f"{result.period} from",
+            "reach",
+            "active users",
+            "impressions",
+            "events",
+            "frequency",
+            title=f"Reach and frequency: {result.segment}, per {result.period}",
+            title_justify="left",
+            caption=f"{result.segment}: {result.segment_definition}",
+            caption_justify="left",
+        )
+        for c in t.columns[1:]:
+            c.justify = "right"
+        for r in result.rows:
+            t.add_row(
+                r.period_start.isoformat(),
+                "< k" if r.users is None else f"{r.users:,}",
+                "< k" if r.active_users is None else f"{r.active_users:,}",
+                "—" if r.impressions is None else f"{r.impressions:,}",
+                "—" if r.events is None else f"{r.events:,}",
+                fmt(r.frequency, ".2f"),
+            )
+        console.print(t)
+
+    emit(result.rows, json_out=json_out, privacy=[result.privacy], sql=result.sql, draw=draw)
+
+
+# ---------------------------------------------------------------------------- retention
+
+
+@handle_errors
+def retention_cmd(
+    directory: Dir,
+    segment: Annotated[
+        str, typer.Option("--segment", "-s", help="Segment (default: all users).")
+    ] = "all",
+    weeks: Annotated[int, typer.Option("--weeks", min=1, max=52, help="Weeks followed.")] = 8,
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    partner: PartnerOpt = None,
+    backend: BackendOpt = None,
+    epsilon: EpsilonOpt = None,
+    explain: ExplainOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Weekly cohorts (the week of a user's first event in range) and the share of each that is
+    active again 1, 2, ... weeks later, with Wilson 95% intervals."""
+    with open_analysis(
+        directory,
+        backend=backend,
+        partner=partner,
+        epsilon=epsilon,
+        explain=explain,
+        period_from=period_from,
+        period_to=period_to,
+    ) as a:
+        result = running(
+            lambda: retention(a, segment=segment, weeks=weeks), "computing retention", json_out
+        )
+
+    def draw() -> None:
+        t = RichTable(
+            "cohort",
+            "users",
+            *(f"w{w}" for w in range(1, result.weeks + 1)),
+            title=f"Weekly retention: {result.segment}",
+            title_justify="left",
+            caption="Share of each cohort active again w weeks after its first week.",
+            caption_justify="left",
+        )
+        for c in t.columns[1:]:
+            c.justify = "right"
+        cohorts: dict[Any, dict[int, Any]] = {}
+        for r in result.rows:
+            cohorts.setdefault(r.cohort_week, {})[r.week_offset] = r
+        for cohort, cells in sorted(cohorts.items()):
+            first = cells.get(0)
+            size = (
+                "< k" if first is None or first.cohort_users is None else f"{first.cohort_users:,}"
+            )
+            t.add_row(
+                cohort.isoformat(),
+                size,
+                *(
+                    fmt(cells[w].rate, ".0%") if w in cells else ""
+                    for w in range(1, result.weeks + 1)
+                ),
+            )
+        console.print(t)
+
+    emit(result.rows, json_out=json_out, privacy=[result.privacy], sql=result.sql, draw=draw)
+
+
+# ---------------------------------------------------------------------------- audience
+
+
+@handle_errors
+def audience_cmd(
+    directory: Dir,
+    item: Annotated[str, typer.Option("--item", help="Item id (items.item_id).")],
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    partner: PartnerOpt = None,
+    backend: BackendOpt = None,
+    explain: ExplainOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Who engages with an item: age bands, city tiers, provinces, platforms and genders,
+    each cell's share of the item's weighted engagement against its share of all engagement."""
+    with open_analysis(
+        directory,
+        backend=backend,
+        partner=partner,
+        epsilon=None,
+        explain=explain,
+        period_from=period_from,
+        period_to=period_to,
+    ) as a:
+        result = running(lambda: item_audience(a, item_id=item), "computing the audience", json_out)
+
+    def draw() -> None:
+        t = RichTable(
+            "dimension",
+            "value",
+            "item",
+            "base",
+            "lift",
+            "95% CI",
+            "p adj",
+            "users",
+            title=f"Audience of {result.item_id}"
+            + (f" ({result.item_users:,} engaged users)" if result.item_users else ""),
+            title_justify="left",
+            caption="Shares of weighted engagement; ▲/▼ significant at BH 5% within a dimension.",
+            caption_justify="left",
+        )
+        for c in t.columns[2:]:
+            c.justify = "right"
+        last = None
+        for r in result.rows:
+            mark = ""
+            if r.p_adj is not None and r.p_adj < 0.05 and r.lift is not None:
+                mark = " ▲" if r.lift > 1 else " ▼"
+            ci = "" if r.ci_low is None else f"{r.ci_low:.2f}–{fmt(r.ci_high, '.2f')}"
+            t.add_row(
+                r.dimension if r.dimension != last else "",
+                Text(r.value),
+                fmt(r.item_share, ".1%"),
+                fmt(r.base_share, ".1%"),
+                f"{fmt(r.lift, '.2f')}×{mark}",
+                ci,
+                fmt(r.p_adj, ".2g"),
+                "< k" if r.suppressed else f"{r.users:,}",
+            )
+            last = r.dimension
+        console.print(t)
+
+    emit(result.rows, json_out=json_out, privacy=[result.privacy], sql=result.sql, draw=draw)
