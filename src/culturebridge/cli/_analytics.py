@@ -400,6 +400,9 @@ def funnel_cmd(
         )
 
     def draw() -> None:
+        if not result.rows:
+            console.print("No journeys in range: the funnel starts at impression events.")
+            return
         t = RichTable(
             "group",
             "kind",
