@@ -20,19 +20,22 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from statistics import NormalDist
-from typing import Any, Literal
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
-from culturebridge.analytics._prefs import DEFAULT_WEIGHTS, _norm_sf2, _ratio_var, bh_adjust
+from culturebridge.analytics._context import PERIOD_UNITS, Period
+from culturebridge.analytics._prefs import (
+    DEFAULT_WEIGHTS,
+    _norm_sf2,
+    _ratio_var,
+    bh_adjust,
+    weight_expr,
+)
 from culturebridge.errors import UserError
-from culturebridge.schema import EVENT_TYPES
-
-Period = Literal["day", "week", "month"]
-_TRUNC: dict[str, Any] = {"day": "D", "week": "W", "month": "M"}
 
 PASSIVE_TYPES = ("impression", "click")
 """Event types that do not make a user active: being shown something, or only clicking it."""
@@ -89,12 +92,12 @@ def activity(
     were shown something, active users those who did something with it). `members` (a table
     with a user_id column) restricts to a segment; None is everyone.
     """
-    if period not in _TRUNC:
+    if period not in PERIOD_UNITS:
         raise UserError(f"unknown period {period!r} (use day, week or month)")
     ev = _restrict(events, members)
     ev = ev.select(
         "user_id",
-        period_start=ev.ts.truncate(_TRUNC[period]).cast("date"),
+        period_start=ev.ts.truncate(PERIOD_UNITS[period]).cast("date"),
         imp=_flag(ev.type == "impression"),
         engaged=~ev.type.isin(PASSIVE_TYPES),
     )
@@ -409,16 +412,6 @@ def age_band(age: ir.IntegerValue) -> ir.StringValue:
     return ibis.cases(*cases, else_=AGE_BANDS[-1][0])
 
 
-def _weight_expr(events: ir.Table, weights: Mapping[str, float]) -> ir.FloatingValue:
-    unknown = [t for t in weights if t not in EVENT_TYPES]
-    if unknown:
-        raise UserError(f"unknown event type(s) in weights: {', '.join(unknown)}")
-    positive = {t: float(w) for t, w in weights.items() if w > 0}
-    if not positive:
-        raise UserError("weights give no event type a positive weight")
-    return ibis.cases(*((events.type == t, w) for t, w in positive.items()), else_=0.0)
-
-
 def _missing(value: ir.Value) -> ir.StringValue:
     """A dimension value as a string, with null and empty as "unknown" (still a cell)."""
     s = value.cast("string")
@@ -445,7 +438,7 @@ def audience_sums(
     (`finish_audience` uses that; each per-user share numerator is a_u = w_ui in the cell and
     denominator b_u = w_ui, so Σab = Σa²).
     """
-    w = _weight_expr(events, weights)
+    w = weight_expr(events, weights)
     ev = events.select("user_id", "item_id", w=w)
     ev = ev.filter(ev.w > 0)
     per_user = ev.group_by("user_id").aggregate(

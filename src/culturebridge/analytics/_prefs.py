@@ -15,6 +15,7 @@ leaves it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import ibis
@@ -78,9 +79,15 @@ class PreferenceRow(BaseModel):
     suppression: str | None = None
 
 
-def weight_expr(events: ir.Table, weights: dict[str, float]) -> ir.Value:
-    """Each event's engagement weight (0 for types without one)."""
-    return ibis.cases(*((events.type == t, float(w)) for t, w in weights.items()), else_=0.0)
+def weight_expr(events: ir.Table, weights: Mapping[str, float]) -> ir.FloatingValue:
+    """Each event's engagement weight (0 for types without a positive one)."""
+    unknown = [t for t in weights if t not in EVENT_TYPES]
+    if unknown:
+        raise UserError(f"unknown event type(s) in weights: {', '.join(unknown)}")
+    positive = {t: float(w) for t, w in weights.items() if w > 0}
+    if not positive:
+        raise UserError("weights give no event type a positive weight")
+    return ibis.cases(*((events.type == t, w) for t, w in positive.items()), else_=0.0)
 
 
 def preference_sums(
@@ -89,7 +96,7 @@ def preference_sums(
     *,
     segment: ir.Table,
     baseline: ir.Table | None,
-    weights: dict[str, float],
+    weights: Mapping[str, float],
 ) -> tuple[ir.Table, ir.Table]:
     """The engine-side part: (sums per value and group, totals per group).
 

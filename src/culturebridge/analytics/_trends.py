@@ -16,6 +16,7 @@ from typing import Literal
 
 import ibis.expr.types as ir
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -134,6 +135,15 @@ def _next_period(d: date, period: Period, steps: int = 1) -> date:
     return date(d.year + month // 12, month % 12 + 1, 1)
 
 
+def _truncate(d: date, period: Period) -> date:
+    """The start of the period holding `d` (weeks start on Monday), as the engine truncates."""
+    if period == "week":
+        return d - timedelta(days=d.weekday())
+    if period == "month":
+        return d.replace(day=1)
+    return d
+
+
 def _periods(first: date, last: date, period: Period) -> list[date]:
     out = [first]
     while out[-1] < last:
@@ -163,7 +173,15 @@ def trends(
     cells = a.run(cells_e).to_pylist()
     totals = {r["period_start"]: r for r in a.run(totals_e).to_pylist()}
     value_users = {r["value"]: int(r["users"]) for r in a.run(values_e).to_pylist()}
-    periods = _periods(min(totals), max(totals), period) if totals else []
+    # the grid spans the whole range of events in the period, not just the segment's: a
+    # segment quiet for some weeks has zero shares there, not a shorter series
+    ev = a.events()
+    span = ev.aggregate(lo=ev.ts.min(), hi=ev.ts.max()).execute()
+    lo, hi = span.lo.iloc[0], span.hi.iloc[0]
+    periods = []
+    if totals and not pd.isna(lo):
+        first = _truncate(pd.Timestamp(lo).date(), period)
+        periods = _periods(first, _truncate(pd.Timestamp(hi).date(), period), period)
     if len(periods) < config.min_periods and cells:
         raise UserError(
             f"only {len(periods)} {period}(s) of data in range: trends need at least "

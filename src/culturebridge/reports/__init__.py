@@ -1,0 +1,34 @@
+"""Reports: the strongest findings of a workspace and a self-contained HTML overview.
+
+Each insight is a typed object (`Finding`, `Overview`) that the CLI prints, the API can
+serialise and the HTML report embeds; the HTML is one file with inline CSS and SVG charts, so
+it can be mailed to a partner and opened offline.
+"""
+
+from culturebridge.reports._findings import (
+    DEFAULT_DIMENSIONS,
+    DEFAULT_SEGMENTS,
+    Finding,
+    FindingKind,
+    FindingsConfig,
+    FindingsScan,
+    ItemTitle,
+    scan,
+    segment_label,
+    strongest_findings,
+    value_label,
+)
+
+__all__ = [
+    "DEFAULT_DIMENSIONS",
+    "DEFAULT_SEGMENTS",
+    "Finding",
+    "FindingKind",
+    "FindingsConfig",
+    "FindingsScan",
+    "ItemTitle",
+    "scan",
+    "segment_label",
+    "strongest_findings",
+    "value_label",
+]
