@@ -69,30 +69,24 @@ def reach(a: Analysis, *, segment: str = ALL, period: Period = "week") -> ReachR
     members = None if segment == ALL else a.members(segment)
     a.check_segment(segment)
     table = a.run(activity(a.events(), members=members, period=period))
+    volumes = ["impressions", "events", "frequency"]
+    guarded = a.release(
+        table,
+        users=["users", "active_users"],
+        blank=volumes,
+        what=f"reach {segment} per {period}",
+        # a user counts once per period in each of the two user counts
+        sensitivity=2 * max(table.num_rows, 1),
+    )
+    out = guarded.table
     if a.noised:
-        # DP: the published figures are the two user counts; volumes would need their own
+        # DP publishes the two (noised) user counts only: volumes would need their own
         # contribution bounds, so they are withheld
-        guarded = a.release(
-            table,
-            users=["users", "active_users"],
-            blank=["impressions", "events", "frequency"],
-            what=f"reach {segment} per {period}",
-            sensitivity=2 * max(table.num_rows, 1),
-        )
-        out = guarded.table
-        nulls = pa.nulls(out.num_rows)
-        for c in ("impressions", "events", "frequency"):
+        for c in volumes:
+            field = out.schema.field(c)
             out = out.set_column(
-                out.schema.get_field_index(c), c, nulls.cast(out.schema.field(c).type)
+                out.schema.get_field_index(c), c, pa.nulls(out.num_rows).cast(field.type)
             )
-    else:
-        guarded = a.release(
-            table,
-            users=["users", "active_users"],
-            blank=["impressions", "events", "frequency"],
-            what=f"reach {segment} per {period}",
-        )
-        out = guarded.table
     return ReachResult(
         segment=segment,
         segment_definition=a.describe(segment),

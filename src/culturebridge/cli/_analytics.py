@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NamedTuple, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -92,28 +92,30 @@ def parse_day(text: str | None, flag: str) -> date | None:
         raise UserError(f"{flag}: expected YYYY-MM-DD, not {text!r}") from None
 
 
+class Options(NamedTuple):
+    """The options every analysis command shares, as given on the command line."""
+
+    backend: Backend | None
+    partner: str | None
+    epsilon: float | None
+    explain: bool
+    period_from: str | None
+    period_to: str | None
+
+
 @contextmanager
-def open_analysis(
-    directory: Path,
-    *,
-    backend: Backend | None,
-    partner: str | None,
-    epsilon: float | None,
-    explain: bool,
-    period_from: str | None = None,
-    period_to: str | None = None,
-) -> Iterator[Analysis]:
-    if epsilon is not None and epsilon <= 0:
-        raise UserError(f"--epsilon must be positive, not {epsilon:g}")
+def open_analysis(directory: Path, opts: Options) -> Iterator[Analysis]:
+    if opts.epsilon is not None and opts.epsilon <= 0:
+        raise UserError(f"--epsilon must be positive, not {opts.epsilon:g}")
     ws = Workspace.open(directory)
     with Analysis.open(
         ws,
-        backend=backend,
-        partner=partner,
-        epsilon=epsilon,
-        explain=explain,
-        period_from=parse_day(period_from, "--period-from"),
-        period_to=parse_day(period_to, "--period-to"),
+        backend=opts.backend,
+        partner=opts.partner,
+        epsilon=opts.epsilon,
+        explain=opts.explain,
+        period_from=parse_day(opts.period_from, "--period-from"),
+        period_to=parse_day(opts.period_to, "--period-to"),
     ) as a:
         yield a
 
@@ -188,15 +190,8 @@ def prefs(
     with a user-clustered 95% interval and a Benjamini–Hochberg adjusted p-value; rows are
     ordered by the shrunk lift so that tiny cells do not top the list.
     """
-    with open_analysis(
-        directory,
-        backend=backend,
-        partner=partner,
-        epsilon=epsilon,
-        explain=explain,
-        period_from=period_from,
-        period_to=period_to,
-    ) as a:
+    opts = Options(backend, partner, epsilon, explain, period_from, period_to)
+    with open_analysis(directory, opts) as a:
         result = running(
             lambda: preferences(a, segment=segment, by=by, vs=vs), "computing preferences", json_out
         )
@@ -285,15 +280,8 @@ def trends_cmd(
 
     if period not in ("day", "week", "month"):
         raise UserError(f"--period must be day, week or month, not {period!r}")
-    with open_analysis(
-        directory,
-        backend=backend,
-        partner=partner,
-        epsilon=epsilon,
-        explain=explain,
-        period_from=period_from,
-        period_to=period_to,
-    ) as a:
+    opts = Options(backend, partner, epsilon, explain, period_from, period_to)
+    with open_analysis(directory, opts) as a:
         result = running(
             lambda: trends(
                 a,
@@ -383,15 +371,8 @@ def funnel_cmd(
     """Impression → view → engage → purchase, per item kind, with conversion rates and
     user-clustered 95% intervals. A journey starts at an impression of an item and reaches a
     stage when it holds an event of that stage after every earlier one."""
-    with open_analysis(
-        directory,
-        backend=backend,
-        partner=partner,
-        epsilon=None,
-        explain=explain,
-        period_from=period_from,
-        period_to=period_to,
-    ) as a:
+    opts = Options(backend, partner, None, explain, period_from, period_to)
+    with open_analysis(directory, opts) as a:
         baseline = None if vs == "none" else vs
         result = running(
             lambda: funnel(a, segment=segment, vs=baseline, by_kind=not all_kinds),
@@ -462,15 +443,8 @@ def reach_cmd(
     frequency (events per reached user), per period."""
     if period not in ("day", "week", "month"):
         raise UserError(f"--period must be day, week or month, not {period!r}")
-    with open_analysis(
-        directory,
-        backend=backend,
-        partner=partner,
-        epsilon=epsilon,
-        explain=explain,
-        period_from=period_from,
-        period_to=period_to,
-    ) as a:
+    opts = Options(backend, partner, epsilon, explain, period_from, period_to)
+    with open_analysis(directory, opts) as a:
         result = running(
             lambda: reach(a, segment=segment, period=period),  # type: ignore[arg-type]
             "computing reach",
@@ -526,15 +500,8 @@ def retention_cmd(
 ) -> None:
     """Weekly cohorts (the week of a user's first event in range) and the share of each that is
     active again 1, 2, ... weeks later, with Wilson 95% intervals."""
-    with open_analysis(
-        directory,
-        backend=backend,
-        partner=partner,
-        epsilon=epsilon,
-        explain=explain,
-        period_from=period_from,
-        period_to=period_to,
-    ) as a:
+    opts = Options(backend, partner, epsilon, explain, period_from, period_to)
+    with open_analysis(directory, opts) as a:
         result = running(
             lambda: retention(a, segment=segment, weeks=weeks), "computing retention", json_out
         )
@@ -588,15 +555,8 @@ def audience_cmd(
 ) -> None:
     """Who engages with an item: age bands, city tiers, provinces, platforms and genders,
     each cell's share of the item's weighted engagement against its share of all engagement."""
-    with open_analysis(
-        directory,
-        backend=backend,
-        partner=partner,
-        epsilon=None,
-        explain=explain,
-        period_from=period_from,
-        period_to=period_to,
-    ) as a:
+    opts = Options(backend, partner, None, explain, period_from, period_to)
+    with open_analysis(directory, opts) as a:
         result = running(lambda: item_audience(a, item_id=item), "computing the audience", json_out)
 
     def draw() -> None:
