@@ -27,11 +27,14 @@ demo: .stamp-install
 	rm -rf $(DEMO_DIR)
 	$(BIN)/culturebridge demo $(DEMO_DIR) --users $(DEMO_USERS) --events $(DEMO_EVENTS)
 	$(BIN)/culturebridge status $(DEMO_DIR)
+	$(BIN)/culturebridge overview $(DEMO_DIR)
 	@echo
 	@echo "Next:"
-	@echo "  $(BIN)/culturebridge status $(DEMO_DIR) --json      # the same, for machines"
-	@echo "  $(BIN)/culturebridge schema events                  # what an events file must hold"
-	@echo "  $(BIN)/culturebridge ingest $(DEMO_DIR) --table events FILE.csv --mapping MAP.toml"
+	@echo "  $(DEMO_DIR)/reports/overview.html                 # the report: open it in a browser"
+	@echo "  $(BIN)/culturebridge prefs $(DEMO_DIR) -s gen_z_tier1 --by attributes.style"
+	@echo "  $(BIN)/culturebridge trends $(DEMO_DIR) --by attributes.pattern"
+	@echo "  $(BIN)/culturebridge funnel $(DEMO_DIR) -s young_adults"
+	@echo "  $(BIN)/culturebridge audience $(DEMO_DIR) --item doc_0007"
 	@echo "  cat $(DEMO_DIR)/truth.json                          # the planted answers"
 
 lint: .stamp-test

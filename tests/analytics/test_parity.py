@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from culturebridge.analytics import Analysis, funnel, preferences, retention, trends
+from culturebridge.analytics import (
+    Analysis,
+    funnel,
+    preferences,
+    preferences_many,
+    retention,
+    trends,
+)
 from culturebridge.config import get_settings
 from culturebridge.demo import DemoConfig, generate
 from culturebridge.ingest import ingest
@@ -114,3 +121,13 @@ def test_funnels_match(ws: Workspace, segment: str, vs: str | None) -> None:
 def test_retention_matches(ws: Workspace) -> None:
     duck, spark = both(ws, lambda a: retention(a, segment="gen_z", weeks=4))
     same(duck, spark)
+
+
+def test_batched_preferences_match(ws: Workspace) -> None:
+    out = []
+    for backend in ("duckdb", "spark"):
+        with Analysis.open(ws, backend=backend) as a:  # type: ignore[arg-type]
+            results = preferences_many(a, ["gen_z", "tier1"], ["kind", "attributes.style"])
+            out.append([r.model_dump(mode="json", exclude={"scope", "sql"}) for r in results])
+    same(out[0], out[1])
+    assert len(out[0]) == 4

@@ -24,6 +24,7 @@ from culturebridge.analytics._prefs import (
     PreferencesResult,
     PrefsConfig,
     preferences,
+    preferences_many,
 )
 from culturebridge.analytics._segments import (
     SEGMENTS_FILE,
@@ -77,6 +78,7 @@ __all__ = [
     "TrendsConfig",
     "TrendsResult",
     "preferences",
+    "preferences_many",
     "trends",
     "SEGMENTS_FILE",
     "Behaviour",

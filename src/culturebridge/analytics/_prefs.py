@@ -15,7 +15,7 @@ leaves it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import ibis
@@ -393,14 +393,13 @@ def preferences(
     tot = {r["grp"]: int(r["n"]) for r in totals_t.to_pylist()}
     seg_n = tot.get("seg", 0)
     base_n = seg_n + tot.get("other", 0) if baseline_is_all else tot.get("other", 0)
-    what = f"preferences {segment} vs {vs} by {by}"
     if a.noised:
         counts, _ = finish_reach(sums_t, totals_t, config=config, baseline_is_all=baseline_is_all)
         # one user counts in at most every value of both columns and in both totals
         noisy, (seg_n, base_n), info = a.noise(
             counts,
             ["users", "baseline_users"],
-            what=what,
+            what=f"preferences {segment} vs {vs} by {by}",
             sensitivity=2 * counts.num_rows + 2,
             totals=[seg_n, base_n],
         )
@@ -409,14 +408,45 @@ def preferences(
     else:
         info = None
         table = finish(sums_t, totals_t, config=config, baseline_is_all=baseline_is_all)
-        measure = "weighted engagement share (event-type weights)"
+        measure = WEIGHTED_MEASURE
+    return _result(
+        a,
+        segment=segment,
+        vs=vs,
+        by=by,
+        table=table,
+        seg_n=seg_n,
+        base_n=base_n,
+        config=config,
+        measure=measure,
+        noise_info=info,
+    )
+
+
+WEIGHTED_MEASURE = "weighted engagement share (event-type weights)"
+
+
+def _result(
+    a: Analysis,
+    *,
+    segment: str,
+    vs: str,
+    by: str,
+    table: pa.Table,
+    seg_n: int,
+    base_n: int,
+    config: PrefsConfig,
+    measure: str = WEIGHTED_MEASURE,
+    noise_info: dict[str, Any] | None = None,
+) -> PreferencesResult:
+    """Guard a finished per-value table and wrap it as the typed result."""
     guarded = a.release(
         table,
         users=["users", "baseline_users"],
         blank=BLANKED,
         partition_by=[],
-        what=what,
-        noise_info=info,
+        what=f"preferences {segment} vs {vs} by {by}",
+        noise_info=noise_info,
     )
     rows = [
         PreferenceRow.model_validate({**r, "significant": r["significant"] and not r["suppressed"]})
@@ -430,11 +460,166 @@ def preferences(
         baseline_definition=a.describe(vs),
         dimension=by,
         measure=measure,
-        weights=config.weights,
+        weights=dict(config.weights),
         segment_users=seg_n if seg_n >= a.k else None,
         baseline_users=base_n if base_n >= a.k else None,
         scope=a.scope(),
         rows=rows,
         privacy=guarded.report,
         sql=list(a.sql),
+    )
+
+
+_EVERYONE = "\x00all"  # the all-users group of the batched query; never a segment name
+
+
+def preferences_many(
+    a: Analysis,
+    segments: Sequence[str],
+    dimensions: Sequence[str],
+    *,
+    config: PrefsConfig | None = None,
+) -> list[PreferencesResult]:
+    """`preferences(a, segment=s, by=d, vs="all")` for every (s, d), in one engine query.
+
+    Against everyone, the "other" group of a segment is "all minus the segment", so the sums
+    per (segment, dimension, value) plus one all-users row per (dimension, value) hold every
+    figure `finish` needs. The per-user weights never leave the engine, as in `preferences`.
+    Pairs whose dimension has no values are left out.
+    """
+    config = config or PrefsConfig()
+    for s in segments:
+        a.check_segment(s)
+    members = ibis.union(
+        *(a.members(s).select("user_id").mutate(segment=ibis.literal(s)) for s in segments),
+        distinct=False,
+    )
+    events = a.events()
+    weighted = events.select("user_id", "item_id", w=weight_expr(events, config.weights))
+    weighted = weighted.filter(weighted.w > 0)
+    dims = ibis.union(
+        *(a.dimension(d).mutate(dimension=ibis.literal(d)) for d in dimensions), distinct=False
+    )
+    j = weighted.join(dims, "item_id")
+    uv = j.group_by(["dimension", "user_id", "value"]).aggregate(w_uv=j.w.sum())
+    ji = weighted.join(dims.select("dimension", "item_id").distinct(), "item_id")
+    per_user = ji.group_by(["dimension", "user_id"]).aggregate(w_u=ji.w.sum())
+    everyone = per_user.select("user_id").distinct().mutate(segment=ibis.literal(_EVERYONE))
+    groups = ibis.union(members, everyone, distinct=False)
+    # uv has one row per (dimension, user, value) and groups one per (segment, user): a count
+    # of rows is the count of distinct users, without the cost of a distinct count
+    x = uv.join(per_user, ["dimension", "user_id"]).join(groups, "user_id")
+    sums = x.group_by(["segment", "dimension", "value"]).aggregate(
+        s1=x.w_uv.sum(), s2=(x.w_uv * x.w_uv).sum(), s3=(x.w_uv * x.w_u).sum(), users=x.count()
+    )
+    t = per_user.join(groups, "user_id")
+    totals = t.group_by(["segment", "dimension"]).aggregate(
+        w=t.w_u.sum(), q=(t.w_u * t.w_u).sum(), n=t.count()
+    )
+    # one query for both: the engine then computes the per-user weights once
+    both = ibis.union(
+        sums.mutate(part=ibis.literal("cell")),
+        totals.select(
+            "segment",
+            "dimension",
+            value=ibis.null("string"),
+            s1=totals.w,
+            s2=totals.q,
+            s3=ibis.literal(0.0, type="float64"),
+            users=totals.n,
+            part=ibis.literal("total"),
+        ),
+        distinct=False,
+    )
+    cells: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    tots: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in a.run(both).to_pylist():
+        key = (r["segment"], r["dimension"])
+        if r["part"] == "total":
+            tots[key] = {"w": r["s1"], "q": r["s2"], "n": r["users"]}
+        else:
+            cells.setdefault(key, {})[r["value"]] = r
+    out: list[PreferencesResult] = []
+    for d in dimensions:
+        everyone_cells = cells.get((_EVERYONE, d), {})
+        everyone_tot = tots.get((_EVERYONE, d))
+        if not everyone_cells or everyone_tot is None:
+            continue
+        for s in segments:
+            out.append(
+                _finish_vs_all(
+                    a,
+                    s,
+                    d,
+                    cells.get((s, d), {}),
+                    everyone_cells,
+                    tots.get((s, d)),
+                    everyone_tot,
+                    config,
+                )
+            )
+    return out
+
+
+_SUMS = ("s1", "s2", "s3")
+
+
+def _finish_vs_all(
+    a: Analysis,
+    segment: str,
+    dimension: str,
+    seg_cells: Mapping[str, Mapping[str, Any]],
+    all_cells: Mapping[str, Mapping[str, Any]],
+    seg_tot: Mapping[str, Any] | None,
+    all_tot: Mapping[str, Any],
+    config: PrefsConfig,
+) -> PreferencesResult:
+    """One pair's result, finished and guarded as `analytics.preferences` does it."""
+    rows: list[dict[str, Any]] = []
+    for value, whole in all_cells.items():
+        part = seg_cells.get(value)
+        seg_users = int(part["users"]) if part else 0
+        if part:
+            rows.append({"value": value, "grp": "seg", **{k: float(part[k]) for k in _SUMS}})
+            rows[-1]["users"] = seg_users
+        other_users = int(whole["users"]) - seg_users
+        if other_users > 0:
+            rest = {k: float(whole[k]) - (float(part[k]) if part else 0.0) for k in _SUMS}
+            rows.append({"value": value, "grp": "other", **rest, "users": other_users})
+    sums = pa.Table.from_pylist(
+        rows,
+        schema=pa.schema(
+            [
+                ("value", pa.string()),
+                ("grp", pa.string()),
+                ("s1", pa.float64()),
+                ("s2", pa.float64()),
+                ("s3", pa.float64()),
+                ("users", pa.int64()),
+            ]
+        ),
+    )
+    st = seg_tot or {"w": 0.0, "q": 0.0, "n": 0}
+    seg_n = int(st["n"])
+    totals = pa.Table.from_pylist(
+        [
+            {"grp": "seg", "w": float(st["w"]), "q": float(st["q"]), "n": seg_n},
+            {
+                "grp": "other",
+                "w": float(all_tot["w"]) - float(st["w"]),
+                "q": float(all_tot["q"]) - float(st["q"]),
+                "n": int(all_tot["n"]) - seg_n,
+            },
+        ]
+    )
+    table = finish(sums, totals, config=config, baseline_is_all=True)
+    return _result(
+        a,
+        segment=segment,
+        vs=ALL,
+        by=dimension,
+        table=table,
+        seg_n=seg_n,
+        base_n=int(all_tot["n"]),
+        config=config,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from culturebridge.cli import _analytics, _demo, _ingest, _segments, _workspace
+from culturebridge.cli import _analytics, _demo, _ingest, _overview, _segments, _workspace
 
 app = typer.Typer(
     name="culturebridge",
@@ -19,6 +19,7 @@ _ingest.register(app)
 _demo.register(app)
 _segments.register(app)
 _analytics.register(app)
+_overview.register(app)
 
 
 def main() -> None:

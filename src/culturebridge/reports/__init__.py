@@ -18,6 +18,15 @@ from culturebridge.reports._findings import (
     strongest_findings,
     value_label,
 )
+from culturebridge.reports._overview import (
+    REPORT_FILE,
+    Overview,
+    PrivacyNote,
+    TrendSeries,
+    build_overview,
+    overview_html,
+    write_overview,
+)
 
 __all__ = [
     "DEFAULT_DIMENSIONS",
@@ -27,8 +36,15 @@ __all__ = [
     "FindingsConfig",
     "FindingsScan",
     "ItemTitle",
+    "Overview",
+    "PrivacyNote",
+    "REPORT_FILE",
+    "TrendSeries",
+    "build_overview",
+    "overview_html",
     "scan",
     "segment_label",
     "strongest_findings",
     "value_label",
+    "write_overview",
 ]

@@ -12,14 +12,14 @@ trends per dimension, and keeps what is both significant and large enough to mat
 - funnel: the strongest segment converts impressions into purchases at a different rate.
 
 Why a batched engine pass: a scan asks dozens of segment × dimension questions, each of which
-alone re-reads and re-weights every event. `_preferences_many` computes the same per-value sums
-as `analytics.preferences` for every pair in two engine queries, then finishes and guards each
-pair exactly as `preferences` does (same statistics, same privacy guard), so a scan of the 1M
-event demo takes seconds rather than a minute.
+alone re-reads and re-weights every event. `analytics.preferences_many` computes the same
+per-value sums for every pair in one engine query, then finishes and guards each pair exactly as
+`preferences` does (same statistics, same privacy guard), so a scan of the 1M event demo takes
+seconds rather than a minute.
 
 Strength, the sort key, is in natural-log units so that kinds compare: log of the lower 95%
-bound of a lift (a conservative effect size), or |relative weekly change| × weeks for a trend
-(about the log of the last-to-first ratio).
+bound of a lift (a conservative effect size), or |relative weekly change| × (weeks − 1) for a
+trend (about the log of the last-to-first ratio).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from culturebridge.analytics import (
@@ -51,7 +50,7 @@ from culturebridge.analytics import (
     item_audience,
     trends,
 )
-from culturebridge.analytics._prefs import BLANKED, finish, weight_expr
+from culturebridge.analytics._prefs import preferences_many
 from culturebridge.errors import UserError
 
 FindingKind = Literal["preference", "trend", "audience", "funnel"]
@@ -231,12 +230,12 @@ def scan(
     for d in dims:
         a.dimension(d)  # a clear error for an unknown dimension, before any work
     if not names:
-        raise UserError("no segments to scan: name at least one with --segment")
+        raise UserError("no segments to scan: name at least one segment")
     labels = {s: segment_label(s, a.segments) for s in [ALL, *names]}
 
     prefs_cfg = PrefsConfig(alpha=config.alpha)
     members = _memberships(a, names)
-    prefs = _preferences_many(a, names, dims, members=members, config=prefs_cfg)
+    prefs = preferences_many(a, names, dims, config=prefs_cfg)
     present = [d for d in dims if any(p.dimension == d for p in prefs)]
     skipped = [f"{d}: no values in the workspace" for d in dims if d not in present]
 
@@ -374,14 +373,11 @@ def per_week(rc: float) -> str:
 
 
 def _times(x: float) -> str:
-    return f"×{x:.1f}" if x < 10 else f"×{x:.0f}"
+    return f"×{x:.1f}"
 
 
 def _ci(lo: float | None, hi: float | None) -> str:
-    if lo is None or hi is None:
-        return ""
-    fmt = ".0f" if hi >= 10 else ".1f"
-    return f" (95% CI {lo:{fmt}}–{hi:{fmt}})"
+    return "" if lo is None or hi is None else f" (95% CI {lo:.1f}–{hi:.1f})"
 
 
 def _cap(text: str) -> str:
@@ -397,169 +393,6 @@ def _memberships(a: Analysis, names: Sequence[str]) -> ir.Table:
         a.members(s).select("user_id").distinct().mutate(segment=ibis.literal(s)) for s in names
     ]
     return ibis.union(*parts, distinct=False)
-
-
-def _preferences_many(
-    a: Analysis,
-    segments: Sequence[str],
-    dimensions: Sequence[str],
-    *,
-    members: ir.Table,
-    config: PrefsConfig,
-) -> list[PreferencesResult]:
-    """`preferences(a, segment=s, by=d, vs="all")` for every (s, d), in one engine query.
-
-    Against everyone, the "other" group of a segment is "all minus the segment", so the sums
-    per (segment, dimension, value) plus one all-users row per (dimension, value) hold every
-    figure `finish` needs. The per-user weights never leave the engine, as in `preferences`.
-    """
-    events = a.events()
-    weighted = events.select("user_id", "item_id", w=weight_expr(events, config.weights))
-    weighted = weighted.filter(weighted.w > 0)
-    dims = ibis.union(
-        *(a.dimension(d).mutate(dimension=ibis.literal(d)) for d in dimensions), distinct=False
-    )
-    j = weighted.join(dims, "item_id")
-    uv = j.group_by(["dimension", "user_id", "value"]).aggregate(w_uv=j.w.sum())
-    ji = weighted.join(dims.select("dimension", "item_id").distinct(), "item_id")
-    per_user = ji.group_by(["dimension", "user_id"]).aggregate(w_u=ji.w.sum())
-    everyone = per_user.select("user_id").distinct().mutate(segment=ibis.literal(_EVERYONE))
-    groups = ibis.union(members, everyone, distinct=False)
-    # uv has one row per (dimension, user, value) and groups one per (segment, user): a count
-    # of rows is the count of distinct users, without the cost of a distinct count
-    x = uv.join(per_user, ["dimension", "user_id"]).join(groups, "user_id")
-    sums = x.group_by(["segment", "dimension", "value"]).aggregate(
-        s1=x.w_uv.sum(), s2=(x.w_uv * x.w_uv).sum(), s3=(x.w_uv * x.w_u).sum(), users=x.count()
-    )
-    t = per_user.join(groups, "user_id")
-    totals = t.group_by(["segment", "dimension"]).aggregate(
-        w=t.w_u.sum(), q=(t.w_u * t.w_u).sum(), n=t.count()
-    )
-    # one query for both: the engine then computes the per-user weights once
-    both = ibis.union(
-        sums.mutate(part=ibis.literal("cell")),
-        totals.select(
-            "segment",
-            "dimension",
-            value=ibis.null("string"),
-            s1=totals.w,
-            s2=totals.q,
-            s3=ibis.literal(0.0, type="float64"),
-            users=totals.n,
-            part=ibis.literal("total"),
-        ),
-        distinct=False,
-    )
-    cells: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-    tots: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in a.run(both).to_pylist():
-        key = (r["segment"], r["dimension"])
-        if r["part"] == "total":
-            tots[key] = {"w": r["s1"], "q": r["s2"], "n": r["users"]}
-        else:
-            cells.setdefault(key, {})[r["value"]] = r
-    out: list[PreferencesResult] = []
-    for d in dimensions:
-        everyone_cells = cells.get((_EVERYONE, d), {})
-        everyone_tot = tots.get((_EVERYONE, d))
-        if not everyone_cells or everyone_tot is None:
-            continue
-        for s in segments:
-            out.append(
-                _finish_pair(
-                    a,
-                    s,
-                    d,
-                    cells.get((s, d), {}),
-                    everyone_cells,
-                    tots.get((s, d)),
-                    everyone_tot,
-                    config,
-                )
-            )
-    return out
-
-
-_SUMS = ("s1", "s2", "s3")
-
-
-def _finish_pair(
-    a: Analysis,
-    segment: str,
-    dimension: str,
-    seg_cells: Mapping[str, Mapping[str, Any]],
-    all_cells: Mapping[str, Mapping[str, Any]],
-    seg_tot: Mapping[str, Any] | None,
-    all_tot: Mapping[str, Any],
-    config: PrefsConfig,
-) -> PreferencesResult:
-    """One pair's result, finished and guarded as `analytics.preferences` does it."""
-    rows: list[dict[str, Any]] = []
-    for value, whole in all_cells.items():
-        part = seg_cells.get(value)
-        seg_users = int(part["users"]) if part else 0
-        if part:
-            rows.append({"value": value, "grp": "seg", **{k: float(part[k]) for k in _SUMS}})
-            rows[-1]["users"] = seg_users
-        other_users = int(whole["users"]) - seg_users
-        if other_users > 0:
-            rest = {k: float(whole[k]) - (float(part[k]) if part else 0.0) for k in _SUMS}
-            rows.append({"value": value, "grp": "other", **rest, "users": other_users})
-    sums = pa.Table.from_pylist(
-        rows,
-        schema=pa.schema(
-            [
-                ("value", pa.string()),
-                ("grp", pa.string()),
-                ("s1", pa.float64()),
-                ("s2", pa.float64()),
-                ("s3", pa.float64()),
-                ("users", pa.int64()),
-            ]
-        ),
-    )
-    st = seg_tot or {"w": 0.0, "q": 0.0, "n": 0}
-    seg_n = int(st["n"])
-    totals = pa.Table.from_pylist(
-        [
-            {"grp": "seg", "w": float(st["w"]), "q": float(st["q"]), "n": seg_n},
-            {
-                "grp": "other",
-                "w": float(all_tot["w"]) - float(st["w"]),
-                "q": float(all_tot["q"]) - float(st["q"]),
-                "n": int(all_tot["n"]) - seg_n,
-            },
-        ]
-    )
-    base_n = int(all_tot["n"])
-    table = finish(sums, totals, config=config, baseline_is_all=True)
-    guarded = a.release(
-        table,
-        users=["users", "baseline_users"],
-        blank=BLANKED,
-        partition_by=[],
-        what=f"preferences {segment} vs {ALL} by {dimension}",
-    )
-    result_rows = [
-        PreferenceRow.model_validate({**r, "significant": r["significant"] and not r["suppressed"]})
-        for r in guarded.to_pylist()
-    ]
-    result_rows.sort(key=lambda r: r.suppressed)
-    return PreferencesResult(
-        segment=segment,
-        segment_definition=a.describe(segment),
-        baseline=ALL,
-        baseline_definition=a.describe(ALL),
-        dimension=dimension,
-        measure="weighted engagement share (event-type weights)",
-        weights=config.weights,
-        segment_users=seg_n if seg_n >= a.k else None,
-        baseline_users=base_n if base_n >= a.k else None,
-        scope=a.scope(),
-        rows=result_rows,
-        privacy=guarded.report,
-        sql=list(a.sql),
-    )
 
 
 def _overlaps(a: Analysis, members: ir.Table, names: Sequence[str]) -> dict[tuple[str, str], float]:
@@ -658,7 +491,7 @@ def _candidates(
         if d.startswith("attributes.")
     }
     trend_findings = [
-        _trend_finding(d, row, weeks, titles)
+        trend_finding(d, row, weeks, titles)
         for (d, v), (row, weeks) in trend_rows.items()
         if not (d in ("genre", "genres") and v.casefold() in attribute_trends)
     ]
@@ -778,7 +611,7 @@ def _preference_finding(
     )
 
 
-def _trend_finding(
+def trend_finding(
     dimension: str, row: TrendRow, weeks: int, titles: Mapping[str, ItemTitle]
 ) -> Finding:
     assert row.relative_change is not None

@@ -1,0 +1,903 @@
+"""The workspace overview: the strongest findings and their charts in ONE self-contained HTML file.
+
+Why one file with nothing outside it: the report goes to partners by mail or chat and is opened
+on machines (and in countries) where a CDN, a web font or an image host may be blocked or may
+log who read what. So the CSS is inline, every chart is an inline SVG drawn here in Python, no
+script is needed, and no URL appears in any `src`, `href` or `url(`.
+
+Why every data string is escaped: titles, segment names and attribute values come from partners'
+files; `html.escape` on each of them (text and attributes alike) keeps a title such as
+`<script>…` a title.
+
+`build_overview` runs the analyses once (see `_findings.scan`) and returns a typed `Overview`;
+`overview_html` only formats it, so the CLI, the API and tests can share one computation.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from culturebridge import __version__
+from culturebridge.analytics import (
+    ALL,
+    Analysis,
+    AudienceResult,
+    ForecastPoint,
+    FunnelResult,
+    PreferencesResult,
+    ReachResult,
+    Scope,
+    TrendRow,
+    TrendsConfig,
+    TrendsResult,
+    reach,
+)
+from culturebridge.analytics._prefs import DEFAULT_WEIGHTS
+from culturebridge.analytics._trendstats import forecast
+from culturebridge.errors import UserError
+from culturebridge.reports._findings import (
+    Finding,
+    FindingsConfig,
+    FindingsScan,
+    ItemTitle,
+    per_week,
+    scan,
+    trend_finding,
+    value_label,
+)
+from culturebridge.workspace import Workspace
+
+REPORT_FILE = Path("reports") / "overview.html"
+"""Where `write_overview` puts the report, relative to the workspace."""
+
+AGE_ORDER = ("<15", "15-17", "18-24", "25-34", "35-44", "45-54", "55+", "unknown")
+
+
+class TrendSeries(BaseModel):
+    """One value's weekly share, drawn with its forecast band."""
+
+    dimension: str
+    label: str
+    row: TrendRow
+    weeks: list[date]
+
+
+class PrivacyNote(BaseModel):
+    """What the guard did to one result that the overview used."""
+
+    what: str
+    note: str
+
+
+class Overview(BaseModel):
+    """Everything the overview report shows, computed once: findings and the results behind the
+    charts. The CLI prints `findings`; `overview_html` draws the rest."""
+
+    workspace: str
+    generated_at: datetime
+    version: str = __version__
+    scope: Scope
+    findings: list[Finding]
+    segments: dict[str, str]
+    """Segment name -> its definition in words."""
+    trend_series: list[TrendSeries]
+    trends: list[Finding]
+    """Every significant weekly trend (all users), strongest first."""
+    preferences: list[PreferencesResult]
+    audience: AudienceResult | None = None
+    audience_item: ItemTitle | None = None
+    funnel: FunnelResult | None = None
+    reach: ReachResult | None = None
+    weights: dict[str, float]
+    config: FindingsConfig
+    privacy: list[PrivacyNote]
+    skipped: list[str] = Field(default_factory=list)
+    elapsed_s: float = 0.0
+
+
+# ---------------------------------------------------------------------------- build
+
+
+def build_overview(
+    a: Analysis,
+    *,
+    n: int = 8,
+    segments: Sequence[str] | None = None,
+    dimensions: Sequence[str] | None = None,
+    config: FindingsConfig | None = None,
+    charts: int = 3,
+) -> Overview:
+    """Scan the workspace, then add what only the report needs: weekly reach and forecasts for
+    the trend lines it draws (at most two rising and two falling values)."""
+    started = time.perf_counter()
+    config = config or FindingsConfig()
+    s = scan(a, segments=segments, dimensions=dimensions, config=config)
+    top = s.findings[:n]
+    series = _trend_series(s, config)
+    pairs: list[tuple[str, str]] = []
+    for f in top:
+        if f.kind == "preference" and (f.segment, f.dimension) not in pairs:
+            pairs.append((f.segment, f.dimension))
+    prefs = [p for seg, dim in pairs[:charts] if (p := s.preference(seg, dim)) is not None]
+    weekly = reach(a, segment=ALL, period="week")
+    audience = s.audiences[0] if s.audiences else None
+    notes = [
+        *(
+            PrivacyNote(
+                what=f"preferences {p.segment} vs all by {p.dimension}", note=p.privacy.note()
+            )
+            for p in s.preferences
+        ),
+        *(
+            note
+            for t in s.trends
+            for note in (
+                PrivacyNote(what=f"trends by {t.dimension}: weekly cells", note=t.privacy.note()),
+                PrivacyNote(
+                    what=f"trends by {t.dimension}: per value", note=t.value_privacy.note()
+                ),
+            )
+        ),
+        PrivacyNote(what="reach per week", note=weekly.privacy.note()),
+    ]
+    if s.funnel is not None:
+        notes.append(
+            PrivacyNote(what=f"funnel {s.funnel.segment} vs all", note=s.funnel.privacy.note())
+        )
+    if audience is not None:
+        notes.append(
+            PrivacyNote(what=f"audience of {audience.item_id}", note=audience.privacy.note())
+        )
+    segs = dict.fromkeys(
+        [*(p.segment for p in s.preferences), *(f.segment for f in s.findings if f.segment != ALL)]
+    )
+    return Overview(
+        workspace=a.ws.config.name,
+        generated_at=datetime.now(UTC).replace(microsecond=0),
+        scope=a.scope(),
+        findings=top,
+        segments={name: a.describe(name) for name in segs},
+        trend_series=series,
+        trends=_all_trends(s),
+        preferences=prefs,
+        audience=audience,
+        audience_item=s.titles.get(audience.item_id) if audience is not None else None,
+        funnel=s.funnel,
+        reach=weekly,
+        weights=dict(s.preferences[0].weights) if s.preferences else dict(DEFAULT_WEIGHTS),
+        config=config,
+        privacy=notes,
+        skipped=s.skipped,
+        elapsed_s=round(time.perf_counter() - started, 2),
+    )
+
+
+def _all_trends(s: FindingsScan) -> list[Finding]:
+    """Every significant trend as a finding, except genre tags that repeat an attribute value
+    (the attribute's series tells that story over the items that carry it)."""
+    attribute_values = {
+        r.value.casefold()
+        for t in s.trends
+        if t.dimension.startswith("attributes.")
+        for r in t.rows
+        if r.significant
+    }
+    out = [
+        trend_finding(t.dimension, row, len(t.periods), s.titles)
+        for t in s.trends
+        for row in t.rows
+        if row.significant
+        and not row.suppressed
+        and row.relative_change is not None
+        and not (t.dimension in ("genre", "genres") and row.value.casefold() in attribute_values)
+    ]
+    return sorted(out, key=lambda f: f.strength, reverse=True)
+
+
+def _trend_series(s: FindingsScan, config: FindingsConfig, per_side: int = 2) -> list[TrendSeries]:
+    """The strongest rising and falling values (a genre that repeats an attribute value is the
+    same story: the attribute is drawn), each with a forecast."""
+    candidates: list[tuple[float, TrendsResult, TrendRow]] = []
+    attribute_values = {
+        r.value.casefold()
+        for t in s.trends
+        if t.dimension.startswith("attributes.")
+        for r in t.rows
+        if r.significant
+    }
+    for t in s.trends:
+        for r in t.rows:
+            if not r.significant or r.suppressed or r.relative_change is None:
+                continue
+            if t.dimension in ("genre", "genres") and r.value.casefold() in attribute_values:
+                continue
+            candidates.append((abs(r.relative_change), t, r))
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    out: list[TrendSeries] = []
+    for direction in ("rising", "falling"):
+        for _, t, r in [c for c in candidates if c[2].direction == direction][:per_side]:
+            label, _ = value_label(t.dimension, r.value, s.titles)
+            out.append(
+                TrendSeries(
+                    dimension=t.dimension,
+                    label=label,
+                    row=_with_forecast(r, t),
+                    weeks=list(t.periods),
+                )
+            )
+    return out
+
+
+def _with_forecast(row: TrendRow, t: TrendsResult) -> TrendRow:
+    """The forecast `analytics.trends` would attach (same model, horizon and level). The scan
+    skips it for every series (a damped-trend fit each costs more than the engine pass); only
+    the few series drawn here get one."""
+    cfg = TrendsConfig()
+    if any(p.suppressed for p in row.points) or t.period != "week" or not t.periods:
+        return row
+    # rounded as in `analytics.trends`, so both give the same forecast
+    history = np.round(np.array([p.share or 0.0 for p in row.points]), 12)
+    f = forecast(history, horizon=cfg.horizon, level=cfg.level)
+    last = t.periods[-1]
+    points = [
+        ForecastPoint(
+            period_start=last + timedelta(weeks=h + 1),
+            share=float(f.mean[h]),
+            low=float(f.low[h]),
+            high=float(f.high[h]),
+        )
+        for h in range(cfg.horizon)
+    ]
+    return row.model_copy(update={"forecast": points, "forecast_method": f.method})
+
+
+def write_overview(
+    ws: Workspace,
+    overview: Overview | None = None,
+    *,
+    path: Path | None = None,
+    partner: str | None = None,
+    n: int = 8,
+) -> Path:
+    """Write the HTML overview (default `DIR/reports/overview.html`) and return its path.
+
+    Without `overview`, the analyses run first (as `partner` when given). The file is written
+    beside its final name and then renamed, so a reader never sees half a report.
+    """
+    if overview is None:
+        with Analysis.open(ws, partner=partner) as a:
+            overview = build_overview(a, n=n)
+    target = path if path is not None else ws.root / REPORT_FILE
+    if target.is_dir():
+        target = target / REPORT_FILE.name
+    text = overview_html(overview)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        raise UserError(f"cannot write the report to {target}: {exc.strerror or exc}") from None
+    return target
+
+
+# ---------------------------------------------------------------------------- html
+
+
+def e(text: object) -> str:
+    """Escape any data for HTML text or a quoted attribute."""
+    return html.escape(str(text), quote=True)
+
+
+def _pct(x: float | None, digits: int = 1) -> str:
+    return "—" if x is None or not math.isfinite(x) else f"{x:.{digits}%}"
+
+
+def _num(x: float | None, spec: str = ",") -> str:
+    return "—" if x is None else format(x, spec)
+
+
+def _p(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return "< 1e-12" if x < 1e-12 else f"{x:.2g}"
+
+
+CSS = """
+:root { --ink:#1f2937; --muted:#6b7280; --line:#e5e7eb; --accent:#2563eb; --up:#15803d;
+        --down:#b91c1c; --band:rgba(37,99,235,.15); --bg:#f8fafc; }
+* { box-sizing: border-box; }
+body { margin:0; background:var(--bg); color:var(--ink);
+       font: 15px/1.5 system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB",
+             "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; }
+main { max-width: 1000px; margin: 0 auto; padding: 24px 20px 48px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h1 small { font-weight: 400; color: var(--muted); font-size: 18px; margin-left: 8px; }
+h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid var(--line);
+     padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 16px 0 4px; }
+.meta, .note, figcaption { color: var(--muted); font-size: 13px; }
+section.card { background: #fff; border: 1px solid var(--line); border-radius: 8px;
+               padding: 12px 16px; margin: 12px 0; }
+ol.findings { padding-left: 28px; }
+ol.findings li { margin: 8px 0; }
+ol.findings .h { font-weight: 600; }
+.badge { display: inline-block; font-size: 11px; text-transform: uppercase; letter-spacing: .04em;
+         padding: 1px 6px; border-radius: 4px; background: #eef2ff; color: #3730a3;
+         margin-right: 6px; }
+.badge.trend { background: #ecfdf5; color: #065f46; }
+.badge.audience { background: #fff7ed; color: #9a3412; }
+.badge.funnel { background: #fdf2f8; color: #9d174d; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 12px; }
+figure { margin: 0; }
+svg { width: 100%; height: auto; display: block; }
+svg text { font-size: 11px; fill: var(--ink); }
+svg .axis { stroke: #9ca3af; stroke-width: 1; }
+svg .grid { stroke: var(--line); stroke-width: 1; }
+svg .ref { stroke: #6b7280; stroke-dasharray: 3 3; }
+svg .muted { fill: var(--muted); }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line);
+         vertical-align: top; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+.up { color: var(--up); } .down { color: var(--down); }
+details summary { cursor: pointer; color: var(--accent); }
+footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
+"""
+
+
+def overview_html(overview: Overview) -> str:
+    """The overview as one self-contained HTML document (UTF-8, inline CSS and SVG)."""
+    o = overview
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(f'Audience overview: {o.workspace}')}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        "<main>",
+        f"<h1>Audience overview: {e(o.workspace)}<small>受众洞察概览</small></h1>",
+        f'<p class="meta">{e(_scope_line(o))}</p>',
+        _findings_section(o),
+        _trends_section(o),
+        _preferences_section(o),
+        _audience_section(o),
+        _funnel_section(o),
+        _reach_section(o),
+        _method_section(o),
+        f"<footer>Generated by culturebridge {e(o.version)} at "
+        f"{e(o.generated_at.isoformat())} in {o.elapsed_s:g} s. This file is self-contained: "
+        "it loads nothing from the network.</footer>",
+        "</main>",
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(p for p in parts if p) + "\n"
+
+
+def _scope_line(o: Overview) -> str:
+    s = o.scope
+    period = "all data"
+    if s.period_from or s.period_to:
+        period = f"{s.period_from or '…'} to {s.period_to or '…'}"
+    who = (
+        f"partner {s.partner} (item-level figures for its own items only)"
+        if s.partner
+        else "the platform"
+    )
+    return (
+        f"Reference date {s.reference_date.isoformat()} · period: {period} · as {who} · "
+        f"engine {s.backend} · cells with fewer than k={s.k} users are suppressed"
+    )
+
+
+def _findings_section(o: Overview) -> str:
+    if not o.findings:
+        return (
+            '<section class="card"><h2>Strongest findings</h2><p>No finding passed the tests '
+            "(significant after Benjamini–Hochberg, lift interval above 1).</p></section>"
+        )
+    items = []
+    for f in o.findings:
+        meta = [f"segment {f.segment}"]
+        if f.segment in o.segments:
+            meta[0] += f" ({o.segments[f.segment]})"
+        meta.append(f"dimension {f.dimension}")
+        if f.p_adj is not None:
+            meta.append(f"p adj {_p(f.p_adj)}")
+        if f.users is not None:
+            meta.append(f"{f.users:,} users")
+        meta.append(f"strength {f.strength:.2f}")
+        items.append(
+            f'<li><span class="badge {e(f.kind)}">{e(f.kind)}</span>'
+            f'<span class="h">{e(f.headline)}</span><br>'
+            f'<span class="meta">{e(" · ".join(meta))}</span></li>'
+        )
+    return (
+        '<section class="card"><h2>Strongest findings</h2>'
+        f'<ol class="findings">{"".join(items)}</ol></section>'
+    )
+
+
+def _trends_section(o: Overview) -> str:
+    if not o.trend_series and not o.trends:
+        return ""
+    charts = []
+    for s in o.trend_series:
+        r = s.row
+        cls = "up" if r.direction == "rising" else "down"
+        fc = ""
+        if r.forecast:
+            method = e(r.forecast_method or "")
+            fc = f"; forecast ({method}, 80% interval) to {r.forecast[-1].period_start}"
+        charts.append(
+            "<figure>"
+            f'<h3>{e(s.label[:1].upper() + s.label[1:])} <span class="{cls}">'
+            f"{e(r.direction)} {e(per_week(r.relative_change or 0.0))}</span></h3>"
+            f"{trend_svg(s)}"
+            f"<figcaption>Weekly share of {e(_noun(s.dimension))} (all users), p adj "
+            f"{e(_p(r.p_adj))}{fc}.</figcaption></figure>"
+        )
+    rows = "".join(
+        f"<tr><td>{e(f.label)}</td><td>{e(f.dimension)}</td>"
+        f'<td class="{"up" if f.direction == "rising" else "down"}">{e(f.direction or "")}</td>'
+        f'<td class="n">{e(per_week(f.relative_change or 0.0))}</td>'
+        f'<td class="n">{e(_p(f.p_adj))}</td></tr>'
+        for f in o.trends[:20]
+    )
+    table = ""
+    if rows:
+        more = f" ({len(o.trends) - 20} more not shown)" if len(o.trends) > 20 else ""
+        table = (
+            f"<h3>Every significant weekly trend{e(more)}</h3><table><thead><tr><th>value</th>"
+            '<th>dimension</th><th>direction</th><th class="n">per week</th>'
+            f'<th class="n">p adj</th></tr></thead><tbody>{rows}</tbody></table>'
+        )
+    return (
+        '<section class="card"><h2>What is rising and falling</h2>'
+        f'<div class="grid">{"".join(charts)}</div>{table}</section>'
+    )
+
+
+def _noun(dimension: str) -> str:
+    if dimension == "kind":
+        return "all engagement"
+    if dimension in ("genre", "genres"):
+        return "engagement by genre"
+    return f"engagement by {dimension.removeprefix('attributes.')}"
+
+
+def _preferences_section(o: Overview) -> str:
+    if not o.preferences:
+        return ""
+    figs = []
+    for p in o.preferences:
+        engaged = _num(p.segment_users) if p.segment_users is not None else "fewer than k"
+        figs.append(
+            "<figure>"
+            f"<h3>{e(p.segment)} vs all users, by {e(p.dimension)}</h3>"
+            f"{preference_svg(p)}"
+            f"<figcaption>{e(p.segment)}: {e(p.segment_definition)}; "
+            f"{e(engaged)} engaged users. Bars: lift (segment share ÷ everyone's share); "
+            "whiskers: 95% interval; "
+            "dashed line: 1×; coloured: significant after Benjamini–Hochberg. Privacy: "
+            f"{e(p.privacy.note())}.</figcaption></figure>"
+        )
+    return (
+        '<section class="card"><h2>Who over-indexes on what</h2>'
+        f'<div class="grid">{"".join(figs)}</div></section>'
+    )
+
+
+def _audience_section(o: Overview) -> str:
+    a = o.audience
+    if a is None:
+        return ""
+    t = o.audience_item
+    name = t.name if t else a.item_id
+    zh = f" · {t.title_zh}" if t and t.title_zh and t.title_zh != name else ""
+    users = f"{a.item_users:,} engaged users" if a.item_users is not None else "fewer than k users"
+    return (
+        '<section class="card"><h2>The most skewed audience</h2><figure>'
+        f'<h3>{e(name)}{e(zh)} <span class="meta">({e(a.item_id)}; {e(users)})</span></h3>'
+        f"{audience_svg(a)}"
+        "<figcaption>Share of the item's weighted engagement by age band (coloured) against "
+        "the share of all engagement (grey), with the lift. Privacy: "
+        f"{e(a.privacy.note())}.</figcaption></figure></section>"
+    )
+
+
+def _funnel_section(o: Overview) -> str:
+    f = o.funnel
+    if f is None:
+        return ""
+    return (
+        '<section class="card"><h2>Funnel: impression → view → engage → purchase</h2><figure>'
+        f"{funnel_svg(f)}"
+        f"<figcaption>Step conversion for {e(f.segment)} ({e(f.segment_definition)}, "
+        "coloured) and all users (grey), with user-clustered 95% intervals; the label gives "
+        "the step rate and, in brackets, the rate from impression. Privacy: "
+        f"{e(f.privacy.note())}.</figcaption></figure></section>"
+    )
+
+
+def _reach_section(o: Overview) -> str:
+    r = o.reach
+    if r is None or not r.rows:
+        return ""
+    return (
+        '<section class="card"><h2>Reach per week</h2><figure>'
+        f"{reach_svg(r)}"
+        "<figcaption>Distinct users with any event in the week (light) and active users, who "
+        "did more than see or click (dark). Privacy: "
+        f"{e(r.privacy.note())}.</figcaption></figure></section>"
+    )
+
+
+def _method_section(o: Overview) -> str:
+    c = o.config
+    weights = ", ".join(f"{e(t)} {w:g}" for t, w in sorted(o.weights.items(), key=lambda x: -x[1]))
+    notes = "".join(f"<tr><td>{e(n.what)}</td><td>{e(n.note)}</td></tr>" for n in o.privacy)
+    scoped = ""
+    if o.scope.partner:
+        scoped = f" Item-level figures are restricted to partner {e(o.scope.partner)}'s items."
+    skipped = ""
+    if o.skipped:
+        skipped = "<p>Not computed: " + "; ".join(e(s) for s in o.skipped) + ".</p>"
+    return f"""<section class="card"><h2>How this was computed</h2>
+<p><b>Engagement.</b> Every event counts with a weight by type ({weights}); a value's share is
+its part of a group's weighted engagement with items that have a value on the dimension.</p>
+<p><b>Preferences.</b> Each segment is compared with all users on each dimension. Lift is the
+segment's share over everyone's; its 95% interval is user-clustered (one heavy user's many
+events are not independent votes: delta method on the log lift); the two-sided z test's
+p-values are adjusted with Benjamini–Hochberg within each segment × dimension. A preference is
+reported when the adjusted p is below {c.alpha:g}, the interval's lower end is above 1 and the
+lift is at least {c.min_lift:g}. Strength, which orders the list, is the log of the interval's
+lower end: a conservative effect size.</p>
+<p><b>Trends.</b> Weekly share of all users' weighted engagement per value; Mann–Kendall test
+with Sen's slope, Benjamini–Hochberg across the values of a dimension; the relative change is
+Sen's slope over the value's mean share per week. Strength is |relative change| × (weeks − 1),
+about the log of the last-to-first ratio. Forecast: damped Holt (ETS A,Ad,N) with 80% prediction
+intervals (a naive mean of the last weeks when the series is short).</p>
+<p><b>Audiences and funnel.</b> The item whose audience is most skewed towards a segment is
+profiled by age band (item share against the share of all engagement, user-clustered
+intervals). The funnel follows journeys from an impression of an item to a view, an engagement
+and a purchase; a funnel finding needs the two 95% intervals of the purchase rate apart.</p>
+<p><b>One finding per story.</b> Two segments are the same audience when their overlap is at
+least {c.overlap:.0%} of the smaller; a value is reported once per audience (a genre tag that
+repeats an attribute value counts as that value), at most {c.max_per_segment} preferences per
+audience lead the list, and the most skewed item and the strongest rising and falling values
+stand for the rest.</p>
+<p><b>Privacy.</b> Only aggregates leave the warehouse. Every cell that describes fewer than
+k={o.scope.k} users is suppressed (its figures blanked and labelled), with complementary
+suppression where a published total would reveal a suppressed cell; suppressed cells are never
+drawn as zero.{scoped}</p>
+{skipped}
+<details><summary>Privacy note of each of the {len(o.privacy)} results used</summary>
+<table><thead><tr><th>result</th><th>guard</th></tr></thead><tbody>{notes}</tbody></table>
+</details></section>"""
+
+
+# ---------------------------------------------------------------------------- svg
+
+
+def _svg(width: int, height: int, label: str, body: Iterable[str]) -> str:
+    return (
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{e(label)}">'
+        f"<title>{e(label)}</title>{''.join(body)}</svg>"
+    )
+
+
+def _text(x: float, y: float, text: str, *, anchor: str = "start", cls: str = "") -> str:
+    c = f' class="{cls}"' if cls else ""
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{c}>{e(text)}</text>'
+
+
+def _line(x1: float, x2: float, y1: float, y2: float, *, cls: str = "", stroke: str = "") -> str:
+    style = f' class="{cls}"' if cls else f' stroke="{stroke or "#111827"}"'
+    return f'<line x1="{x1:.1f}" x2="{x2:.1f}" y1="{y1:.1f}" y2="{y2:.1f}"{style}/>'
+
+
+def _rect(x: float, y: float, w: float, h: float, fill: str, tip: str = "", **attrs: str) -> str:
+    extra = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in attrs.items())
+    head = f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0.5):.1f}" height="{h:.1f}"'
+    head += f' fill="{fill}"{extra}'
+    return f"{head}><title>{e(tip)}</title></rect>" if tip else f"{head}/>"
+
+
+def _points(pts: Sequence[tuple[float, float]]) -> str:
+    return " ".join(f"{px:.1f},{py:.1f}" for px, py in pts)
+
+
+def _ticks(x: float, n: int = 4) -> list[float]:
+    """Round axis ticks from 0 to just above `x`: steps of 1, 2, 2.5 or 5 times a power of ten,
+    about `n` of them, so that labels read 0%, 10%, 20% rather than 0%, 12%, 38%."""
+    if x <= 0 or not math.isfinite(x):
+        x = 1.0
+    raw = x / n
+    exp = math.floor(math.log10(raw))
+    step = next(m * 10**exp for m in (1, 2, 2.5, 5, 10) if m * 10**exp >= raw)
+    count = math.ceil(x / step - 1e-9)
+    return [round(step * k, 12) for k in range(count + 1)]
+
+
+def _pct_tick(v: float) -> str:
+    return f"{v * 100:g}%"
+
+
+def _short(text: str, n: int = 24) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _direction_colour(direction: str) -> str:
+    return {"rising": "var(--up)", "falling": "var(--down)"}.get(direction, "var(--accent)")
+
+
+def trend_svg(s: TrendSeries) -> str:
+    """Weekly share (a line with gaps at suppressed weeks) and the forecast band after it."""
+    w, h, left, right, top, bottom = 520, 190, 46, 14, 10, 26
+    r = s.row
+    pts = [(p.period_start, p.share) for p in r.points]
+    fc = r.forecast
+    total = len(pts) + len(fc)
+    if total < 2:
+        return _svg(w, 40, s.label, [_text(8, 24, "not enough weeks to draw", cls="muted")])
+    known = [v for _, v in pts if v is not None]
+    ticks = _ticks(max([*known, *(f.high for f in fc), 1e-9]))
+    ymax = ticks[-1]
+
+    def x(i: int) -> float:
+        return left + i * (w - left - right) / (total - 1)
+
+    def y(v: float) -> float:
+        return top + (1 - v / ymax) * (h - top - bottom)
+
+    body: list[str] = []
+    for v in ticks:
+        body.append(_line(left, w - right, y(v), y(v), cls="grid"))
+        body.append(_text(left - 4, y(v) + 4, _pct_tick(v), anchor="end", cls="muted"))
+    colour = _direction_colour(r.direction)
+    last = pts[-1][1] if pts else None
+    if fc:
+        start = [(x(len(pts) - 1), y(last))] if last is not None else []
+        upper = [(x(len(pts) + i), y(f.high)) for i, f in enumerate(fc)]
+        lower = [(x(len(pts) + i), y(f.low)) for i, f in enumerate(fc)]
+        mean = [(x(len(pts) + i), y(f.share)) for i, f in enumerate(fc)]
+        body.append(
+            f'<polygon fill="var(--band)" points="{_points(start + upper + lower[::-1])}">'
+            "<title>forecast, 80% interval</title></polygon>"
+        )
+        body.append(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="2" stroke-dasharray="5 4" '
+            f'points="{_points(start + mean)}"/>'
+        )
+    runs: list[list[tuple[float, float]]] = [[]]
+    for i, (_, share) in enumerate(pts):
+        if share is None:
+            runs.append([])
+        else:
+            runs[-1].append((x(i), y(share)))
+    for run in runs:
+        if len(run) > 1:
+            body.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
+                f'points="{_points(run)}"/>'
+            )
+    for i, (d, share) in enumerate(pts):
+        if share is None:
+            tip = f"{d.isoformat()}: suppressed (fewer than k users)"
+            body.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(0):.1f}" r="3" fill="none" stroke="#9ca3af">'
+                f"<title>{e(tip)}</title></circle>"
+            )
+        else:
+            body.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(share):.1f}" r="2.2" fill="{colour}">'
+                f"<title>{e(d.isoformat())}: {_pct(share)}</title></circle>"
+            )
+    body.append(_line(left, w - right, h - bottom, h - bottom, cls="axis"))
+    if pts:
+        body.append(_text(x(0), h - 8, pts[0][0].isoformat(), cls="muted"))
+        body.append(_text(x(len(pts) - 1), h - 8, pts[-1][0].isoformat(), anchor="end"))
+    if fc:
+        body.append(_text(x(len(pts) - 1) + 6, h - 8, "forecast", cls="muted"))
+    return _svg(w, h, f"weekly share of {s.label}", body)
+
+
+def preference_svg(p: PreferencesResult, rows: int = 10) -> str:
+    """Horizontal lift bars with 95% whiskers; suppressed values are counted, never drawn."""
+    shown = [r for r in p.rows if not r.suppressed and r.lift is not None][:rows]
+    hidden = [r for r in p.rows if r.suppressed]
+    w, left, right, row_h, top = 520, 150, 56, 22, 8
+    h = top + max(len(shown) + (1 if hidden else 0), 1) * row_h + 22
+    if not shown and not hidden:
+        return _svg(w, 40, "no values", [_text(8, 24, "no values to show", cls="muted")])
+    ticks = _ticks(max([1.2, *((r.ci_high or r.lift or 0.0) for r in shown)]))
+    xmax = ticks[-1]
+
+    def x(v: float) -> float:
+        return left + min(v, xmax) / xmax * (w - left - right)
+
+    body: list[str] = []
+    for v in ticks:
+        body.append(_line(x(v), x(v), top, h - 20, cls="grid"))
+        body.append(_text(x(v), h - 6, f"{v:g}×", anchor="middle", cls="muted"))
+    body.append(_line(x(1), x(1), top, h - 20, cls="ref"))
+    for i, r in enumerate(shown):
+        lift = r.lift or 0.0
+        cy = top + i * row_h + row_h / 2
+        fill = "#d1d5db"
+        if r.significant:
+            fill = "var(--accent)" if lift > 1 else "var(--down)"
+        ci = ""
+        if r.ci_low is not None and r.ci_high is not None:
+            ci = f" (95% CI {r.ci_low:.2f}–{r.ci_high:.2f})"
+        tip = (
+            f"{r.value}: lift {lift:.2f}{ci}, segment {_pct(r.segment_share)} vs all "
+            f"{_pct(r.baseline_share)}, p adj {_p(r.p_adj)}"
+        )
+        body.append(_text(left - 6, cy + 4, _short(r.value), anchor="end"))
+        body.append(_rect(x(0), cy - 7, x(lift) - x(0), 14, fill, tip))
+        end = lift
+        if r.ci_low is not None and r.ci_high is not None:
+            lo, hi = x(r.ci_low), x(r.ci_high)
+            end = r.ci_high
+            body.append(_line(lo, hi, cy, cy))
+            body.append(_line(lo, lo, cy - 4, cy + 4))
+            body.append(_line(hi, hi, cy - 4, cy + 4))
+        body.append(_text(x(end) + 4, cy + 4, f"{lift:.2f}×", cls="muted"))
+    if hidden:
+        cy = top + len(shown) * row_h + row_h / 2
+        note = f"+ {len(hidden)} value(s) suppressed (fewer than k={p.privacy.k} users)"
+        body.append(_text(8, cy + 4, note, cls="muted"))
+    return _svg(w, h, f"lift of {p.segment} vs all users by {p.dimension}", body)
+
+
+def audience_svg(a: AudienceResult) -> str:
+    """Item share and base share per age band, paired bars; suppressed bands labelled."""
+    rows = [r for r in a.rows if r.dimension == "age_band"]
+    order = {b: i for i, b in enumerate(AGE_ORDER)}
+    rows.sort(key=lambda r: order.get(r.value, len(order)))
+    w, left, right, row_h, top = 520, 60, 150, 26, 8
+    h = top + max(len(rows), 1) * row_h + 20
+    values = [v for r in rows for v in (r.item_share, r.base_share) if v is not None]
+    ticks = _ticks(max([*values, 0.01]))
+    xmax = ticks[-1]
+
+    def x(v: float) -> float:
+        return left + v / xmax * (w - left - right)
+
+    body: list[str] = []
+    for v in ticks:
+        body.append(_line(x(v), x(v), top, h - 20, cls="grid"))
+        body.append(_text(x(v), h - 6, _pct_tick(v), anchor="middle", cls="muted"))
+    for i, r in enumerate(rows):
+        y0 = top + i * row_h
+        body.append(_text(left - 6, y0 + 16, r.value, anchor="end"))
+        if r.suppressed or r.item_share is None or r.base_share is None:
+            body.append(_text(left + 4, y0 + 16, "suppressed (fewer than k users)", cls="muted"))
+            continue
+        item_tip = f"{r.value}: {_pct(r.item_share)} of the item's engagement"
+        base_tip = f"{r.value}: {_pct(r.base_share)} of all engagement"
+        body.append(_rect(left, y0 + 3, x(r.item_share) - left, 10, "var(--accent)", item_tip))
+        body.append(_rect(left, y0 + 14, x(r.base_share) - left, 8, "#9ca3af", base_tip))
+        lift = f"{r.lift:.1f}×" if r.lift is not None else "—"
+        label = f"{_pct(r.item_share)} vs {_pct(r.base_share)}: {lift}"
+        body.append(_text(w - right + 8, y0 + 16, label, cls="muted"))
+    return _svg(w, h, f"audience of {a.item_id} by age band", body)
+
+
+def funnel_svg(f: FunnelResult) -> str:
+    """Step conversion per stage for the segment and the baseline, with 95% whiskers."""
+    stages = [s for s in f.stages if s != "impression"]
+    groups = [g for g in ("segment", "baseline") if any(r.group == g for r in f.rows)]
+    names = {"segment": f.segment, "baseline": f.baseline or "baseline"}
+    colours = {"segment": "var(--accent)", "baseline": "#9ca3af"}
+    by = {(r.group, r.stage): r for r in f.rows}
+    w, left, right, top = 520, 130, 70, 26
+    group_h = 16 * len(groups) + 10
+    h = top + len(stages) * group_h + 20
+    prev = {"view": "impression", "engage": "view", "purchase": "engage"}
+
+    def x(v: float) -> float:
+        return left + v * (w - left - right)
+
+    body: list[str] = []
+    for i, g in enumerate(groups):
+        lx = left + i * 170
+        body.append(_rect(lx, 4, 10, 10, colours[g]))
+        body.append(_text(lx + 14, 13, _short(names[g], 22)))
+    for v in _ticks(1.0):
+        body.append(_line(x(v), x(v), top, h - 20, cls="grid"))
+        body.append(_text(x(v), h - 6, _pct_tick(v), anchor="middle", cls="muted"))
+    for i, stage in enumerate(stages):
+        y0 = top + i * group_h
+        body.append(_text(left - 6, y0 + 14, f"{prev.get(stage, '')} → {stage}", anchor="end"))
+        for j, g in enumerate(groups):
+            r = by.get((g, stage))
+            cy = y0 + 4 + j * 16
+            if r is None or r.suppressed or r.rate_from_previous is None:
+                note = "suppressed (fewer than k users)"
+                body.append(_text(left + 4, cy + 10, note, cls="muted"))
+                continue
+            rate = r.rate_from_previous
+            tip = (
+                f"{names[g]}: {_pct(rate)} of {prev.get(stage, '')} journeys reach {stage}; "
+                f"{_pct(r.rate_from_first, 2)} of impressions"
+            )
+            body.append(_rect(left, cy, x(rate) - left, 12, colours[g], tip))
+            lo, hi = r.rate_from_previous_ci_low, r.rate_from_previous_ci_high
+            if lo is not None and hi is not None:
+                body.append(_line(x(lo), x(hi), cy + 6, cy + 6))
+            label = f"{_pct(rate)} ({_pct(r.rate_from_first, 2)})"
+            body.append(_text(x(max(rate, hi or 0.0)) + 6, cy + 10, label, cls="muted"))
+    return _svg(w, h, f"funnel of {f.segment} vs {f.baseline or 'nobody'}", body)
+
+
+def reach_svg(r: ReachResult) -> str:
+    """Weekly reach (light bars) and active users (dark bars); suppressed weeks outlined."""
+    rows = sorted(r.rows, key=lambda x: x.period_start)
+    w, h, left, right, top, bottom = 960, 200, 56, 10, 10, 26
+    ticks = _ticks(max([*(x.users or 0 for x in rows), 1]))
+    ymax = ticks[-1]
+    slot = (w - left - right) / max(len(rows), 1)
+
+    def y(v: float) -> float:
+        return top + (1 - v / ymax) * (h - top - bottom)
+
+    body: list[str] = []
+    for v in ticks:
+        body.append(_line(left, w - right, y(v), y(v), cls="grid"))
+        body.append(_text(left - 4, y(v) + 4, f"{v:,.0f}", anchor="end", cls="muted"))
+    for i, row in enumerate(rows):
+        x0 = left + i * slot + slot * 0.15
+        bw = slot * 0.7
+        day = row.period_start.isoformat()
+        if row.suppressed or row.users is None:
+            tip = f"{day}: suppressed (fewer than k users)"
+            body.append(_rect(x0, y(0) - 6, bw, 6, "none", tip, stroke="#9ca3af"))
+            continue
+        reached = f"{day}: {row.users:,} users reached"
+        body.append(_rect(x0, y(row.users), bw, y(0) - y(row.users), "#bfdbfe", reached))
+        if row.active_users is not None:
+            active = f"{day}: {row.active_users:,} active users"
+            body.append(
+                _rect(
+                    x0 + bw * 0.2,
+                    y(row.active_users),
+                    bw * 0.6,
+                    y(0) - y(row.active_users),
+                    "var(--accent)",
+                    active,
+                )
+            )
+    body.append(_line(left, w - right, y(0), y(0), cls="axis"))
+    if rows:
+        body.append(_text(left, h - 8, rows[0].period_start.isoformat(), cls="muted"))
+        end = rows[-1].period_start.isoformat()
+        body.append(_text(w - right, h - 8, end, anchor="end", cls="muted"))
+    return _svg(w, h, "reach per week", body)
+
+
+__all__ = [
+    "REPORT_FILE",
+    "Overview",
+    "PrivacyNote",
+    "TrendSeries",
+    "build_overview",
+    "overview_html",
+    "write_overview",
+]
