@@ -86,6 +86,7 @@ EVERYONE = {r.split(",")[0] for r in USERS.splitlines()[1:]}
 EXPECTED: dict[str, set[str]] = {
     "all": EVERYONE,
     "teens": {"teen"},
+    "under_25": {"teen", "genz_t1", "genz_t1b", "genz_t2", "notier"},
     "gen_z": {"genz_t1", "genz_t1b", "genz_t2", "notier"},
     "young_adults": {"young_t2", "young_t3"},
     "adults_35_44": {"adult_t4", "adult44"},
