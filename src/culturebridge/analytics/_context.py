@@ -203,6 +203,11 @@ class Analysis:
             raise UserError(f"unknown dimension {dimension!r} (use one of {known})")
         return t.filter(t.value.notnull() & (t.value != "")).distinct()
 
+    @staticmethod
+    def single_valued(dimension: str) -> bool:
+        """Whether an item has at most one value of the dimension (genres are a list)."""
+        return dimension not in LIST_FIELDS
+
     def item_partner(self, item_id: str) -> str | None:
         """The item's partner; a clear error when the item is unknown or outside the scope."""
         items = self.items()

@@ -97,39 +97,100 @@ def preference_sums(
     segment: ir.Table,
     baseline: ir.Table | None,
     weights: Mapping[str, float],
-) -> tuple[ir.Table, ir.Table]:
-    """The engine-side part: (sums per value and group, totals per group).
+    single_valued: bool = False,
+) -> ir.Table:
+    """The engine-side part, as one query: sums per value and group, and totals per group.
 
     `dim` maps item_id to the dimension's values. Groups: "seg" (segment users) and "other"
     (baseline users outside the segment; everyone else when `baseline` is None). `segment` and
     `baseline` are tables with a `user_id` column. Only users with weighted engagement on an
     item that has a value count (the dimension's population).
+
+    Rows with `part = "cell"` hold (value, grp, s1, s2, s3, users); rows with `part = "total"`
+    hold (grp, w, q, n) in (s1, s2, users). One query rather than two lets the engine compute the
+    shared (user, value) sums once. Group membership is a left join, not an `IN` subquery, and
+    with `single_valued` (each item has at most one value) a user's total comes from those sums
+    rather than from a second pass over the events.
     """
     weighted = events.select("user_id", "item_id", w=weight_expr(events, weights))
     weighted = weighted.filter(weighted.w > 0)
-    with_value = weighted.semi_join(dim.select("item_id").distinct(), "item_id")
-    per_user = with_value.group_by("user_id").aggregate(w_u=with_value.w.sum())
-    in_seg = per_user.user_id.isin(segment.select("user_id").user_id)
-    if baseline is None:
-        in_base = ibis.literal(True)
-    else:
-        in_base = per_user.user_id.isin(baseline.select("user_id").user_id)
-    per_user = per_user.mutate(
-        grp=ibis.cases((in_seg, "seg"), (in_base, "other"), else_=ibis.null("string"))
-    )
-    per_user = per_user.filter(per_user.grp.notnull())
     uv = weighted.join(dim, "item_id").group_by(["user_id", "value"]).aggregate(w_uv=ibis._.w.sum())
+    if single_valued:
+        per_user = uv.group_by("user_id").aggregate(w_u=uv.w_uv.sum())
+    else:
+        with_value = weighted.semi_join(dim.select("item_id").distinct(), "item_id")
+        per_user = with_value.group_by("user_id").aggregate(w_u=with_value.w.sum())
+    seg_flag = segment.select("user_id").distinct().mutate(in_seg=ibis.literal(1))
+    per_user = per_user.left_join(seg_flag, "user_id").drop("user_id_right")
+    if baseline is None:
+        in_base: ir.BooleanValue = ibis.literal(True)
+    else:
+        base_flag = baseline.select("user_id").distinct().mutate(in_base=ibis.literal(1))
+        per_user = per_user.left_join(base_flag, "user_id").drop("user_id_right")
+        in_base = per_user.in_base.notnull()
+    grp = ibis.cases(
+        (per_user.in_seg.notnull(), "seg"), (in_base, "other"), else_=ibis.null("string")
+    )
+    per_user = per_user.select("user_id", "w_u", grp=grp)
+    per_user = per_user.filter(per_user.grp.notnull())
     uvu = uv.join(per_user, "user_id")
     sums = uvu.group_by(["value", "grp"]).aggregate(
-        s1=uvu.w_uv.sum(),
-        s2=(uvu.w_uv * uvu.w_uv).sum(),
-        s3=(uvu.w_uv * uvu.w_u).sum(),
-        users=uvu.user_id.nunique(),
+        s1=uvu.w_uv.sum().cast("float64"),
+        s2=(uvu.w_uv * uvu.w_uv).sum().cast("float64"),
+        s3=(uvu.w_uv * uvu.w_u).sum().cast("float64"),
+        # one row per (user, value): a row count is the distinct-user count, without its cost
+        users=uvu.count(),
     )
     totals = per_user.group_by("grp").aggregate(
-        w=per_user.w_u.sum(), q=(per_user.w_u * per_user.w_u).sum(), n=per_user.user_id.count()
+        s1=per_user.w_u.sum().cast("float64"),
+        s2=(per_user.w_u * per_user.w_u).sum().cast("float64"),
+        users=per_user.count(),
     )
-    return sums, totals
+    return ibis.union(
+        sums.mutate(part=ibis.literal("cell")),
+        totals.select(
+            "grp",
+            "s1",
+            "s2",
+            "users",
+            value=ibis.null("string"),
+            s3=ibis.literal(0.0, type="float64"),
+            part=ibis.literal("total"),
+        ).select("value", "grp", "s1", "s2", "s3", "users", "part"),
+        distinct=False,
+    )
+
+
+def split_sums(both: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """`preference_sums`' one table as the (sums, totals) pair that `finish` reads."""
+    rows = both.to_pylist()
+    cells = [
+        {k: r[k] for k in ("value", "grp", "s1", "s2", "s3", "users")}
+        for r in rows
+        if r["part"] == "cell"
+    ]
+    totals = [
+        {"grp": r["grp"], "w": r["s1"], "q": r["s2"], "n": r["users"]}
+        for r in rows
+        if r["part"] == "total"
+    ]
+    sums_schema = pa.schema(
+        [
+            ("value", pa.string()),
+            ("grp", pa.string()),
+            ("s1", pa.float64()),
+            ("s2", pa.float64()),
+            ("s3", pa.float64()),
+            ("users", pa.int64()),
+        ]
+    )
+    totals_schema = pa.schema(
+        [("grp", pa.string()), ("w", pa.float64()), ("q", pa.float64()), ("n", pa.int64())]
+    )
+    return (
+        pa.Table.from_pylist(cells, schema=sums_schema),
+        pa.Table.from_pylist(totals, schema=totals_schema),
+    )
 
 
 def _ratio_var(
@@ -380,15 +441,15 @@ def preferences(
         raise UserError(f"--segment and --vs are the same ({segment!r}): nothing to compare")
     seg_users = a.members(segment)
     base_users = None if vs == ALL else a.members(vs)
-    sums, totals = preference_sums(
+    both = preference_sums(
         a.events(),
         a.dimension(by),
         segment=seg_users,
         baseline=base_users,
         weights=config.weights,
+        single_valued=a.single_valued(by),
     )
-    sums_t = a.run(sums)
-    totals_t = a.run(totals)
+    sums_t, totals_t = split_sums(a.run(both))
     baseline_is_all = vs == ALL
     tot = {r["grp"]: int(r["n"]) for r in totals_t.to_pylist()}
     seg_n = tot.get("seg", 0)

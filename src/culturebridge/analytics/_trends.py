@@ -11,9 +11,11 @@ The engine returns one small table (period × value sums); the statistics run he
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Literal
 
+import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -110,20 +112,46 @@ def trend_sums(
     *,
     members: ir.Table,
     unit: str,
-    weights: dict[str, float],
-) -> tuple[ir.Table, ir.Table, ir.Table]:
-    """Engine side: (per period × value, per period, per value) weighted sums and users."""
+    weights: Mapping[str, float],
+    single_valued: bool = False,
+) -> ir.Table:
+    """Engine side, as one query: weighted sums and users per (period, value), per period and
+    per value, told apart by `part` ("cell", "period", "value").
+
+    Everything comes from one (period, value, user) aggregation, which the engine computes
+    once; with `single_valued` (each item has at most one value) the period totals are sums
+    over it too, otherwise they take a second pass over the events of items with a value (a
+    multi-valued item's event counts once in the total, once in each of its values).
+    """
     w = events.select("user_id", "item_id", "ts", w=weight_expr(events, weights))
     w = w.filter(w.w > 0).semi_join(members, "user_id")
     w = w.mutate(period_start=w.ts.truncate(unit).date())
-    with_value = w.semi_join(dim.select("item_id").distinct(), "item_id")
     j = w.join(dim, "item_id")
-    cells = j.group_by(["period_start", "value"]).aggregate(s1=j.w.sum(), users=j.user_id.nunique())
-    totals = with_value.group_by("period_start").aggregate(
-        w=with_value.w.sum(), users=with_value.user_id.nunique()
+    puv = j.group_by(["period_start", "value", "user_id"]).aggregate(s=j.w.sum())
+    cells = puv.group_by(["period_start", "value"]).aggregate(
+        s1=puv.s.sum().cast("float64"), users=puv.count()
     )
-    per_value = j.group_by("value").aggregate(users=j.user_id.nunique())
-    return cells, totals, per_value
+    if single_valued:
+        totals = puv.group_by("period_start").aggregate(
+            s1=puv.s.sum().cast("float64"), users=puv.user_id.nunique()
+        )
+    else:
+        wv = w.semi_join(dim.select("item_id").distinct(), "item_id")
+        totals = wv.group_by("period_start").aggregate(
+            s1=wv.w.sum().cast("float64"), users=wv.user_id.nunique()
+        )
+    per_value = puv.group_by("value").aggregate(users=puv.user_id.nunique())
+    columns = ("period_start", "value", "s1", "users", "part")
+    return ibis.union(
+        cells.mutate(part=ibis.literal("cell")).select(*columns),
+        totals.mutate(value=ibis.null("string"), part=ibis.literal("period")).select(*columns),
+        per_value.mutate(
+            period_start=ibis.null("date"),
+            s1=ibis.literal(0.0, type="float64"),
+            part=ibis.literal("value"),
+        ).select(*columns),
+        distinct=False,
+    )
 
 
 def _next_period(d: date, period: Period, steps: int = 1) -> date:
@@ -163,16 +191,23 @@ def trends(
     config = config or TrendsConfig()
     if period not in PERIOD_UNITS:
         raise UserError(f"--period must be day, week or month, not {period!r}")
-    cells_e, totals_e, values_e = trend_sums(
-        a.events(),
-        a.dimension(by),
-        members=a.members(segment),
-        unit=PERIOD_UNITS[period],
-        weights=config.weights,
-    )
-    cells = a.run(cells_e).to_pylist()
-    totals = {r["period_start"]: r for r in a.run(totals_e).to_pylist()}
-    value_users = {r["value"]: int(r["users"]) for r in a.run(values_e).to_pylist()}
+    both = a.run(
+        trend_sums(
+            a.events(),
+            a.dimension(by),
+            members=a.members(segment),
+            unit=PERIOD_UNITS[period],
+            weights=config.weights,
+            single_valued=a.single_valued(by),
+        )
+    ).to_pylist()
+    cells = [r for r in both if r["part"] == "cell"]
+    totals = {
+        r["period_start"]: {"w": r["s1"], "users": r["users"]}
+        for r in both
+        if r["part"] == "period"
+    }
+    value_users = {r["value"]: int(r["users"]) for r in both if r["part"] == "value"}
     # the grid spans the whole range of events in the period, not just the segment's: a
     # segment quiet for some weeks has zero shares there, not a shorter series
     ev = a.events()
