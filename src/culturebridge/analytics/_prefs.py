@@ -277,6 +277,42 @@ def finish(
         m = config.prior_users * mean_w
         shrunk = (s_seg["s1"] + m * r_base) / (seg_t["w"] + m) if seg_t["w"] + m > 0 else r_seg
         lift_shrunk = shrunk / r_base
+    return _figures(
+        values,
+        r_seg,
+        r_base,
+        lift,
+        lift_shrunk,
+        ci_low,
+        ci_high,
+        p,
+        alpha=config.alpha,
+        users=pa.array([int(x) for x in s_seg["users"]], pa.int64()),
+        baseline_users=pa.array(
+            [
+                int(x)
+                for x in (s_seg["users"] + s_oth["users"] if baseline_is_all else s_oth["users"])
+            ],
+            pa.int64(),
+        ),
+    )
+
+
+def _figures(
+    values: Any,
+    r_seg: np.ndarray,
+    r_base: np.ndarray,
+    lift: np.ndarray,
+    lift_shrunk: np.ndarray,
+    ci_low: np.ndarray,
+    ci_high: np.ndarray,
+    p: np.ndarray,
+    *,
+    alpha: float,
+    users: Any,
+    baseline_users: Any,
+) -> pa.Table:
+    """The per-value table, BH-adjusted and ordered by shrunk lift (the list a reader sees)."""
     p_adj = bh_adjust(p)
 
     def clean(a: np.ndarray) -> list[float | None]:
@@ -293,20 +329,12 @@ def finish(
             "ci_high": clean(ci_high),
             "p_value": clean(p),
             "p_adj": clean(p_adj),
-            "significant": [bool(x < config.alpha) if np.isfinite(x) else False for x in p_adj],
-            "users": pa.array([int(x) for x in s_seg["users"]], pa.int64()),
-            "baseline_users": pa.array(
-                [
-                    int(x)
-                    for x in (
-                        s_seg["users"] + s_oth["users"] if baseline_is_all else s_oth["users"]
-                    )
-                ],
-                pa.int64(),
-            ),
+            "significant": [bool(x < alpha) if np.isfinite(x) else False for x in p_adj],
+            "users": users,
+            "baseline_users": baseline_users,
         }
     )
-    order = np.argsort(-np.nan_to_num(np.array(clean(lift_shrunk), dtype=float), nan=-1.0))
+    order = np.argsort(-np.nan_to_num(lift_shrunk.astype(float), nan=-1.0))
     return table.take(pa.array(order))
 
 
@@ -353,29 +381,19 @@ def reach_figures(
         ci_high = np.exp(np.log(lift) + 1.959964 * se_log)
         p = _norm_sf2((r_seg - r_base) / np.sqrt(v_seg + v_base))
         lift_shrunk = ((u + prior * r_base) / (seg_n + prior)) / r_base
-    p_adj = bh_adjust(p)
-
-    def clean(a: np.ndarray) -> list[float | None]:
-        return [float(x) if np.isfinite(x) else None for x in a]
-
-    out = pa.table(
-        {
-            "value": table["value"],
-            "segment_share": clean(r_seg),
-            "baseline_share": clean(r_base),
-            "lift": clean(lift),
-            "lift_shrunk": clean(lift_shrunk),
-            "ci_low": clean(ci_low),
-            "ci_high": clean(ci_high),
-            "p_value": clean(p),
-            "p_adj": clean(p_adj),
-            "significant": [bool(x < config.alpha) if np.isfinite(x) else False for x in p_adj],
-            "users": table["users"],
-            "baseline_users": table["baseline_users"],
-        }
+    return _figures(
+        table["value"],
+        r_seg,
+        r_base,
+        lift,
+        lift_shrunk,
+        ci_low,
+        ci_high,
+        p,
+        alpha=config.alpha,
+        users=table["users"],
+        baseline_users=table["baseline_users"],
     )
-    order = np.argsort(-np.nan_to_num(np.array(clean(lift_shrunk), dtype=float), nan=-1.0))
-    return out.take(pa.array(order))
 
 
 BLANKED = (

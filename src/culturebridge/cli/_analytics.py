@@ -42,6 +42,12 @@ Dir = Annotated[Path, typer.Argument(help="Workspace folder.")]
 SegmentOpt = Annotated[
     str, typer.Option("--segment", "-s", help="Segment to analyse (see `segments`).")
 ]
+SegmentAllOpt = Annotated[
+    str, typer.Option("--segment", "-s", help="Segment (default: all users).")
+]
+PeriodOpt = Annotated[
+    str, typer.Option("--period", help="day, week or month (weeks start Monday).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Also show the SQL the engine runs.")]
 PartnerOpt = Annotated[
@@ -257,12 +263,8 @@ def sparkline(values: Sequence[float | None]) -> str:
 def trends_cmd(
     directory: Dir,
     by: Annotated[str, typer.Option("--by", help="Dimension, as for `prefs`.")],
-    segment: Annotated[
-        str, typer.Option("--segment", "-s", help="Segment (default: all users).")
-    ] = "all",
-    period: Annotated[
-        str, typer.Option("--period", help="day, week or month (weeks start Monday).")
-    ] = "week",
+    segment: SegmentAllOpt = "all",
+    period: PeriodOpt = "week",
     horizon: Annotated[
         int, typer.Option("--horizon", min=0, max=52, help="Periods to forecast.")
     ] = 4,
@@ -352,9 +354,7 @@ def _trend_cells(r: TrendRow) -> list[Any]:
 @handle_errors
 def funnel_cmd(
     directory: Dir,
-    segment: Annotated[
-        str, typer.Option("--segment", "-s", help="Segment (default: all users).")
-    ] = "all",
+    segment: SegmentAllOpt = "all",
     vs: Annotated[
         str, typer.Option("--vs", help="Baseline shown beside it: `all`, a segment or `none`.")
     ] = "all",
@@ -425,12 +425,8 @@ def funnel_cmd(
 @handle_errors
 def reach_cmd(
     directory: Dir,
-    segment: Annotated[
-        str, typer.Option("--segment", "-s", help="Segment (default: all users).")
-    ] = "all",
-    period: Annotated[
-        str, typer.Option("--period", help="day, week or month (weeks start Monday).")
-    ] = "week",
+    segment: SegmentAllOpt = "all",
+    period: PeriodOpt = "week",
     period_from: FromOpt = None,
     period_to: ToOpt = None,
     partner: PartnerOpt = None,
@@ -486,9 +482,7 @@ def reach_cmd(
 @handle_errors
 def retention_cmd(
     directory: Dir,
-    segment: Annotated[
-        str, typer.Option("--segment", "-s", help="Segment (default: all users).")
-    ] = "all",
+    segment: SegmentAllOpt = "all",
     weeks: Annotated[int, typer.Option("--weeks", min=1, max=52, help="Weeks followed.")] = 8,
     period_from: FromOpt = None,
     period_to: ToOpt = None,
