@@ -13,6 +13,8 @@ still sum to one) while no other partner's title, or its partner id, appears.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -122,7 +124,7 @@ class Analysis:
                 con=con,
                 backend=chosen,
                 segments=catalogue,
-                ref=ref if ref is not None else reference_date(con),
+                ref=ref if ref is not None else _reference_date(ws, con),
                 partner=partner,
                 period_from=period_from,
                 period_to=period_to,
@@ -290,6 +292,27 @@ class Analysis:
 
     def ledger(self) -> Ledger:
         return Ledger(self.ws.root / "privacy", self.ws.config.privacy.epsilon_budget)
+
+
+def _reference_date(ws: Workspace, con: Any) -> date:
+    """The workspace's reference date, remembered per manifest version: finding it scans every
+    event timestamp, a cost each query would otherwise pay again for the same answer."""
+    version = ws.manifest().version
+    cache = ws.root / "lake" / "_reference_date.json"
+    try:
+        saved = json.loads(cache.read_text(encoding="utf-8"))
+        if saved.get("version") == version:
+            return date.fromisoformat(saved["date"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    found = reference_date(con)
+    try:
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"version": version, "date": found.isoformat()}), "utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only workspace: compute it each time
+    return found
 
 
 def _check_partner(con: Any, partner: str) -> None:
