@@ -142,6 +142,15 @@ class Analysis:
     def k(self) -> int:
         return self.ws.config.privacy.k
 
+    def span(self) -> tuple[date, date] | None:
+        """First and last days with events, clipped to the period (None: no events)."""
+        span = event_span(self.ws, self.con)
+        if span is None:
+            return None
+        first = max(span[0], self.period_from) if self.period_from else span[0]
+        last = min(span[1], self.period_to) if self.period_to else span[1]
+        return (first, last) if first <= last else None
+
     def scope(self) -> Scope:
         return Scope(
             workspace=str(self.ws.root),
@@ -294,25 +303,38 @@ class Analysis:
         return Ledger(self.ws.root / "privacy", self.ws.config.privacy.epsilon_budget)
 
 
-def _reference_date(ws: Workspace, con: Any) -> date:
-    """The workspace's reference date, remembered per manifest version: finding it scans every
-    event timestamp, a cost each query would otherwise pay again for the same answer."""
+def event_span(ws: Workspace, con: Any) -> tuple[date, date] | None:
+    """The dates (UTC) of the first and last events, remembered per manifest version: finding
+    them scans every event timestamp, a cost each query would otherwise pay for the same answer.
+    None when there are no events."""
     version = ws.manifest().version
-    cache = ws.root / "lake" / "_reference_date.json"
+    cache = ws.root / "lake" / "_event_span.json"
     try:
         saved = json.loads(cache.read_text(encoding="utf-8"))
         if saved.get("version") == version:
-            return date.fromisoformat(saved["date"])
+            if saved["first"] is None:
+                return None
+            return date.fromisoformat(saved["first"]), date.fromisoformat(saved["last"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    found = reference_date(con)
+    e = con.table("events")
+    row = e.aggregate(lo=e.ts.min(), hi=e.ts.max()).to_pyarrow().to_pylist()[0]
+    span = None if row["lo"] is None else (row["lo"].date(), row["hi"].date())
+    record = {"version": version, "first": None, "last": None}
+    if span is not None:
+        record.update(first=span[0].isoformat(), last=span[1].isoformat())
     try:
         tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": version, "date": found.isoformat()}), "utf-8")
+        tmp.write_text(json.dumps(record), "utf-8")
         os.replace(tmp, cache)
     except OSError:
-        pass  # a read-only workspace: compute it each time
-    return found
+        pass  # a read-only workspace: found again next time
+    return span
+
+
+def _reference_date(ws: Workspace, con: Any) -> date:
+    span = event_span(ws, con)
+    return span[1] if span is not None else reference_date(con)
 
 
 def _check_partner(con: Any, partner: str) -> None:

@@ -18,7 +18,6 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -210,13 +209,11 @@ def trends(
     value_users = {r["value"]: int(r["users"]) for r in both if r["part"] == "value"}
     # the grid spans the whole range of events in the period, not just the segment's: a
     # segment quiet for some weeks has zero shares there, not a shorter series
-    ev = a.events()
-    span = ev.aggregate(lo=ev.ts.min(), hi=ev.ts.max()).execute()
-    lo, hi = span.lo.iloc[0], span.hi.iloc[0]
+    span = a.span()
     periods = []
-    if totals and not pd.isna(lo):
-        first = _truncate(pd.Timestamp(lo).date(), period)
-        periods = _periods(first, _truncate(pd.Timestamp(hi).date(), period), period)
+    if totals and span is not None:
+        first = _truncate(span[0], period)
+        periods = _periods(first, _truncate(span[1], period), period)
     if len(periods) < config.min_periods and cells:
         raise UserError(
             f"only {len(periods)} {period}(s) of data in range: trends need at least "
