@@ -193,17 +193,19 @@ def funnel_sums(
         )
     else:
         j = j.select("user_id", "reached", kind=ibis.literal("all"))
-    if groups is None:
-        j = j.mutate(grp=ibis.literal("all"))
-    else:
-        g = groups.select("user_id", grp=groups.grp.cast("string")).distinct()
-        j = j.join(g, "user_id").select("user_id", "reached", "kind", "grp")
-    per_user = j.group_by(["grp", "kind", "user_id"]).aggregate(
+    # reduce to one row per (kind, user) before the groups join: the join then touches users,
+    # not journeys (a user in two groups still counts in both)
+    per_user = j.group_by(["kind", "user_id"]).aggregate(
         c0=j.count(),
         c1=_flag(j.reached >= 1).sum(),
         c2=_flag(j.reached >= 2).sum(),
         c3=_flag(j.reached >= 3).sum(),
     )
+    if groups is None:
+        per_user = per_user.mutate(grp=ibis.literal("all"))
+    else:
+        g = groups.select("user_id", grp=groups.grp.cast("string")).distinct()
+        per_user = per_user.join(g, "user_id")
     # one row per user and stage, without a union (which Spark would compute four times)
     long = per_user.mutate(
         stage_index=ibis.literal(list(range(len(STAGES))), type="array<int64>").unnest()
