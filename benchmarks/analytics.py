@@ -12,9 +12,10 @@ Three questions, asked of one demo workspace (built here with `culturebridge dem
 
 Each is answered by
 - culturebridge on DuckDB, end to end through the public functions: a fresh `Analysis.open`
-  per run (connection and reference date), the engine queries, the numpy finish (intervals,
-  tests, forecasts), the privacy guard and the typed result; the share of it spent inside
-  `Analysis.run` (the engine queries and the Arrow transfer) is reported as "engine";
+  per run (connection, segment catalogue, reference date), the engine queries, the numpy
+  finish (intervals, tests, forecasts), the privacy guard and the typed result; the time in
+  `Analysis.open` ("open") and inside `Analysis.run` (the engine queries and the Arrow
+  transfer, "engine") are shown too;
 - hand-tuned DuckDB SQL over `read_parquet([...])` of the same committed lake files, in a fresh
   in-memory connection with culturebridge's memory limit and DuckDB's default thread count: one
   statement per question that returns the same engine-side sums as culturebridge (for the
@@ -33,21 +34,25 @@ baseline share and user counts (preferences), each (week, value) share and each 
 printed and the exit status is 2. Cells the privacy guard suppressed in culturebridge's answer
 are left out of the comparison (none are at demo sizes).
 
-Hand SQL and pandas know two things about the data that culturebridge's general code does not
+Hand SQL and pandas know things about the data that culturebridge's general code does not
 assume: an item has one value of a map attribute (so a user's total over items with a value is
-the sum over values) and the built-in segments' definitions (checked against the workspace).
+the sum over values), the built-in segments' definitions (checked against the workspace) and,
+for the SQL, that the lake's Parquet footers carry min/max statistics (the reference date, the
+day of the latest event, is read from them instead of scanning every timestamp).
 
 Each implementation runs once to warm up, then --repeat times; the median counts. Runs are
 interleaved (round by round, question by question) so that a busy neighbour slows all
 implementations alike; CPU seconds (user + system, every thread, the JVM's too for Spark) are
 reported as well because they do not depend on the neighbours. --prototypes also times
-alternative formulations of culturebridge's engine queries (Ibis, same answers) that show where
-its time goes.
+alternative formulations of culturebridge's engine queries (Ibis, same answers, see
+`PROTOTYPES`) that show where its time goes. The output names the sources' fingerprint:
+results belong to the code that produced them.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -63,7 +68,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,6 +181,8 @@ class Run:
     """culturebridge: seconds inside Analysis.run; None for the others."""
     read_s: float | None = None
     """pandas: seconds reading Parquet; None for the others."""
+    open_s: float | None = None
+    """culturebridge: seconds in `Analysis.open` (connection, reference date, segments)."""
 
 
 @dataclass
@@ -184,6 +191,7 @@ class Measured:
     cpu: list[float] = field(default_factory=list)
     engine: list[float] = field(default_factory=list)
     read: list[float] = field(default_factory=list)
+    open: list[float] = field(default_factory=list)
     keys: Keys | None = None
     note: str | None = None
     """Why there is no figure (not run, timed out, failed)."""
@@ -195,6 +203,8 @@ class Measured:
             self.engine.append(run.engine_s)
         if run.read_s is not None:
             self.read.append(run.read_s)
+        if run.open_s is not None:
+            self.open.append(run.open_s)
 
     @property
     def median(self) -> float | None:
@@ -211,6 +221,10 @@ class Measured:
     @property
     def read_median(self) -> float | None:
         return statistics.median(self.read) if self.read else None
+
+    @property
+    def open_median(self) -> float | None:
+        return statistics.median(self.open) if self.open else None
 
 
 class EngineClock:
@@ -397,9 +411,12 @@ CB_QUESTIONS: dict[str, Callable[[Analysis], Keys]] = {
 
 
 def run_culturebridge(ws: Workspace, question: str, backend: Backend) -> Run:
-    with EngineClock() as clock, Analysis.open(ws, backend=backend) as a:
-        keys = CB_QUESTIONS[question](a)
-    return Run(keys, engine_s=clock.seconds)
+    with EngineClock() as clock:
+        start = time.perf_counter()
+        with Analysis.open(ws, backend=backend) as a:
+            opened = time.perf_counter() - start
+            keys = CB_QUESTIONS[question](a)
+    return Run(keys, engine_s=clock.seconds, open_s=opened)
 
 
 # ---------------------------------------------------------------------------- hand-written SQL
@@ -413,7 +430,13 @@ def hand_sql(question: str, lake: Lake) -> str:
         f"dim AS (SELECT DISTINCT item_id, attributes['{STYLE_KEY}'] AS value FROM {i} "
         f"WHERE attributes['{STYLE_KEY}'] <> '')"
     )
-    ref = f"ref AS (SELECT year(max(ts)) AS y FROM {e})"
+    # the reference date (date of the latest event) from the Parquet footers' statistics, which
+    # the ingest writes, rather than a scan of every timestamp
+    meta = e.replace("read_parquet(", "parquet_metadata(", 1)
+    ref = (
+        "ref AS (SELECT year(max(stats_max_value::TIMESTAMP)) AS y "
+        f"FROM {meta} WHERE path_in_schema = 'ts')"
+    )
     if question == "prefs":
         # one scan and one (user, value) aggregation; each user's total is the sum over values
         # (one style per item), totals come from the same per-user rows
@@ -494,12 +517,14 @@ HAND_KEYS: dict[str, Callable[[Rows], Keys]] = {
 }
 
 
-def run_hand_sql(question: str, lake: Lake) -> Run:
+def run_hand_sql(question: str, lake: Lake, spill: Path) -> Run:
     settings = get_settings()
     con = duckdb.connect()
     try:
-        # as culturebridge's connection: its memory limit, UTC, DuckDB's default threads
+        # as culturebridge's connection: its memory limit, UTC, DuckDB's default threads; it
+        # spills next to the workspace, this one under `spill` (not the working directory)
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+        con.execute(f"SET temp_directory = '{spill}'")
         con.execute("SET TimeZone = 'UTC'")
         rows = con.sql(hand_sql(question, lake)).to_arrow_table().to_pylist()
     finally:
@@ -510,24 +535,29 @@ def run_hand_sql(question: str, lake: Lake) -> Run:
 # ---------------------------------------------------------------------------- pandas
 
 
-def _read(paths: Sequence[str], columns: list[str]) -> pd.DataFrame:
+def _read(paths: Sequence[str], columns: list[str], categories: Sequence[str] = ()) -> pd.DataFrame:
+    """The columns of the files; `categories` (the pandas docs' advice for repeated strings)
+    arrive as Categoricals straight from Parquet's dictionaries."""
     frame: pd.DataFrame = pd.read_parquet(  # type: ignore[call-overload]
-        list(paths), columns=columns, engine="pyarrow"
+        list(paths), columns=columns, engine="pyarrow", read_dictionary=list(categories)
     )
     return frame
 
 
-def _styles(items: pd.DataFrame) -> pd.DataFrame:
-    """(item_id, value) for items with a non-empty style (the map arrives as (key, value)s)."""
+def _read_events(lake: Lake, columns: list[str]) -> pd.DataFrame:
+    return _read(lake.events, columns, [c for c in columns if c in ("user_id", "item_id", "type")])
+
+
+def _styles(items: pd.DataFrame) -> pd.Series:
+    """item_id -> style, for items with a non-empty style (the map arrives as (key, value)s)."""
 
     def style(kv: Any) -> Any:
         if kv is None or isinstance(kv, float):
             return None
         return dict(kv).get(STYLE_KEY)
 
-    dim = pd.DataFrame({"item_id": items["item_id"], "value": items["attributes"].map(style)})
-    dim = dim[dim["value"].notna() & (dim["value"] != "")]
-    return dim.drop_duplicates()
+    values = items.set_index("item_id")["attributes"].map(style)
+    return values[values.notna() & (values != "")]
 
 
 def _ages_between(users: pd.DataFrame, ref_year: int) -> pd.Series:
@@ -535,24 +565,31 @@ def _ages_between(users: pd.DataFrame, ref_year: int) -> pd.Series:
     return age.between(AGE_MIN, AGE_MAX)
 
 
+def _weighted(ev: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """Events with a positive weight on items with a style: user_id, value, w (and ts)."""
+    ev["w"] = ev["type"].map(_weights()).astype("float64")
+    ev["value"] = ev["item_id"].map(_styles(items))
+    return ev[(ev["w"] > 0) & ev["value"].notna()]
+
+
 def pandas_prefs(lake: Lake) -> tuple[Rows, float]:
     start = time.perf_counter()
-    ev = _read(lake.events, ["user_id", "item_id", "type", "ts"])
+    ev = _read_events(lake, ["user_id", "item_id", "type", "ts"])
     users = _read(lake.users, ["user_id", "birth_year", "city_tier"])
     items = _read(lake.items, ["item_id", "attributes"])
     read_s = time.perf_counter() - start
     ref_year = ev["ts"].max().year
     seg = users.loc[_ages_between(users, ref_year) & (users["city_tier"] == TIER), "user_id"]
-    ev["w"] = ev["type"].map(_weights()).astype("float64").fillna(0.0)
-    ev = ev.loc[ev["w"] > 0, ["user_id", "item_id", "w"]]
-    j = ev.merge(_styles(items), on="item_id")
-    uv = j.groupby(["user_id", "value"], as_index=False, sort=False).agg(w_uv=("w", "sum"))
-    pu = uv.groupby("user_id", as_index=False, sort=False).agg(w_u=("w_uv", "sum"))
+    j = _weighted(ev, items)
+    uv = j.groupby(["user_id", "value"], as_index=False, sort=False, observed=True).agg(
+        w_uv=("w", "sum")
+    )
+    pu = uv.groupby("user_id", as_index=False, sort=False, observed=True).agg(w_u=("w_uv", "sum"))
     pu["grp"] = np.where(pu["user_id"].isin(seg), "seg", "other")
     x = uv.merge(pu, on="user_id")
     x["s2"] = x["w_uv"] * x["w_uv"]
     x["s3"] = x["w_uv"] * x["w_u"]
-    sums = x.groupby(["value", "grp"], as_index=False).agg(
+    sums = x.groupby(["value", "grp"], as_index=False, observed=True).agg(
         s1=("w_uv", "sum"), s2=("s2", "sum"), s3=("s3", "sum"), users=("user_id", "size")
     )
     pu["q"] = pu["w_u"] * pu["w_u"]
@@ -566,23 +603,21 @@ def pandas_prefs(lake: Lake) -> tuple[Rows, float]:
 
 def pandas_trends(lake: Lake) -> tuple[Rows, float]:
     start = time.perf_counter()
-    ev = _read(lake.events, ["user_id", "item_id", "type", "ts"])
+    ev = _read_events(lake, ["user_id", "item_id", "type", "ts"])
     users = _read(lake.users, ["user_id"])
     items = _read(lake.items, ["item_id", "attributes"])
     read_s = time.perf_counter() - start
     ev = ev[ev["user_id"].isin(users["user_id"])]
-    ev = ev.assign(w=ev["type"].map(_weights()).astype("float64").fillna(0.0))
-    ev = ev[ev["w"] > 0]
-    j = ev.merge(_styles(items), on="item_id")
+    j = _weighted(ev, items)
     ts = j["ts"]
-    j["period_start"] = ts.dt.normalize() - pd.to_timedelta(ts.dt.day_of_week, unit="D")
-    cells = j.groupby(["period_start", "value"], as_index=False).agg(
+    j = j.assign(period_start=ts.dt.normalize() - pd.to_timedelta(ts.dt.day_of_week, unit="D"))
+    cells = j.groupby(["period_start", "value"], as_index=False, observed=True).agg(
         s1=("w", "sum"), users=("user_id", "nunique")
     )
     totals = j.groupby("period_start", as_index=False).agg(
         s1=("w", "sum"), users=("user_id", "nunique")
     )
-    per_value = j.groupby("value", as_index=False).agg(users=("user_id", "nunique"))
+    per_value = j.groupby("value", as_index=False, observed=True).agg(users=("user_id", "nunique"))
     totals["value"] = None
     per_value["period_start"] = None
     per_value["s1"] = None
@@ -592,7 +627,7 @@ def pandas_trends(lake: Lake) -> tuple[Rows, float]:
 
 def pandas_funnel(lake: Lake) -> tuple[Rows, float]:
     start = time.perf_counter()
-    ev = _read(lake.events, ["user_id", "item_id", "ts", "type"])
+    ev = _read_events(lake, ["user_id", "item_id", "ts", "type"])
     users = _read(lake.users, ["user_id", "birth_year"])
     items = _read(lake.items, ["item_id", "kind"])
     read_s = time.perf_counter() - start
@@ -606,20 +641,22 @@ def pandas_funnel(lake: Lake) -> tuple[Rows, float]:
     # journeys: per user and item in time order (an impression first at equal times), the
     # running count of impressions; rows before the first impression belong to none
     ev = ev.sort_values(["user_id", "item_id", "ts", "imp"], ascending=[True, True, True, False])
-    ev["journey"] = ev.groupby(["user_id", "item_id"], sort=False)["imp"].cumsum()
+    ev["journey"] = ev.groupby(["user_id", "item_id"], sort=False, observed=True)["imp"].cumsum()
     ev = ev[ev["journey"] >= 1]
-    j = ev.groupby(["user_id", "item_id", "journey"], sort=False)[["v", "e", "p"]].any()
+    j = ev.groupby(["user_id", "item_id", "journey"], sort=False, observed=True)[
+        ["v", "e", "p"]
+    ].any()
     del ev
     j = j.reset_index()
     reached = j["v"].astype("int64") + (j["v"] & j["e"]) + (j["v"] & j["e"] & j["p"])
-    j = j[["user_id", "item_id"]].assign(reached=reached)
-    kinds = items[["item_id", "kind"]].drop_duplicates()
-    j = j.merge(kinds, on="item_id", how="left")
-    j["kind"] = j["kind"].fillna(UNKNOWN)
+    # every item id seen in the events gets a kind, "unknown" when the items table lacks it
+    kind_of = items.drop_duplicates("item_id").set_index("item_id")["kind"]
+    kind_of = kind_of.reindex(j["item_id"].cat.categories).fillna(UNKNOWN)
+    j = pd.DataFrame({"user_id": j["user_id"], "kind": j["item_id"].map(kind_of)})
     for s in (1, 2, 3):
-        j[f"r{s}"] = (j["reached"] >= s).astype("int64")
-    pu = j.groupby(["user_id", "kind"], as_index=False).agg(
-        c0=("reached", "size"), c1=("r1", "sum"), c2=("r2", "sum"), c3=("r3", "sum")
+        j[f"r{s}"] = (reached >= s).astype("int64")
+    pu = j.groupby(["user_id", "kind"], as_index=False, observed=True).agg(
+        c0=("r1", "size"), c1=("r1", "sum"), c2=("r2", "sum"), c3=("r3", "sum")
     )
     groups = {
         "segment": users.loc[_ages_between(users, ref_year), "user_id"],
@@ -636,7 +673,7 @@ def pandas_funnel(lake: Lake) -> tuple[Rows, float]:
                 {"kind": g["kind"], "a": a, "b": b, "f": f, "a2": a * a, "ab": a * b}
             )
             frame = frame.assign(b2=b * b, af=a * f, f2=f * f, reached=a > 0)
-            sums = frame.groupby("kind", as_index=False).agg(
+            sums = frame.groupby("kind", as_index=False, observed=True).agg(
                 journeys=("a", "sum"),
                 prev_journeys=("b", "sum"),
                 first_journeys=("f", "sum"),
@@ -666,74 +703,6 @@ def run_pandas(question: str, lake: Lake) -> Run:
 
 
 # ---------------------------------------------------------------------------- prototypes
-
-
-def _proto_prefs(a: Analysis) -> ir.Table:
-    """preference_sums as one expression: the (user, value) sums once, each user's total from
-    them (valid for one value per item), the segment by a left join, and the per-group totals
-    unioned in, so that the engine computes the shared part once (a CTE)."""
-    import ibis
-
-    from culturebridge.analytics._prefs import weight_expr
-
-    events, dim, seg = a.events(), a.dimension(DIMENSION), a.members(PREFS_SEGMENT)
-    w = events.select("user_id", "item_id", w=weight_expr(events, _weights()))
-    w = w.filter(w.w > 0)
-    uv = w.join(dim, "item_id").group_by(["user_id", "value"]).aggregate(w_uv=ibis._.w.sum())
-    pu = uv.group_by("user_id").aggregate(w_u=uv.w_uv.sum())
-    flag = seg.select("user_id").mutate(in_seg=ibis.literal(1))
-    pu = pu.left_join(flag, "user_id").select(
-        "user_id", "w_u", grp=ibis.cases((ibis._.in_seg.notnull(), "seg"), else_="other")
-    )
-    x = uv.join(pu, "user_id")
-    sums = x.group_by(["value", "grp"]).aggregate(
-        s1=x.w_uv.sum().cast("float64"),
-        s2=(x.w_uv * x.w_uv).sum().cast("float64"),
-        s3=(x.w_uv * x.w_u).sum().cast("float64"),
-        users=x.count(),
-    )
-    totals = pu.group_by("grp").aggregate(
-        s1=pu.w_u.sum().cast("float64"),
-        s3=(pu.w_u * pu.w_u).sum().cast("float64"),
-        users=pu.count(),
-    )
-    totals = totals.select(
-        value=ibis.null("string"),
-        grp="grp",
-        s1="s1",
-        s2=ibis.null("float64"),
-        s3="s3",
-        users="users",
-    )
-    return sums.union(totals)
-
-
-def _proto_trends(a: Analysis) -> ir.Table:
-    """trend_sums as one expression over one (week, value, user) aggregation."""
-    import ibis
-
-    from culturebridge.analytics._prefs import weight_expr
-
-    events, dim, members = a.events(), a.dimension(DIMENSION), a.members(TRENDS_SEGMENT)
-    w = events.select("user_id", "item_id", "ts", w=weight_expr(events, _weights()))
-    w = w.filter(w.w > 0).semi_join(members, "user_id")
-    w = w.mutate(period_start=w.ts.truncate("W").date())
-    j = w.join(dim, "item_id")
-    puv = j.group_by(["period_start", "value", "user_id"]).aggregate(s=j.w.sum())
-    cells = puv.group_by(["period_start", "value"]).aggregate(
-        s1=puv.s.sum().cast("float64"), users=puv.count()
-    )
-    totals = puv.group_by("period_start").aggregate(
-        s1=puv.s.sum().cast("float64"), users=puv.user_id.nunique()
-    )
-    per_value = puv.group_by("value").aggregate(users=puv.user_id.nunique())
-    return ibis.union(
-        cells,
-        totals.select("period_start", value=ibis.null("string"), s1="s1", users="users"),
-        per_value.select(
-            period_start=ibis.null("date"), value="value", s1=ibis.null("float64"), users="users"
-        ),
-    )
 
 
 def _proto_funnel(a: Analysis) -> ir.Table:
@@ -785,11 +754,9 @@ def _proto_funnel(a: Analysis) -> ir.Table:
     )
 
 
-PROTOTYPES: dict[str, Callable[[Analysis], ir.Table]] = {
-    "prefs": _proto_prefs,
-    "trends": _proto_trends,
-    "funnel": _proto_funnel,
-}
+PROTOTYPES: dict[str, Callable[[Analysis], ir.Table]] = {"funnel": _proto_funnel}
+"""Alternative formulations of culturebridge's engine queries, timed with --prototypes (the
+preference and trend ones that this benchmark first prototyped are culturebridge's own now)."""
 
 
 def run_prototype(ws: Workspace, question: str) -> Run:
@@ -945,6 +912,16 @@ def _machine() -> str:
     return f"{_cores()} cores ({model}, {platform.machine()}){mem}; " + ", ".join(versions)
 
 
+def _sources() -> str:
+    """A fingerprint of culturebridge's analytics code: others change it while benchmarks run."""
+    import culturebridge.analytics as pkg
+
+    files = sorted(Path(pkg.__file__).parent.glob("*.py"))
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
+    newest = datetime.fromtimestamp(max(f.stat().st_mtime for f in files), UTC)
+    return f"sha256 {digest}…, newest file {newest:%Y-%m-%d %H:%M} UTC"
+
+
 def _s(x: float | None) -> str:
     return "–" if x is None else f"{x:.2f} s" if x < 100 else f"{x:.0f} s"
 
@@ -960,7 +937,7 @@ def _cell(m: Measured | None, *, extra: str = "") -> str:
         return f"not run: {m.note}" if m.note else "–"
     text = _s(m.median)
     if extra == "engine" and m.engine_median is not None:
-        text += f" (engine {_s(m.engine_median)})"
+        text += f" (open {_s(m.open_median)}, engine {_s(m.engine_median)})"
     if extra == "read" and m.read_median is not None:
         text += f" (read {_s(m.read_median)})"
     if m.note:
@@ -1141,6 +1118,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def benchmark(args: argparse.Namespace, root: Path, argv: list[str] | None) -> int:
+    with tempfile.TemporaryDirectory(prefix="cb-analytics-spill-") as spill:
+        return _benchmark(args, root, argv, Path(spill))
+
+
+def _benchmark(args: argparse.Namespace, root: Path, argv: list[str] | None, spill: Path) -> int:
     ws = Workspace.open(root)
     check_segments(ws)
     lake = Lake.of(ws)
@@ -1148,10 +1130,11 @@ def benchmark(args: argparse.Namespace, root: Path, argv: list[str] | None) -> i
     users = ws.manifest().tables["users"].rows
     pandas_on = not args.no_pandas and events <= PANDAS_MAX_EVENTS
     load_start = os.getloadavg()[0]
+    sources = _sources()
 
     impls: dict[str, Callable[[str], Run]] = {
         "culturebridge": lambda q: run_culturebridge(ws, q, "duckdb"),
-        "hand SQL": lambda q: run_hand_sql(q, lake),
+        "hand SQL": lambda q: run_hand_sql(q, lake, spill),
     }
     if args.prototypes:
         impls["prototype"] = lambda q: run_prototype(ws, q)
@@ -1170,6 +1153,8 @@ def benchmark(args: argparse.Namespace, root: Path, argv: list[str] | None) -> i
         warm = round_no < args.warmup
         for q in args.questions:
             for name, impl in impls.items():
+                if name == "prototype" and q not in PROTOTYPES:
+                    continue
                 start, cpu0 = time.perf_counter(), cpu_seconds()
                 run = impl(q)
                 wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu0
@@ -1220,6 +1205,10 @@ def benchmark(args: argparse.Namespace, root: Path, argv: list[str] | None) -> i
         f" Machine: {_machine()}. Median of {args.repeat} runs after {args.warmup} warm-up"
         f" (Spark: {args.spark_repeat} after {args.spark_warmup}); load average "
         f"{load_start:.1f} at the start, {load_end:.1f} at the end.",
+        "",
+        f"culturebridge.analytics sources: {sources}"
+        + ("" if sources == _sources() else " (CHANGED during the run: read with care)")
+        + ".",
         "",
         *report(results, args.questions, spark_label=spark_label, spark_session=spark_session),
         "",
