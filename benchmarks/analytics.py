@@ -43,10 +43,8 @@ day of the latest event, is read from them instead of scanning every timestamp).
 Each implementation runs once to warm up, then --repeat times; the median counts. Runs are
 interleaved (round by round, question by question) so that a busy neighbour slows all
 implementations alike; CPU seconds (user + system, every thread, the JVM's too for Spark) are
-reported as well because they do not depend on the neighbours. --prototypes also times
-alternative formulations of culturebridge's engine queries (Ibis, same answers, see
-`PROTOTYPES`) that show where its time goes. The output names the sources' fingerprint:
-results belong to the code that produced them.
+reported as well because they do not depend on the neighbours. The output names a fingerprint
+of culturebridge's analytics sources: results belong to the code that produced them.
 """
 
 from __future__ import annotations
@@ -702,70 +700,6 @@ def run_pandas(question: str, lake: Lake) -> Run:
     return Run(HAND_KEYS[question](rows), read_s=read_s)
 
 
-# ---------------------------------------------------------------------------- prototypes
-
-
-def _proto_funnel(a: Analysis) -> ir.Table:
-    """funnel_sums with the per-(kind, user) reduction before the join with the groups."""
-    import ibis
-
-    from culturebridge.analytics._engagement import _flag, _nth, journeys
-
-    j = journeys(a.events())
-    items = a.items()
-    kinds = items.select("item_id", kind=items.kind.cast("string")).distinct()
-    j = j.left_join(kinds, "item_id").select(
-        "user_id", "reached", kind=ibis.coalesce(ibis._.kind, ibis.literal(UNKNOWN))
-    )
-    per_user = j.group_by(["kind", "user_id"]).aggregate(
-        c0=j.count(),
-        c1=_flag(j.reached >= 1).sum(),
-        c2=_flag(j.reached >= 2).sum(),
-        c3=_flag(j.reached >= 3).sum(),
-    )
-    groups = ibis.union(
-        a.members(FUNNEL_SEGMENT).mutate(grp=ibis.literal("segment")),
-        a.members("all").mutate(grp=ibis.literal("baseline")),
-    ).distinct()
-    per_user = per_user.join(groups, "user_id")
-    long = per_user.mutate(
-        stage_index=ibis.literal(list(range(len(STAGES))), type="array<int64>").unnest()
-    )
-    c = [long.c0, long.c1, long.c2, long.c3]
-    long = long.select(
-        "grp",
-        "kind",
-        "stage_index",
-        a=_nth(long.stage_index, c).cast("float64"),
-        b=_nth(long.stage_index, [c[0], *c[:-1]]).cast("float64"),
-        f=long.c0.cast("float64"),
-    )
-    return long.group_by(["grp", "kind", "stage_index"]).aggregate(
-        journeys=long.a.sum(),
-        prev_journeys=long.b.sum(),
-        first_journeys=long.f.sum(),
-        a2=(long.a * long.a).sum(),
-        ab=(long.a * long.b).sum(),
-        b2=(long.b * long.b).sum(),
-        af=(long.a * long.f).sum(),
-        f2=(long.f * long.f).sum(),
-        users=_flag(long.a > 0).sum(),
-        base_users=long.count(),
-    )
-
-
-PROTOTYPES: dict[str, Callable[[Analysis], ir.Table]] = {"funnel": _proto_funnel}
-"""Alternative formulations of culturebridge's engine queries, timed with --prototypes (the
-preference and trend ones that this benchmark first prototyped are culturebridge's own now)."""
-
-
-def run_prototype(ws: Workspace, question: str) -> Run:
-    """The prototype's engine query (one `a.run`) and the compared figures; no statistics."""
-    with EngineClock() as clock, Analysis.open(ws, backend="duckdb") as a:
-        rows = a.run(PROTOTYPES[question](a)).to_pylist()
-    return Run(HAND_KEYS[question](rows), engine_s=clock.seconds)
-
-
 # ---------------------------------------------------------------------------- Spark (child)
 
 
@@ -955,15 +889,16 @@ def report(
     out = []
     out.append(
         "| question | culturebridge (DuckDB) | hand-written DuckDB SQL | culturebridge / hand SQL "
-        f"| pandas | pandas / culturebridge | {spark_label} |"
+        f"| its engine / hand SQL | pandas | pandas / culturebridge | {spark_label} |"
     )
-    out.append("|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|")
     for q in questions:
         cb, hand = results["culturebridge"][q], results["hand SQL"][q]
         pdm, sp = results["pandas"].get(q), results["spark"].get(q)
         out.append(
             f"| {TITLES[q]} | {_cell(cb, extra='engine')} | {_cell(hand)} | "
-            f"**{_ratio(cb.median, hand.median)}** | {_cell(pdm, extra='read')} | "
+            f"**{_ratio(cb.median, hand.median)}** | {_ratio(cb.engine_median, hand.median)} | "
+            f"{_cell(pdm, extra='read')} | "
             f"**{_ratio(pdm.median if pdm else None, cb.median)}** | {_cell(sp)} |"
         )
     out.append("")
@@ -973,8 +908,6 @@ def report(
     )
     out.append("")
     names = [n for n in ("culturebridge", "hand SQL", "pandas", "spark") if results[n]]
-    if "prototype" in results and results["prototype"]:
-        names.insert(2, "prototype")
     out.append("| question | " + " | ".join(n for n in names) + " | cb / hand SQL (CPU) |")
     out.append("|---|" + "---|" * (len(names) + 1))
     for q in questions:
@@ -988,26 +921,6 @@ def report(
     if spark_session:
         out.append("")
         out.append(spark_session + "; not included in the Spark times above.")
-    if results.get("prototype"):
-        out.append("")
-        out.append(
-            "Engine time only (inside `Analysis.run`, median): culturebridge's queries as they "
-            "are, the prototype formulations, and the hand-written SQL:"
-        )
-        out.append("")
-        out.append(
-            "| question | culturebridge engine | prototype engine | hand SQL (whole) "
-            "| prototype / hand SQL |"
-        )
-        out.append("|---|---|---|---|---|")
-        for q in questions:
-            cb = results["culturebridge"][q]
-            proto = results["prototype"][q]
-            hand = results["hand SQL"][q]
-            out.append(
-                f"| {q} | {_s(cb.engine_median)} | {_s(proto.engine_median)} | "
-                f"{_s(hand.median)} | {_ratio(proto.engine_median, hand.median)} |"
-            )
     return out
 
 
@@ -1096,9 +1009,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--spark-timeout", type=float, default=900.0, help="seconds, all Spark")
     parser.add_argument("--spark-repeat", type=int, default=None, help="default: --repeat")
     parser.add_argument("--spark-warmup", type=int, default=None, help="default: --warmup")
-    parser.add_argument(
-        "--prototypes", action="store_true", help="also time alternative engine queries"
-    )
     parser.add_argument("--spark-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--results", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1136,8 +1046,6 @@ def _benchmark(args: argparse.Namespace, root: Path, argv: list[str] | None, spi
         "culturebridge": lambda q: run_culturebridge(ws, q, "duckdb"),
         "hand SQL": lambda q: run_hand_sql(q, lake, spill),
     }
-    if args.prototypes:
-        impls["prototype"] = lambda q: run_prototype(ws, q)
     if pandas_on:
         impls["pandas"] = lambda q: run_pandas(q, lake)
     results: dict[str, dict[str, Measured]] = {
@@ -1153,8 +1061,6 @@ def _benchmark(args: argparse.Namespace, root: Path, argv: list[str] | None, spi
         warm = round_no < args.warmup
         for q in args.questions:
             for name, impl in impls.items():
-                if name == "prototype" and q not in PROTOTYPES:
-                    continue
                 start, cpu0 = time.perf_counter(), cpu_seconds()
                 run = impl(q)
                 wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu0
@@ -1178,7 +1084,7 @@ def _benchmark(args: argparse.Namespace, root: Path, argv: list[str] | None, spi
     mismatch = False
     for q in args.questions:
         reference = results["culturebridge"][q].keys or {}
-        for name in ("hand SQL", "pandas", "spark", "prototype"):
+        for name in ("hand SQL", "pandas", "spark"):
             m = results.get(name, {}).get(q)
             if m is None or m.keys is None:
                 continue
