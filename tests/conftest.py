@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,9 @@ import numpy as np
 import pytest
 
 from culturebridge.config import get_settings
+from culturebridge.demo import DemoConfig, DemoResult, generate
 from culturebridge.ingest import IngestResult, Mapping, ingest
+from culturebridge.schema import TABLES
 from culturebridge.workspace import Workspace
 from tests.helpers import SMALL_BATCH_ROWS, set_batch_rows
 
@@ -103,3 +107,45 @@ def ingest_bytes(ws: Workspace, tmp_path: Path) -> IngestBytes:
         return ingest(ws, table, [path], mapping=mapping, **kw)
 
     return run
+
+
+# ---------------------------------------------------------------------- the demo universe
+# At its default size (what `make demo` builds), built once per session and shared by the
+# analytics and recommendation tests: 20,000 users and 1,000,000 events take a few seconds.
+
+
+@dataclass(frozen=True)
+class Demo:
+    ws: Workspace
+    truth: dict[str, Any]
+
+
+def ingest_all(ws: Workspace, files: dict[str, list[Path]]) -> None:
+    for table in TABLES:
+        if files.get(table):
+            ingest(ws, table, files[table])
+
+
+@pytest.fixture(scope="session")
+def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoResult]:
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("CULTUREBRIDGE_")}
+    get_settings.cache_clear()  # default ingest batches: this is a million rows
+    try:
+        yield generate(tmp_path_factory.mktemp("demo-src"), DemoConfig())
+    finally:
+        os.environ.update(saved)
+        get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def demo(demo_source: DemoResult, tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("CULTUREBRIDGE_")}
+    get_settings.cache_clear()
+    try:
+        ws = Workspace.create(tmp_path_factory.mktemp("demo") / "ws")
+        ingest_all(ws, demo_source.files)
+    finally:
+        os.environ.update(saved)
+        get_settings.cache_clear()
+    truth = json.loads(json.dumps(demo_source.truth, default=str))
+    return Demo(ws=ws, truth=truth)

@@ -1,18 +1,13 @@
-"""The demo universe at its default size (what `make demo` builds), shared by the analytics tests.
+"""The analytics tests' own fixture (the shared `demo` universe is in tests/conftest.py).
 
-Built once per session: 20,000 users and 1,000,000 events take a few seconds to generate and
-ingest. A second workspace holds the same events with the users' demographics shuffled among
+A second workspace holds the same events with the users' demographics shuffled among
 users: every demographic segment is then a random sample, so any "preference" found is false.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,49 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from culturebridge.config import get_settings
-from culturebridge.demo import DemoConfig, DemoResult, generate
-from culturebridge.ingest import ingest
-from culturebridge.schema import TABLES
+from culturebridge.demo import DemoResult
 from culturebridge.workspace import Workspace
+from tests.conftest import ingest_all
 
 DEMOGRAPHICS = ("birth_year", "gender", "province", "city_tier", "platform")
-
-
-@dataclass(frozen=True)
-class Demo:
-    ws: Workspace
-    truth: dict[str, Any]
-
-
-def _ingest_all(ws: Workspace, files: dict[str, list[Path]]) -> None:
-    for table in TABLES:
-        if files.get(table):
-            ingest(ws, table, files[table])
-
-
-@pytest.fixture(scope="session")
-def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoResult]:
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("CULTUREBRIDGE_")}
-    get_settings.cache_clear()  # default ingest batches: this is a million rows
-    try:
-        yield generate(tmp_path_factory.mktemp("demo-src"), DemoConfig())
-    finally:
-        os.environ.update(saved)
-        get_settings.cache_clear()
-
-
-@pytest.fixture(scope="session")
-def demo(demo_source: DemoResult, tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("CULTUREBRIDGE_")}
-    get_settings.cache_clear()
-    try:
-        ws = Workspace.create(tmp_path_factory.mktemp("demo") / "ws")
-        _ingest_all(ws, demo_source.files)
-    finally:
-        os.environ.update(saved)
-        get_settings.cache_clear()
-    truth = json.loads(json.dumps(demo_source.truth, default=str))
-    return Demo(ws=ws, truth=truth)
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +40,7 @@ def shuffled(demo_source: DemoResult, tmp_path_factory: pytest.TempPathFactory) 
     get_settings.cache_clear()
     try:
         ws = Workspace.create(root / "ws")
-        _ingest_all(ws, files)
+        ingest_all(ws, files)
     finally:
         os.environ.update(saved)
         get_settings.cache_clear()

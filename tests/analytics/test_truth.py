@@ -15,7 +15,7 @@ import pytest
 
 from culturebridge.analytics import Analysis, preferences, segment_from_flags, trends
 from culturebridge.workspace import Workspace
-from tests.analytics.conftest import Demo
+from tests.conftest import Demo
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from culturebridge.cli import _analytics, _demo, _ingest, _overview, _segments, _workspace
+from culturebridge.cli import (
+    _analytics,
+    _demo,
+    _ingest,
+    _overview,
+    _recommend,
+    _segments,
+    _workspace,
+)
 
 app = typer.Typer(
     name="culturebridge",
@@ -20,6 +28,7 @@ _demo.register(app)
 _segments.register(app)
 _analytics.register(app)
 _overview.register(app)
+_recommend.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,94 @@
+"""Which titles, games and products to show whom: models behind one contract, cold start,
+evaluation, explanations.
+
+Every model is a `Recommender` (fit / recommend / similar_items / save / load); `make_model`
+builds one by name, `DEFAULT_MODEL` is the one the benchmark shows best overall.
+"""
+
+from culturebridge.recommend import _als, _ease, _knn, _pop  # noqa: F401  (register the models)
+from culturebridge.recommend._base import (
+    REGISTRY,
+    ModelConfig,
+    Recommender,
+    Recs,
+    make_model,
+    parse_params,
+    top_n,
+)
+from culturebridge.recommend._data import (
+    RECOMMEND_WEIGHTS,
+    CsvRead,
+    Interactions,
+    WorkspaceSource,
+    from_frame,
+    from_workspace,
+    read_interactions_csv,
+    write_interactions_csv,
+)
+from culturebridge.recommend._evaluate import (
+    EvaluationResult,
+    ModelMetrics,
+    SegmentMetrics,
+    evaluate,
+    evaluate_files,
+)
+from culturebridge.recommend._explain import ExplainedItem, Explanation, explain
+from culturebridge.recommend._metrics import (
+    average_precision,
+    coverage,
+    hit_rate,
+    ndcg,
+    novelty,
+    popularity_bias,
+    recall,
+)
+from culturebridge.recommend._split import (
+    Split,
+    align_test,
+    global_temporal_split,
+    random_split,
+    user_temporal_split,
+)
+
+DEFAULT_MODEL = "ease"
+"""The model `recommend fit` uses unless told otherwise: the best overall in
+benchmarks/recommend.py (see benchmarks/RESULTS.md)."""
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "RECOMMEND_WEIGHTS",
+    "REGISTRY",
+    "CsvRead",
+    "EvaluationResult",
+    "ExplainedItem",
+    "Explanation",
+    "Interactions",
+    "ModelConfig",
+    "ModelMetrics",
+    "Recommender",
+    "Recs",
+    "SegmentMetrics",
+    "Split",
+    "WorkspaceSource",
+    "align_test",
+    "average_precision",
+    "coverage",
+    "evaluate",
+    "evaluate_files",
+    "explain",
+    "from_frame",
+    "from_workspace",
+    "global_temporal_split",
+    "hit_rate",
+    "make_model",
+    "ndcg",
+    "novelty",
+    "parse_params",
+    "popularity_bias",
+    "random_split",
+    "read_interactions_csv",
+    "recall",
+    "top_n",
+    "user_temporal_split",
+    "write_interactions_csv",
+]
