@@ -69,7 +69,9 @@ def check_invariants(data: Interactions, split: Split, min_interactions: int | N
         tested = set(split.test.user.tolist()) | {u for u, _, _, _ in dropped}
         assert all(counts[u] >= min_interactions for u in tested)
         # each eligible user sends round-half-up(frac * n), clipped to [1, n - 1], to test
-        per_user = Counter(split.test.user.tolist()) + Counter(u for u, _, _, _ in dropped.elements())
+        per_user = Counter(split.test.user.tolist()) + Counter(
+            u for u, _, _, _ in dropped.elements()
+        )
         for u, n in enumerate(counts.tolist()):
             want = 0 if n < min_interactions else min(max(int(0.2 * n + 0.5), 1), n - 1)
             assert per_user[u] == want
@@ -92,13 +94,17 @@ def test_user_temporal_invariants(seed: int) -> None:
     check_invariants(data, split, 5)
     assert split.train.ts is not None and split.test.ts is not None
     for u in np.unique(split.test.user):
-        assert split.test.ts[split.test.user == u].min() >= split.train.ts[split.train.user == u].max()
+        assert (
+            split.test.ts[split.test.user == u].min() >= split.train.ts[split.train.user == u].max()
+        )
 
 
 def test_user_temporal_known_answer() -> None:
     # u0 has 5 rows (last 1 to test), u1 has 10 (last 2), u2 has 3 (too few: all train)
     users = ["u0"] * 5 + ["u1"] * 10 + ["u2"] * 3
-    items = ["a", "b", "c", "d", "a"] + ["a", "b", "c", "d", "a", "b", "c", "d", "a", "b"] + list("abc")
+    items = (
+        ["a", "b", "c", "d", "a"] + ["a", "b", "c", "d", "a", "b", "c", "d", "a", "b"] + list("abc")
+    )
     ts = [5.0, 1.0, 2.0, 3.0, 4.0] + [float(t) for t in range(10, 0, -1)] + [1.0, 2.0, 3.0]
     data = tiny(ts, users, items)
     split = user_temporal_split(data, 0.2, min_interactions=5)
