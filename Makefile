@@ -28,6 +28,9 @@ demo: .stamp-install
 	$(BIN)/culturebridge demo $(DEMO_DIR) --users $(DEMO_USERS) --events $(DEMO_EVENTS)
 	$(BIN)/culturebridge status $(DEMO_DIR)
 	$(BIN)/culturebridge overview $(DEMO_DIR)
+	$(BIN)/culturebridge recommend fit --workspace $(DEMO_DIR) --out $(DEMO_DIR)/models/default
+	$(BIN)/culturebridge recommend explain --model-dir $(DEMO_DIR)/models/default \
+		--workspace $(DEMO_DIR) --sample 3 --n 5
 	@echo
 	@echo "Next:"
 	@echo "  $(DEMO_DIR)/reports/overview.html                 # the report: open it in a browser"
@@ -35,6 +38,8 @@ demo: .stamp-install
 	@echo "  $(BIN)/culturebridge trends $(DEMO_DIR) --by attributes.pattern"
 	@echo "  $(BIN)/culturebridge funnel $(DEMO_DIR) -s young_adults"
 	@echo "  $(BIN)/culturebridge audience $(DEMO_DIR) --item doc_0007"
+	@echo "  $(BIN)/culturebridge recommend similar --model-dir $(DEMO_DIR)/models/default --item doc_0007"
+	@echo "  $(BIN)/culturebridge recommend audience $(DEMO_DIR) --spec examples/proposed_title.toml"
 	@echo "  cat $(DEMO_DIR)/truth.json                          # the planted answers"
 
 lint: .stamp-test
@@ -52,6 +57,7 @@ test: lint typecheck pytest
 bench: .stamp-install
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/demo.py
+	$(BIN)/python benchmarks/recommend.py
 
 clean:
 	rm -rf $(VENV) .stamp-* $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -251,6 +251,13 @@ OURS: dict[str, list[dict[str, Any]]] = {
     "rp3beta": grid(alpha=[0.5, 0.75, 1.0], beta=[0.2, 0.4, 0.6], neighbours=[200]),
     "ease": grid(reg=[10.0, 30.0, 100.0, 300.0, 1000.0]),
     "ials": grid(embedding_size=[32, 64, 128], reg=[0.01, 0.1, 1.0], alpha=[1.0, 10.0]),
+    "rdlae": grid(
+        reg=[100.0, 300.0],
+        dropout=[0.33, 0.5, 0.67],
+        user_weight=[0.0, 0.5],
+        pop_discount=[0.0, 0.1],
+        min_support=[3],
+    ),
 }
 
 

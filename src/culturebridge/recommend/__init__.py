@@ -5,7 +5,7 @@ Every model is a `Recommender` (fit / recommend / similar_items / save / load); 
 builds one by name, `DEFAULT_MODEL` is the one the benchmark shows best overall.
 """
 
-from culturebridge.recommend import _als, _ease, _knn, _pop  # noqa: F401  (register the models)
+from culturebridge.recommend import _als, _ease, _knn, _lae, _pop  # noqa: F401  (register models)
 from culturebridge.recommend._base import (
     REGISTRY,
     ModelConfig,
@@ -50,7 +50,7 @@ from culturebridge.recommend._split import (
     user_temporal_split,
 )
 
-DEFAULT_MODEL = "ease"
+DEFAULT_MODEL = "rdlae"
 """The model `recommend fit` uses unless told otherwise: the best overall in
 benchmarks/recommend.py (see benchmarks/RESULTS.md)."""
 

@@ -126,6 +126,12 @@ class Recommender(ABC):
         """What `similar_items` compares (rows are items); cosine on co-occurrence by default."""
         return self.history.T.tocsr()
 
+    def contributions(self, row: int, item: int) -> npt.NDArray[np.float32] | None:
+        """How much each of user `row`'s history items adds to their score for `item` (in the
+        order of `history[row].indices`), for models whose score is a sum over the history;
+        None for the others (explanations then fall back to item similarity)."""
+        return None
+
     def _arrays(self) -> dict[str, np.ndarray]:
         """The learned parameters to save (beyond vocabularies, history and popularity)."""
         return {}

@@ -65,6 +65,10 @@ class EASE(Recommender):
     def _item_vectors(self) -> npt.NDArray[np.float32]:
         return self.weights.T
 
+    def contributions(self, row: int, item: int) -> npt.NDArray[np.float32] | None:
+        h = self.history[row]
+        return (h.data * self.weights[h.indices, item]).astype(np.float32)
+
     def _arrays(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights}
 

@@ -1,8 +1,10 @@
 """Why an item was recommended: the user's segment and the history items that point to it.
 
-The explanation is model-agnostic: for each recommended item, the user's history items most
-similar to it under the model's own item vectors (what `similar_items` compares), so a reader
-sees "because you watched X and Y" in the model's terms, not a story told after the fact.
+For models whose score is a sum over the user's history (EASE, rdlae, item-kNN, RP3beta) the
+reasons are the history items that add most to the item's score, exactly; for the others
+(factor models, content) they are the history items most similar to it under the model's own
+item vectors. Either way a reader sees "because you engaged with X and Y" in the model's
+terms, not a story told after the fact.
 """
 
 from __future__ import annotations
@@ -85,9 +87,11 @@ def explain(
             if i < 0:
                 break
             reasons: list[str] = []
-            if len(hist):
-                sims = unit[hist] @ unit[i].T
-                sims = np.asarray(sims.todense() if sp.issparse(sims) else sims).ravel()
+            if len(hist) and r >= 0:
+                sims = model.contributions(r, i)
+                if sims is None:
+                    s_ = unit[hist] @ unit[i].T
+                    sims = np.asarray(s_.todense() if sp.issparse(s_) else s_).ravel()
                 for j in np.argsort(-sims, kind="stable")[:because]:
                     if sims[j] > 0:
                         iid = str(model.item_ids[hist[j]])

@@ -88,6 +88,11 @@ class ItemKNN(Recommender):
     def _item_vectors(self) -> sp.csr_matrix:
         return self.weights
 
+    def contributions(self, row: int, item: int) -> npt.NDArray[np.float32] | None:
+        h = self.history[row]
+        col = np.asarray(self.weights[:, [item]].todense()).ravel()
+        return (h.data * col[h.indices]).astype(np.float32)
+
     def _arrays(self) -> dict[str, np.ndarray]:
         w = self.weights
         return {"w_indptr": w.indptr, "w_indices": w.indices, "w_data": w.data}
@@ -136,6 +141,7 @@ class RP3beta(Recommender):
     def _item_vectors(self) -> sp.csr_matrix:
         return self.weights
 
+    contributions = ItemKNN.contributions
     _arrays = ItemKNN._arrays
     _restore = ItemKNN._restore
 
