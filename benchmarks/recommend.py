@@ -362,7 +362,9 @@ def summarise(rows: list[dict[str, Any]]) -> None:
             f"{best['ndcg@10']:.4f})"
         )
         if als:
-            line += f"; fit {d['fit_seconds']:.3f}s = {d['fit_seconds'] / als[0]['fit_seconds']:.2f}"
+            line += (
+                f"; fit {d['fit_seconds']:.3f}s = {d['fit_seconds'] / als[0]['fit_seconds']:.2f}"
+            )
             line += " x implicit ALS's"
         print(line)
 

@@ -35,6 +35,7 @@ from culturebridge.demo._social import (
     SpikeObserved,
 )
 from culturebridge.demo._tastes import (
+    KIND_BY_BAND,
     OLDER_BANDS,
     OLDER_DOWN,
     OLDER_DOWN_BANDS,
@@ -259,6 +260,78 @@ def build_truth(
             for k, kind in enumerate(ITEM_KINDS)
         },
         "player_skills": skills,
+        "cold_start": cold_start_truth(cat, tastes, calendar),
+    }
+
+
+COLD_START_DISTINCT = 1.5
+COLD_START_LIFT = 1.2
+"""A new release has a planted audience when some age band's expected share of its journeys is
+at least `COLD_START_DISTINCT` times that band's share of all journeys in the same weeks; the
+audience is then every band at `COLD_START_LIFT` or more. The kind appetites (`KIND_BY_BAND`)
+make documentaries a 35+ taste and games and e-sports an under-25 one; films and series, liked
+about equally by every band (no band above 1.35x), have none."""
+
+
+def _band_name(lo: int, hi: int) -> str:
+    """The band as `culturebridge.recommend` names user segments (`18-24`, `55+`)."""
+    return f"{lo}+" if (lo, hi) == AGE_BANDS[-1] else f"{lo}-{hi}"
+
+
+def cold_start_truth(cat: Catalogue, tastes: Tastes, calendar: Calendar) -> dict[str, Any]:
+    """Every release inside the period and the age bands it was planted to appeal to.
+
+    A screen title or game released in week w has no journeys before w (`item_weights`), so a
+    model trained on events before w has never seen it: only its content can place it. An
+    e-sports event draws attention in the weeks before it is played, so it is listed with
+    `interest_before_release`. Band lifts are expected shares of the item's journeys from its
+    release (or from the start, for e-sports) to the end, over the same weeks' share of all
+    journeys, from the generator's own probability tables.
+    """
+    n_bands = len(AGE_BANDS)
+    n_tiers = N_GROUPS // n_bands
+    items = []
+    for i in range(cat.n):
+        week = int(cat.release_week[i])
+        esports = int(cat.event_week[i]) >= 0
+        if week < 0 and not esports:
+            continue
+        weeks = list(range(0 if esports else week, calendar.weeks))
+        mass = tastes.mass[:, weeks]
+        item_mass = (mass * tastes.probs[:, weeks, i]).sum(axis=1).reshape(n_bands, n_tiers)
+        band_item = item_mass.sum(axis=1) / item_mass.sum()
+        band_all = mass.sum(axis=1).reshape(n_bands, n_tiers).sum(axis=1) / mass.sum()
+        lift = band_item / band_all
+        names = [_band_name(lo, hi) for lo, hi in AGE_BANDS]
+        distinct = bool(lift.max() >= COLD_START_DISTINCT)
+        audience = [b for b in range(n_bands) if distinct and lift[b] >= COLD_START_LIFT]
+        items.append(
+            {
+                "item_id": cat.item_id[i],
+                "kind": ITEM_KINDS[int(cat.kind[i])],
+                "title_en": cat.title_en[i],
+                "release_date": cat.release_date[i].isoformat(),
+                "release_week": int(cat.event_week[i]) if esports else week,
+                "interest_before_release": esports,
+                "appetite_by_band": {
+                    n: _r(KIND_BY_BAND[b, int(cat.kind[i])]) for b, n in enumerate(names)
+                },
+                "expected_lift_by_band": {n: _r(lift[b]) for b, n in enumerate(names)},
+                "audience_bands": [names[b] for b in audience],
+                "audience_age": _band(tuple(audience)) if audience else None,
+            }
+        )
+    items.sort(key=lambda r: (r["release_date"], r["item_id"]))
+    return {
+        "rule": "a screen title or game released in week w has no events before the start of "
+        "week w; e-sports events draw interest before they are played",
+        "audience_rule": f"audience_bands: when some age band's expected share of the item's "
+        f"journeys is at least {COLD_START_DISTINCT}x its share of all journeys in the same "
+        f"weeks, every band at {COLD_START_LIFT}x or more; otherwise none (no planted audience)",
+        "age_bands": [
+            {"name": _band_name(lo, hi), "age_min": lo, "age_max": hi} for lo, hi in AGE_BANDS
+        ],
+        "items": items,
     }
 
 

@@ -5,7 +5,7 @@ Every model is a `Recommender` (fit / recommend / similar_items / save / load); 
 builds one by name, `DEFAULT_MODEL` is the one the benchmark shows best overall.
 """
 
-from culturebridge.recommend import _als, _ease, _knn, _lae, _pop  # noqa: F401  (register models)
+from culturebridge.recommend import _als, _content, _ease, _knn, _lae, _pop  # noqa: F401
 from culturebridge.recommend._base import (
     REGISTRY,
     ModelConfig,
@@ -14,6 +14,14 @@ from culturebridge.recommend._base import (
     make_model,
     parse_params,
     top_n,
+)
+from culturebridge.recommend._content import (
+    Content,
+    ContentConfig,
+    Hybrid,
+    HybridConfig,
+    item_features,
+    item_features_from_workspace,
 )
 from culturebridge.recommend._data import (
     RECOMMEND_WEIGHTS,
@@ -42,6 +50,14 @@ from culturebridge.recommend._metrics import (
     popularity_bias,
     recall,
 )
+from culturebridge.recommend._planning import (
+    AudiencePlan,
+    Neighbour,
+    ProposedTitle,
+    SegmentForecast,
+    load_spec,
+    plan_audience,
+)
 from culturebridge.recommend._split import (
     Split,
     align_test,
@@ -56,6 +72,18 @@ benchmarks/recommend.py (see benchmarks/RESULTS.md)."""
 
 __all__ = [
     "DEFAULT_MODEL",
+    "AudiencePlan",
+    "Content",
+    "ContentConfig",
+    "Hybrid",
+    "HybridConfig",
+    "Neighbour",
+    "ProposedTitle",
+    "SegmentForecast",
+    "item_features",
+    "item_features_from_workspace",
+    "load_spec",
+    "plan_audience",
     "RECOMMEND_WEIGHTS",
     "REGISTRY",
     "CsvRead",

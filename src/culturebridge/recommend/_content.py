@@ -355,10 +355,12 @@ def _needs_features(data: Interactions, model: str) -> FloatArray:
 def profile_scores(history: sp.csr_matrix, features: FloatArray) -> FloatArray:
     """Score every item for each history row: the user's profile (the mean of their items'
     feature rows, weighted by interaction strength) dotted with each item's features."""
-    weights = np.asarray(np.abs(history).sum(axis=1), dtype=np.float32).ravel()
-    profile = np.asarray(history @ features, dtype=np.float32)
-    profile /= np.maximum(weights, np.float32(1e-12))[:, None]
-    return np.asarray(profile @ features.T, dtype=np.float32)
+    # float64 products rounded to float32: BLAS sums in a batch-size-dependent order, and the
+    # rounding makes a user's scores the same whichever batch they are scored in
+    weights = np.asarray(np.abs(history).sum(axis=1), dtype=np.float64).ravel()
+    profile = np.asarray(history @ features.astype(np.float64), dtype=np.float64)
+    profile /= np.maximum(weights, 1e-12)[:, None]
+    return np.asarray(profile @ features.T.astype(np.float64)).astype(np.float32)
 
 
 class ContentConfig(ModelConfig):
