@@ -81,6 +81,13 @@ def fit(
     """Fit a model on a CSV of interactions or on a workspace's events and save it."""
     if (interactions is None) == (workspace is None):
         raise UserError("give exactly one of --interactions FILE or --workspace DIR")
+    if (
+        workspace is not None
+        and model == "ials"
+        and Workspace.open(workspace).config.backend == "spark"
+    ):
+        model = "spark-als"  # the workspace's data lives in Spark: train ALS there (MLlib)
+        err_console.print("the workspace's backend is Spark: ials is trained by Spark MLlib")
     params = parse_params(param or [], model)
     recommender = make_model(model, params)
     source: dict[str, Any]
