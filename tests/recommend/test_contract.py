@@ -188,14 +188,3 @@ def test_bad_parameters_are_user_errors() -> None:
         make_model("ease", {"reg": -1})
     with pytest.raises(UserError, match="Extra inputs"):
         make_model("ease", {"regg": 3})
-
-
-@pytest.mark.spark
-@pytest.mark.slow
-def test_spark_als_keeps_the_contract(data: Interactions) -> None:
-    pytest.importorskip("pyspark")
-    model = make_model("spark-als", {"embedding_size": 2, "epochs": 10, "reg": 0.1}).fit(data)
-    recs = model.recommend(np.arange(data.n_users, dtype=np.int32), BLOCK - SEEN)
-    user_blocks = np.array([0 if u.startswith("u0") else 1 for u in data.user_ids])
-    hits = block_of_item(data, recs.items) == user_blocks[:, None]
-    assert hits.mean() > 0.95

@@ -101,8 +101,10 @@ class SparkALS(_Factors):
 
         c = self.config
         x = data.matrix(binary=c.binary).tocoo()
+        from culturebridge.config import get_settings
+
         spark = SparkSession.getActiveSession() or (
-            SparkSession.builder.master("local[*]")
+            SparkSession.builder.master(get_settings().spark.master or "local[*]")
             .appName("culturebridge-recommend")
             .config("spark.ui.enabled", "false")
             .getOrCreate()
