@@ -82,10 +82,6 @@ def splitter(name: str) -> Callable[[Interactions], Split]:
     return lambda d: random_split(d, 0.2, min_interactions=5, rng=0)
 
 
-def as_train(split: Split) -> Interactions:
-    return split.train
-
-
 # ---------------------------------------------------------------------- peers, called directly
 
 

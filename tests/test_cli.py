@@ -28,7 +28,7 @@ EVENTS = (
 )
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
+def invoke(*args: object) -> tuple[int, str, str]:
     result = runner.invoke(app, [str(a) for a in args])
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"uncaught {result.exception!r}") from result.exception

@@ -9,23 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from culturebridge.cli import app
 from culturebridge.recommend import DEFAULT_MODEL, Recommender
 from tests.conftest import Demo
 from tests.helpers import CLI
 from tests.recommend.test_contract import checkerboard
-from tests.test_cli import assert_one_line_error
-
-runner = CliRunner()
-
-
-def invoke(*args: object) -> tuple[int, str, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"uncaught {result.exception!r}") from result.exception
-    return result.exit_code, result.stdout, result.stderr
+from tests.test_cli import assert_one_line_error, invoke
 
 
 @pytest.fixture(scope="module")

@@ -81,11 +81,8 @@ def fit(
     """Fit a model on a CSV of interactions or on a workspace's events and save it."""
     if (interactions is None) == (workspace is None):
         raise UserError("give exactly one of --interactions FILE or --workspace DIR")
-    if (
-        workspace is not None
-        and model == "ials"
-        and Workspace.open(workspace).config.backend == "spark"
-    ):
+    ws = Workspace.open(workspace) if workspace is not None else None
+    if ws is not None and model == "ials" and ws.config.backend == "spark":
         model = "spark-als"  # the workspace's data lives in Spark: train ALS there (MLlib)
         err_console.print("the workspace's backend is Spark: ials is trained by Spark MLlib")
     params = parse_params(param or [], model)
@@ -105,8 +102,7 @@ def fit(
                 f"(reasons in {out / 'rejects.csv'})"
             )
     else:
-        assert workspace is not None
-        ws = Workspace.open(workspace)
+        assert ws is not None
         src = WorkspaceSource()
         if half_life is not None:
             src = WorkspaceSource(half_life_days=half_life or None)

@@ -14,7 +14,7 @@ import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -46,7 +46,6 @@ class Recs:
 
 
 REGISTRY: dict[str, type[Recommender]] = {}
-C = TypeVar("C", bound=ModelConfig)
 
 
 def register(cls: type[Recommender]) -> type[Recommender]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
@@ -127,12 +126,6 @@ class Interactions:
             value=self.value[mask],
             ts=None if self.ts is None else self.ts[mask],
         )
-
-    def user_index(self) -> dict[str, int]:
-        return {u: i for i, u in enumerate(self.user_ids.tolist())}
-
-    def item_index(self) -> dict[str, int]:
-        return {u: i for i, u in enumerate(self.item_ids.tolist())}
 
     def to_frame(self) -> pd.DataFrame:
         """Back to ids: `user_id, item_id, value[, ts]` (ts as seconds since the epoch)."""
@@ -389,11 +382,3 @@ def from_workspace(
     if feats is not None and data.n_items != len(item_ids):
         raise UserError("events name items that are not in the items table; ingest the items")
     return replace(data, item_features=feats)
-
-
-def load_segments_file(path: Path) -> Mapping[str, str]:
-    """`user_id,segment` pairs from a CSV (a header naming both columns is required)."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if not {"user_id", "segment"} <= set(df.columns):
-        raise UserError(f"{path}: expected columns user_id,segment")
-    return dict(zip(df["user_id"], df["segment"], strict=True))
