@@ -16,11 +16,11 @@ $(BIN)/python:
 	$(PIP) --upgrade pip
 
 .stamp-install: pyproject.toml | $(BIN)/python
-	$(PIP) -e .
+	$(PIP) -e '.[fashion]'
 	touch $@
 
 .stamp-test: pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[test]'
+	$(PIP) -e '.[test,fashion]'
 	touch .stamp-install $@
 
 demo: .stamp-install
@@ -31,15 +31,21 @@ demo: .stamp-install
 	$(BIN)/culturebridge recommend fit --workspace $(DEMO_DIR) --out $(DEMO_DIR)/models/default
 	$(BIN)/culturebridge recommend explain --model-dir $(DEMO_DIR)/models/default \
 		--workspace $(DEMO_DIR) --sample 3 --n 5
+	$(BIN)/culturebridge fashion trends $(DEMO_DIR) --segment gen_z_tier1 --period week --top 5 \
+		--report $(DEMO_DIR)/reports/designer.html
+	$(BIN)/culturebridge fashion fit $(DEMO_DIR) --collection examples/lookbook --segment gen_z_tier1
 	@echo
 	@echo "Next:"
 	@echo "  $(DEMO_DIR)/reports/overview.html                 # the report: open it in a browser"
+	@echo "  $(DEMO_DIR)/reports/designer.html                 # fashion: preferences, movers, products"
 	@echo "  $(BIN)/culturebridge prefs $(DEMO_DIR) -s gen_z_tier1 --by attributes.style"
 	@echo "  $(BIN)/culturebridge trends $(DEMO_DIR) --by attributes.pattern"
 	@echo "  $(BIN)/culturebridge funnel $(DEMO_DIR) -s young_adults"
 	@echo "  $(BIN)/culturebridge audience $(DEMO_DIR) --item doc_0007"
 	@echo "  $(BIN)/culturebridge recommend similar --model-dir $(DEMO_DIR)/models/default --item doc_0007"
 	@echo "  $(BIN)/culturebridge recommend audience $(DEMO_DIR) --spec examples/proposed_title.toml"
+	@echo "  $(BIN)/culturebridge fashion tag examples/lookbook --format jsonl"
+	@echo "  $(BIN)/culturebridge fashion similar --image examples/lookbook/look_01.jpg --workspace $(DEMO_DIR)"
 	@echo "  cat $(DEMO_DIR)/truth.json                          # the planted answers"
 
 lint: .stamp-test
@@ -58,6 +64,7 @@ bench: .stamp-install
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/demo.py
 	$(BIN)/python benchmarks/recommend.py
+	$(BIN)/python benchmarks/fashion.py
 
 clean:
 	rm -rf $(VENV) .stamp-* $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from culturebridge.config import get_settings
 from culturebridge.demo import DemoConfig, DemoResult, generate
+from culturebridge.demo._images import ITEM_IMAGE_DIR
 from culturebridge.ingest import IngestResult, Mapping, ingest
 from culturebridge.schema import TABLES
 from culturebridge.workspace import Workspace
@@ -144,6 +146,9 @@ def demo(demo_source: DemoResult, tmp_path_factory: pytest.TempPathFactory) -> D
     try:
         ws = Workspace.create(tmp_path_factory.mktemp("demo") / "ws")
         ingest_all(ws, demo_source.files)
+        images = demo_source.files["items"][0].parents[1] / ITEM_IMAGE_DIR
+        if images.is_dir():  # as `culturebridge demo` does: image_uri is relative to the root
+            shutil.copytree(images, ws.root / ITEM_IMAGE_DIR)
     finally:
         os.environ.update(saved)
         get_settings.cache_clear()

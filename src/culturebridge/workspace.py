@@ -8,6 +8,7 @@ Layout::
     DIR/warehouse.duckdb      DuckDB views over the committed files
     DIR/rejects/              rejected rows with their raw text (0700; never exported)
     DIR/models/ DIR/reports/  outputs of later stages
+    DIR/images/               images that relative `image_uri` values name (`resolve_image`)
 
 The manifest is the source of truth: a file in `lake/` that the manifest does not list belongs
 to an ingest that never committed, is invisible to every reader and is removed by the next writer.
@@ -19,11 +20,14 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
 
 import duckdb
 from pydantic import BaseModel, Field
@@ -375,6 +379,37 @@ class Workspace:
             "ingests": ingests,
             "rejected_total": sum(i.rejected for i in m.ingests),
         }
+
+
+_URI_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+
+
+def resolve_image(ws_root: Path, image_uri: str) -> Path:
+    """The local file that an `image_uri` (items, posts) names.
+
+    A relative path is taken from the workspace root, so a workspace can be moved with its
+    images (the demo writes `images/items/fsh_0001.jpg` there); it may not climb out of the root,
+    since the value comes from ingested data. An absolute path or a `file:` URI is taken as it
+    is. Remote URIs (http, s3, ...) are not fetched: a UserError says so. Whether the file exists
+    is the caller's question.
+    """
+    uri = image_uri.strip()
+    if not uri:
+        raise UserError("empty image_uri")
+    root = Path(ws_root)
+    match = _URI_SCHEME.match(uri)
+    if match and match.group(1).lower() == "file":
+        parsed = urlparse(uri)
+        return Path(url2pathname(unquote(parsed.path)))
+    if match:
+        raise UserError(f"{uri}: not a local image ({match.group(1)}: URIs are not fetched)")
+    path = Path(uri)
+    if path.is_absolute():
+        return path
+    joined = Path(os.path.normpath(root / path))
+    if not joined.is_relative_to(os.path.normpath(root)):
+        raise UserError(f"{uri}: a relative image_uri must stay inside the workspace")
+    return joined
 
 
 def now_utc() -> datetime:

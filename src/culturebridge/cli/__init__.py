@@ -7,6 +7,7 @@ import typer
 from culturebridge.cli import (
     _analytics,
     _demo,
+    _fashion,
     _ingest,
     _overview,
     _recommend,
@@ -29,6 +30,7 @@ _segments.register(app)
 _analytics.register(app)
 _overview.register(app)
 _recommend.register(app)
+_fashion.register(app)
 
 
 def main() -> None:

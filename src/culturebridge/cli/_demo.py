@@ -37,9 +37,11 @@ def demo(
     normal validation and pseudonymisation path.
 
     The planted truth (segment preferences, trends, an older-skewing item, a sentiment spike,
-    the campaign's uplift, every player's skill) is written to DIR/truth.json.
+    the campaign's uplift, every player's skill) is written to DIR/truth.json, and a product
+    photo of every fashion item to DIR/images/items/ (its image_uri, relative to DIR).
     """
     from culturebridge.demo import DemoConfig, generate
+    from culturebridge.demo._images import ITEM_IMAGE_DIR
 
     try:
         config = DemoConfig(users=users, events=events, seed=seed)
@@ -64,6 +66,11 @@ def demo(
                 summary["tables"][table] = {
                     k: r.to_dict()[k] for k in ("read", "accepted", "rejected", "duplicates")
                 }
+        # item images hold no user data: they move into the workspace, where image_uri points
+        images = ws.root / ITEM_IMAGE_DIR
+        if (source / ITEM_IMAGE_DIR).is_dir():
+            shutil.copytree(source / ITEM_IMAGE_DIR, images, dirs_exist_ok=True)
+        summary["images"] = {"items": result.truth["images"]["items"], "folder": str(images)}
         truth_path = ws.root / "truth.json"
         truth_path.write_text(
             json.dumps(result.truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -90,4 +97,5 @@ def demo(
             f"  {table:<12} {c['accepted']:>12,} rows"
             + (f"  ({c['rejected']:,} rejected)" if c["rejected"] else "")
         )
+    console.print(f"  item images  {summary['images']['items']:>12,} in {images}")
     console.print(f"  planted truth: {truth_path}")

@@ -3,10 +3,30 @@
 `generate(out_dir, DemoConfig(...))` writes every canonical table as Parquet (raw user ids, to be
 pseudonymised by the ingest) and `truth.json`, which states what a correct analysis should find:
 segment preferences, fashion trends, an older-skewing title, a week of negative posts, a campaign
-uplift confined to one age band, and every e-sports player's true skill.
+uplift confined to one age band, and every e-sports player's true skill. It also draws a product
+photo of every fashion item (`render_garment`), whose category, colour and pattern are known, and
+`write_lookbook` writes a designer's lookbook folder of such photos with captions.
 """
 
 from culturebridge.demo._config import DemoConfig, DemoResult
 from culturebridge.demo._generate import generate
+from culturebridge.demo._images import (
+    Look,
+    Rendering,
+    draw_garment,
+    render_garment,
+    write_item_images,
+    write_lookbook,
+)
 
-__all__ = ["DemoConfig", "DemoResult", "generate"]
+__all__ = [
+    "DemoConfig",
+    "DemoResult",
+    "Look",
+    "Rendering",
+    "draw_garment",
+    "generate",
+    "render_garment",
+    "write_item_images",
+    "write_lookbook",
+]

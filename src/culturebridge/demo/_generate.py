@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,6 +33,7 @@ from culturebridge.demo._events import (
     channel_probs,
     plan_chunks,
 )
+from culturebridge.demo._images import ITEM_IMAGE_DIR, write_item_images
 from culturebridge.demo._social import make_posts, n_posts_for
 from culturebridge.demo._tastes import make_tastes, planted_values
 from culturebridge.demo._truth import Timeline, build_truth, json_default
@@ -57,13 +59,15 @@ def _clear(out_dir: Path) -> None:
         for old in (out_dir / table).glob("part-*.parquet"):
             old.unlink()
     (out_dir / "truth.json").unlink(missing_ok=True)
+    shutil.rmtree(out_dir / ITEM_IMAGE_DIR, ignore_errors=True)
 
 
 def generate(out_dir: Path, config: DemoConfig, *, progress: Progress | None = None) -> DemoResult:
-    """Write the demo universe under `out_dir` (one folder per canonical table) and truth.json.
+    """Write the demo universe under `out_dir` (one folder per canonical table), truth.json and
+    a product photo per fashion item at its `image_uri` (`images/items/{item_id}.jpg`).
 
-    `progress(stage, done, total)` is called as work proceeds; stages are "catalogue", "users",
-    "campaigns", "events" (counted in rows), "posts" and "matches".
+    `progress(stage, done, total)` is called as work proceeds; stages are "catalogue", "images",
+    "users", "campaigns", "events" (counted in rows), "posts" and "matches".
     """
     report: Progress = progress or (lambda stage, done, total: None)
     out_dir = Path(out_dir)
@@ -94,6 +98,12 @@ def generate(out_dir: Path, config: DemoConfig, *, progress: Progress | None = N
     write("partners", partner_columns())
     write("items", cat.columns())
     report("catalogue", 2, 2)
+    fashion = cat.of_kind("fashion")
+    report("images", 0, len(fashion))
+    images = write_item_images(
+        out_dir, ((cat.item_id[i], cat.attributes[i]) for i in fashion), seed=config.seed
+    )
+    report("images", len(images), len(fashion))
 
     report("users", 0, config.users)
     users = make_users(np.random.default_rng(seeds["users"]), config.users, calendar)
@@ -156,6 +166,7 @@ def generate(out_dir: Path, config: DemoConfig, *, progress: Progress | None = N
         skills_truth(players, calendar, played),
         rows,
     )
+    truth["images"] = {"items": len(images), "folder": ITEM_IMAGE_DIR}
     (out_dir / "truth.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=2, allow_nan=False, default=json_default)
         + "\n",

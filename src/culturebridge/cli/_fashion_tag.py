@@ -1,0 +1,156 @@
+"""`fashion tag`, `fashion similar` and `fashion train`: the image side of fashion intelligence."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from culturebridge.cli._common import err_console, handle_errors, print_json, progress_bar
+from culturebridge.errors import UserError
+
+
+def counting(
+    update: Callable[[str, int, int], None], stage: str, total: int
+) -> Callable[[int], None]:
+    """Adapt `progress_bar`'s update(stage, done, total) to an advance(k) callback."""
+    done = 0
+
+    def advance(k: int) -> None:
+        nonlocal done
+        done += k
+        update(stage, done, total)
+
+    return advance
+
+
+def register(group: typer.Typer) -> None:
+    group.command("tag")(tag)
+    group.command("similar")(similar)
+    group.command("train")(train)
+
+
+@handle_errors
+def tag(
+    paths: Annotated[list[Path], typer.Argument(help="Image files or folders of images.")],
+    embedding: Annotated[
+        bool, typer.Option("--embedding", help="Add the 1280-d unit-length image embedding.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="Output format: jsonl.")] = "jsonl",
+) -> None:
+    """Tag images: article type, sub-category, base colour, named colours by share, pattern.
+
+    Prints one JSON object per image, in input order. A file that cannot be read gets
+    {"path": ..., "error": ...} in its place and a line on stderr; the rest go on, and the exit
+    code is 1 if any file failed.
+    """
+    from culturebridge.fashion._decode import find_images
+    from culturebridge.fashion._image import TagError, default_tagger
+
+    if fmt != "jsonl":
+        raise UserError(f"--format must be jsonl, not {fmt!r}")
+    files = find_images(paths)
+    if not files:
+        raise UserError("no images found in " + ", ".join(str(p) for p in paths))
+    tagger = default_tagger()
+    failed = 0
+    started = time.perf_counter()
+    with progress_bar(err_console.is_terminal) as update:
+        advance = counting(update, "tagging", len(files))
+        for result in tagger.tag_paths(files, on_done=advance):
+            if isinstance(result, TagError):
+                failed += 1
+                err_console.print(f"[red]skipped[/] {result.path}: {result.error}", highlight=False)
+            line = (
+                result.as_json()
+                if isinstance(result, TagError)
+                else result.as_json(embedding=embedding)
+            )
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    took = time.perf_counter() - started
+    err_console.print(
+        f"tagged {len(files) - failed} of {len(files)} images in {took:.1f} s"
+        + (f"; {failed} could not be read" if failed else ""),
+        highlight=False,
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
+@handle_errors
+def similar(
+    image: Annotated[Path, typer.Option("--image", help="The query image.")],
+    workspace: Annotated[
+        Path | None,
+        typer.Option("--workspace", help="Search the workspace's product images (the default)."),
+    ] = None,
+    index: Annotated[
+        Path | None, typer.Option("--index", help="Search a folder of images instead.")
+    ] = None,
+    n: Annotated[int, typer.Option("--n", min=1, help="How many neighbours.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Products that look most like IMAGE (cosine similarity of image embeddings).
+
+    Embeddings of the searched images are cached (in the workspace's cache, or a
+    `.culturebridge-embeddings.npz` file in the indexed folder) and refreshed when files change.
+    """
+    from culturebridge.fashion._similar import ImageIndex
+
+    if (workspace is None) == (index is None):
+        raise UserError("give one of --workspace DIR or --index FOLDER to search")
+    idx = (
+        ImageIndex.for_workspace(workspace)
+        if workspace is not None
+        else ImageIndex.for_folder(index)  # type: ignore[arg-type]
+    )
+    hits = idx.query(image, n=n)
+    if as_json:
+        print_json({"query": str(image), "neighbours": [h.model_dump() for h in hits]})
+        return
+    from rich.table import Table
+
+    from culturebridge.cli._common import console
+
+    table = Table(title=f"Most similar to {image.name}")
+    for col in ("rank", "item", "similarity", "path"):
+        table.add_column(col)
+    for rank, h in enumerate(hits, 1):
+        table.add_row(str(rank), h.item_id or "", f"{h.similarity:.3f}", h.path)
+    console.print(table)
+
+
+@handle_errors
+def train(
+    catalogue: Annotated[
+        Path, typer.Option("--catalogue", help="Folder with styles.csv and images/ID.jpg.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write heads.npz and heads.json.")],
+) -> None:
+    """Train the article-type, sub-category and base-colour heads on a product catalogue.
+
+    Split by product id (id % 5: 0 test, 1 validation, else train); the committed heads were
+    made with this command on the Kaggle fashion product images.
+    """
+    from culturebridge.fashion._heads import save_heads
+    from culturebridge.fashion._train import (
+        extract_features,
+        meta_record,
+        read_catalogue,
+        train_heads,
+    )
+
+    cat = read_catalogue(catalogue)
+    if len(cat.ids) == 0:
+        raise UserError(f"{catalogue}: no products with images")
+    with progress_bar(err_console.is_terminal) as update:
+        feats = extract_features(cat.images, on_done=counting(update, "features", len(cat.ids)))
+    heads = train_heads(cat, feats, log=lambda m: err_console.print(m, highlight=False))
+    save_heads(heads, out, meta_record(cat, heads))
+    err_console.print(f"wrote {out}/heads.npz and heads.json", highlight=False)

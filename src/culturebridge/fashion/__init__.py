@@ -1,0 +1,1 @@
+"""Fashion intelligence: image and text attributes, trends per segment, collection fit."""

