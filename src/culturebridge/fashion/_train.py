@@ -19,15 +19,16 @@ import numpy as np
 import numpy.typing as npt
 
 from culturebridge.errors import UserError
-from culturebridge.fashion._backbone import backbone
+from culturebridge.fashion._backbone import DIM, EARLY_DIM, backbone
+from culturebridge.fashion._colour import colour_feature_count
 from culturebridge.fashion._decode import ImageError, load_rgb
 from culturebridge.fashion._heads import Head, fit_head
-from culturebridge.fashion._image import pixel_attributes
+from culturebridge.fashion._image import head_inputs, pixel_attributes
 from culturebridge.fashion._palette import IMAGE_PALETTE
 
 F32 = npt.NDArray[np.float32]
 MIN_EXAMPLES = 20
-L2_GRID = (1e-4, 3e-4, 1e-3, 3e-3)
+L2_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
 CHUNK = 256
 
 
@@ -86,8 +87,17 @@ def read_catalogue(directory: Path) -> Catalogue:
 class Features:
     cnn: F32
     cnn_flip: F32
+    """Last-layer features of the mirrored image: training augmentation for the type heads."""
+    early: F32
     colour: F32
     ok: npt.NDArray[np.bool_]
+
+    def parts(self, rows: npt.NDArray[np.bool_], *, flipped: bool) -> dict[str, F32]:
+        return {
+            "cnn": (self.cnn_flip if flipped else self.cnn)[rows],
+            "early": self.early[rows],
+            "colour": self.colour[rows],
+        }
 
 
 def extract_features(
@@ -96,9 +106,10 @@ def extract_features(
     """Backbone features (and of the mirrored image) and colour features for every image."""
     net = backbone()
     n = len(images)
-    cnn = np.zeros((n, 1280), np.float32)
-    cnn_flip = np.zeros((n, 1280), np.float32)
-    colour = np.zeros((n, 3 * (len(IMAGE_PALETTE) + 4)), np.float32)
+    cnn = np.zeros((n, DIM), np.float32)
+    cnn_flip = np.zeros((n, DIM), np.float32)
+    early = np.zeros((n, EARLY_DIM), np.float32)
+    colour = np.zeros((n, colour_feature_count()), np.float32)
     ok = np.ones(n, dtype=bool)
     for start in range(0, n, CHUNK):
         arrays = []
@@ -110,26 +121,21 @@ def extract_features(
                 arrays.append(np.full((224, 224, 3), 255, np.uint8))
         batch = np.stack(arrays)
         stop = start + len(batch)
-        cnn[start:stop] = net.features(batch)
+        feats = net.features(batch)
+        cnn[start:stop], early[start:stop] = feats[:, :DIM], feats[:, DIM:]
         if flip:
-            cnn_flip[start:stop] = net.features(np.ascontiguousarray(batch[:, :, ::-1]))
+            cnn_flip[start:stop] = net.features(np.ascontiguousarray(batch[:, :, ::-1]))[:, :DIM]
         colour[start:stop] = np.stack([pixel_attributes(a).colour_features for a in batch])
         if on_done:
             on_done(len(batch))
-    return Features(cnn, cnn_flip, colour, ok)
-
-
-def inputs_for(kind: str, f: Features, rows: npt.NDArray[np.bool_], *, flipped: bool) -> F32:
-    cnn = f.cnn_flip if flipped else f.cnn
-    x = cnn[rows] if kind == "cnn" else np.concatenate([cnn[rows], f.colour[rows]], axis=1)
-    return np.asarray(x, dtype=np.float32)
+    return Features(cnn, cnn_flip, early, colour, ok)
 
 
 HEAD_SPECS: dict[str, tuple[str, str]] = {
     # head: (catalogue column, inputs)
     "article_type": ("articleType", "cnn"),
     "sub_category": ("subCategory", "cnn"),
-    "colour": ("baseColour", "cnn+colour"),
+    "colour": ("baseColour", "early+colour"),
 }
 
 
@@ -157,16 +163,8 @@ def train_heads(
         best: tuple[float, float] | None = None
         for l2 in l2_grid:
             head = _fit(name, kind, f, y, tr, l2)
-            acc = float(
-                np.mean(
-                    [
-                        p == t
-                        for (p, _), t in zip(
-                            head.predict(inputs_for(kind, f, va, flipped=False)), y[va], strict=True
-                        )
-                    ]
-                )
-            )
+            pred = [p for p, _ in head.predict(head_inputs(kind, f.parts(va, flipped=False)))]
+            acc = float(np.mean(np.array(pred) == y[va]))
             log(f"{name}: l2={l2:g} validation accuracy {acc:.4f}")
             if best is None or acc > best[1]:
                 best = (l2, acc)
@@ -185,10 +183,12 @@ def _fit(
     rows: npt.NDArray[np.bool_],
     l2: float,
 ) -> Head:
-    x = np.concatenate(
-        [inputs_for(kind, f, rows, flipped=False), inputs_for(kind, f, rows, flipped=True)]
-    )
-    labels = [str(v) for v in y[rows]] * 2
+    """Fit one head; heads on last-layer features also see the mirrored images."""
+    x = head_inputs(kind, f.parts(rows, flipped=False))
+    labels = [str(v) for v in y[rows]]
+    if kind == "cnn":
+        x = np.concatenate([x, head_inputs(kind, f.parts(rows, flipped=True))])
+        labels = labels * 2
     return fit_head(name, x, labels, inputs=kind, l2=l2)
 
 
