@@ -151,7 +151,7 @@ COLOUR: dict[str, tuple[str, str]] = {
     "Sage Green": ("sage green|sage", "鼠尾草绿|灰绿|抹茶绿"),
     "Fluorescent Green": (
         "fluorescent green|neon green|lime green|highlighter green",
-        "荧光绿|荧光黄绿|亮绿",
+        "荧光绿|萤光绿|荧光黄绿|亮绿",
     ),
     "Yellow": ("yellow|lemon yellow|pastel yellow", "黄色|柠檬黄|明黄|奶黄"),
     "Mustard": ("mustard|mustard yellow|ochre", "芥末黄|姜黄|土黄"),
