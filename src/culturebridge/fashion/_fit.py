@@ -127,22 +127,13 @@ def score_look(
         value = attrs.get(attr)
         if value is None:
             continue
-        lift, rate = figures.get((attr, value), (None, 0.0))
+        lift, figure = figures.get((attr, value), (None, 0.0))
+        rate: float | None = figure
         if lift is None or lift <= 0:
-            parts.append(
-                Contribution(
-                    attribute=attr,
-                    value=value,
-                    source=sources.get(attr, "image"),
-                    lift=None,
-                    growth=None,
-                    effect=0.0,
-                    note="no figures for this value in the segment",
-                )
-            )
-            continue
-        effect = math.log(lift) + horizon * math.log1p(max(rate, -0.99))
-        trend = f", {rate:+.1%}/period" if rate else ""
+            lift, rate, effect, note = None, None, 0.0, "no figures for this value"
+        else:
+            effect = math.log(lift) + horizon * math.log1p(max(figure, -0.99))
+            note = f"lift ×{lift:.2f}" + (f", {figure:+.1%}/period" if figure else "")
         parts.append(
             Contribution(
                 attribute=attr,
@@ -151,7 +142,7 @@ def score_look(
                 lift=lift,
                 growth=rate,
                 effect=effect,
-                note=f"lift ×{lift:.2f}{trend}",
+                note=note,
             )
         )
     return sum(c.effect for c in parts), parts

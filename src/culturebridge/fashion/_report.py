@@ -43,15 +43,11 @@ from culturebridge.fashion._trends import (
 from culturebridge.reports._overview import (
     CSS,
     TrendSeries,
-    _line,
     _p,
     _pct,
-    _rect,
     _short,
-    _svg,
-    _text,
-    _ticks,
     e,
+    lift_bars_svg,
     trend_svg,
 )
 
@@ -235,52 +231,13 @@ def _label(r: FashionTrendRow) -> str:
 def lift_svg(rows: Sequence[FashionTrendRow], *, title: str, k: int, limit: int = 12) -> str:
     """Horizontal lift bars with 95% whiskers against the baseline; suppressed values are
     counted, never drawn."""
-    shown = [r for r in rows if not r.suppressed and r.preference.lift is not None][:limit]
+    shown = [
+        (_label(r), r.preference)
+        for r in rows
+        if not r.suppressed and r.preference.lift is not None
+    ][:limit]
     hidden = sum(r.suppressed for r in rows)
-    w, left, right, row_h, top = 520, 170, 56, 22, 8
-    h = top + max(len(shown) + (1 if hidden else 0), 1) * row_h + 22
-    if not shown and not hidden:
-        return _svg(w, 40, title, [_text(8, 24, "no values to show", cls="muted")])
-    ticks = _ticks(max([1.2, *((r.preference.ci_high or r.preference.lift or 0.0) for r in shown)]))
-    xmax = ticks[-1]
-
-    def x(v: float) -> float:
-        return left + min(v, xmax) / xmax * (w - left - right)
-
-    body: list[str] = []
-    for v in ticks:
-        body.append(_line(x(v), x(v), top, h - 20, cls="grid"))
-        body.append(_text(x(v), h - 6, f"{v:g}×", anchor="middle", cls="muted"))
-    body.append(_line(x(1), x(1), top, h - 20, cls="ref"))
-    for i, r in enumerate(shown):
-        p = r.preference
-        lift = p.lift or 0.0
-        cy = top + i * row_h + row_h / 2
-        fill = "#d1d5db"
-        if p.significant:
-            fill = "var(--accent)" if lift > 1 else "var(--down)"
-        ci = ""
-        if p.ci_low is not None and p.ci_high is not None:
-            ci = f" (95% CI {p.ci_low:.2f}–{p.ci_high:.2f})"
-        tip = (
-            f"{r.value}: lift {lift:.2f}{ci}; segment {_pct(p.segment_share)} vs baseline "
-            f"{_pct(p.baseline_share)}; p adj {_p(p.p_adj)}"
-        )
-        body.append(_text(left - 6, cy + 4, _short(_label(r), 26), anchor="end"))
-        body.append(_rect(x(0), cy - 7, x(lift) - x(0), 14, fill, tip))
-        end = lift
-        if p.ci_low is not None and p.ci_high is not None:
-            lo, hi = x(p.ci_low), x(p.ci_high)
-            end = p.ci_high
-            body.append(_line(lo, hi, cy, cy))
-            body.append(_line(lo, lo, cy - 4, cy + 4))
-            body.append(_line(hi, hi, cy - 4, cy + 4))
-        body.append(_text(x(end) + 4, cy + 4, f"{lift:.2f}×", cls="muted"))
-    if hidden:
-        cy = top + len(shown) * row_h + row_h / 2
-        note = f"+ {hidden} value(s) suppressed (fewer than k={k} users)"
-        body.append(_text(8, cy + 4, note, cls="muted"))
-    return _svg(w, h, title, body)
+    return lift_bars_svg(shown, hidden=hidden, k=k, title=title, baseline="baseline", left=170)
 
 
 def _growth_text(r: FashionTrendRow, period: str) -> str:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import functools
 import importlib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal, Protocol
@@ -525,51 +525,52 @@ _PREF_COLUMNS = ("source", "attribute", "value", "grp", "s1", "s2", "s3", "users
 _TREND_COLUMNS = ("source", "attribute", "period_start", "value", "s1", "users", "part")
 
 
-def _tagged(expr: ir.Table, d: _Dim, columns: Sequence[str]) -> ir.Table:
-    return expr.mutate(
-        source=ibis.literal(d.source, type="string"),
-        attribute=ibis.literal(d.attribute, type="string"),
-    ).select(*columns)
+def _union(
+    dims: Sequence[_Dim], sums: Callable[[_Dim], ir.Table], columns: Sequence[str]
+) -> ir.Table:
+    """One query: each dimension's sums, tagged with its source and attribute, stacked."""
+    parts = [
+        sums(d)
+        .mutate(
+            source=ibis.literal(d.source, type="string"),
+            attribute=ibis.literal(d.attribute, type="string"),
+        )
+        .select(*columns)
+        for d in dims
+    ]
+    return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
 
 
 def _preference_query(
     dims: Sequence[_Dim], segment: ir.Table, baseline: ir.Table | None
 ) -> ir.Table:
-    parts = [
-        _tagged(
-            preference_sums(
-                d.events,
-                d.dim,
-                segment=segment,
-                baseline=baseline,
-                weights=d.weights,
-                single_valued=d.single_valued,
-            ),
-            d,
-            _PREF_COLUMNS,
-        )
-        for d in dims
-    ]
-    return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+    return _union(
+        dims,
+        lambda d: preference_sums(
+            d.events,
+            d.dim,
+            segment=segment,
+            baseline=baseline,
+            weights=d.weights,
+            single_valued=d.single_valued,
+        ),
+        _PREF_COLUMNS,
+    )
 
 
 def _trend_query(dims: Sequence[_Dim], members: ir.Table, unit: str) -> ir.Table:
-    parts = [
-        _tagged(
-            trend_sums(
-                d.events,
-                d.dim,
-                members=members,
-                unit=unit,
-                weights=d.weights,
-                single_valued=d.single_valued,
-            ),
-            d,
-            _TREND_COLUMNS,
-        )
-        for d in dims
-    ]
-    return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+    return _union(
+        dims,
+        lambda d: trend_sums(
+            d.events,
+            d.dim,
+            members=members,
+            unit=unit,
+            weights=d.weights,
+            single_valued=d.single_valued,
+        ),
+        _TREND_COLUMNS,
+    )
 
 
 # ---------------------------------------------------------------------------- the analysis

@@ -41,7 +41,7 @@ from culturebridge.analytics import (
     TrendsResult,
     reach,
 )
-from culturebridge.analytics._prefs import DEFAULT_WEIGHTS
+from culturebridge.analytics._prefs import DEFAULT_WEIGHTS, PreferenceRow
 from culturebridge.analytics._trendstats import forecast
 from culturebridge.errors import UserError
 from culturebridge.reports._findings import (
@@ -719,13 +719,28 @@ def trend_svg(s: TrendSeries) -> str:
 
 def preference_svg(p: PreferencesResult, rows: int = 10) -> str:
     """Horizontal lift bars with 95% whiskers; suppressed values are counted, never drawn."""
-    shown = [r for r in p.rows if not r.suppressed and r.lift is not None][:rows]
-    hidden = [r for r in p.rows if r.suppressed]
-    w, left, right, row_h, top = 520, 150, 56, 22, 8
+    shown = [(r.value, r) for r in p.rows if not r.suppressed and r.lift is not None][:rows]
+    hidden = sum(r.suppressed for r in p.rows)
+    title = f"lift of {p.segment} vs all users by {p.dimension}"
+    return lift_bars_svg(shown, hidden=hidden, k=p.privacy.k, title=title, baseline="all")
+
+
+def lift_bars_svg(
+    shown: Sequence[tuple[str, PreferenceRow]],
+    *,
+    hidden: int,
+    k: int,
+    title: str,
+    baseline: str,
+    left: int = 150,
+) -> str:
+    """Lift bars for (label, preference row) pairs, whiskers at the 95% interval, the reference
+    line at 1×; `hidden` suppressed values are counted under the bars, never drawn."""
+    w, right, row_h, top = 520, 56, 22, 8
     h = top + max(len(shown) + (1 if hidden else 0), 1) * row_h + 22
     if not shown and not hidden:
-        return _svg(w, 40, "no values", [_text(8, 24, "no values to show", cls="muted")])
-    ticks = _ticks(max([1.2, *((r.ci_high or r.lift or 0.0) for r in shown)]))
+        return _svg(w, 40, title, [_text(8, 24, "no values to show", cls="muted")])
+    ticks = _ticks(max([1.2, *((r.ci_high or r.lift or 0.0) for _, r in shown)]))
     xmax = ticks[-1]
 
     def x(v: float) -> float:
@@ -736,7 +751,7 @@ def preference_svg(p: PreferencesResult, rows: int = 10) -> str:
         body.append(_line(x(v), x(v), top, h - 20, cls="grid"))
         body.append(_text(x(v), h - 6, f"{v:g}×", anchor="middle", cls="muted"))
     body.append(_line(x(1), x(1), top, h - 20, cls="ref"))
-    for i, r in enumerate(shown):
+    for i, (label, r) in enumerate(shown):
         lift = r.lift or 0.0
         cy = top + i * row_h + row_h / 2
         fill = "#d1d5db"
@@ -746,10 +761,10 @@ def preference_svg(p: PreferencesResult, rows: int = 10) -> str:
         if r.ci_low is not None and r.ci_high is not None:
             ci = f" (95% CI {r.ci_low:.2f}–{r.ci_high:.2f})"
         tip = (
-            f"{r.value}: lift {lift:.2f}{ci}, segment {_pct(r.segment_share)} vs all "
+            f"{r.value}: lift {lift:.2f}{ci}, segment {_pct(r.segment_share)} vs {baseline} "
             f"{_pct(r.baseline_share)}, p adj {_p(r.p_adj)}"
         )
-        body.append(_text(left - 6, cy + 4, _short(r.value), anchor="end"))
+        body.append(_text(left - 6, cy + 4, _short(label, (left - 20) // 6), anchor="end"))
         body.append(_rect(x(0), cy - 7, x(lift) - x(0), 14, fill, tip))
         end = lift
         if r.ci_low is not None and r.ci_high is not None:
@@ -761,9 +776,9 @@ def preference_svg(p: PreferencesResult, rows: int = 10) -> str:
         body.append(_text(x(end) + 4, cy + 4, f"{lift:.2f}×", cls="muted"))
     if hidden:
         cy = top + len(shown) * row_h + row_h / 2
-        note = f"+ {len(hidden)} value(s) suppressed (fewer than k={p.privacy.k} users)"
+        note = f"+ {hidden} value(s) suppressed (fewer than k={k} users)"
         body.append(_text(8, cy + 4, note, cls="muted"))
-    return _svg(w, h, f"lift of {p.segment} vs all users by {p.dimension}", body)
+    return _svg(w, h, title, body)
 
 
 def audience_svg(a: AudienceResult) -> str:
