@@ -85,31 +85,27 @@ def read_catalogue(directory: Path) -> Catalogue:
 
 @dataclass
 class Features:
-    cnn: F32
-    cnn_flip: F32
-    """Last-layer features of the mirrored image: training augmentation for the type heads."""
-    early: F32
-    colour: F32
+    """Per image: "cnn", "early" and "colour" blocks, and the same for the mirrored image (the
+    training augmentation; absent when extracted with `flip=False`)."""
+
+    blocks: dict[str, F32]
+    mirrored: dict[str, F32] | None
     ok: npt.NDArray[np.bool_]
 
     def parts(self, rows: npt.NDArray[np.bool_], *, flipped: bool) -> dict[str, F32]:
-        return {
-            "cnn": (self.cnn_flip if flipped else self.cnn)[rows],
-            "early": self.early[rows],
-            "colour": self.colour[rows],
-        }
+        source = self.mirrored if flipped and self.mirrored is not None else self.blocks
+        return {name: block[rows] for name, block in source.items()}
 
 
 def extract_features(
     images: Sequence[Path], *, flip: bool = True, on_done: Callable[[int], None] | None = None
 ) -> Features:
-    """Backbone features (and of the mirrored image) and colour features for every image."""
+    """Backbone and colour features of every image (and of its mirror image, with `flip`)."""
     net = backbone()
     n = len(images)
-    cnn = np.zeros((n, DIM), np.float32)
-    cnn_flip = np.zeros((n, DIM), np.float32)
-    early = np.zeros((n, EARLY_DIM), np.float32)
-    colour = np.zeros((n, colour_feature_count()), np.float32)
+    sizes = {"cnn": DIM, "early": EARLY_DIM, "colour": colour_feature_count()}
+    blocks = {k: np.zeros((n, d), np.float32) for k, d in sizes.items()}
+    mirrored = {k: np.zeros((n, d), np.float32) for k, d in sizes.items()} if flip else None
     ok = np.ones(n, dtype=bool)
     for start in range(0, n, CHUNK):
         arrays = []
@@ -120,15 +116,20 @@ def extract_features(
                 ok[i] = False
                 arrays.append(np.full((224, 224, 3), 255, np.uint8))
         batch = np.stack(arrays)
-        stop = start + len(batch)
-        feats = net.features(batch)
-        cnn[start:stop], early[start:stop] = feats[:, :DIM], feats[:, DIM:]
-        if flip:
-            cnn_flip[start:stop] = net.features(np.ascontiguousarray(batch[:, :, ::-1]))[:, :DIM]
-        colour[start:stop] = np.stack([pixel_attributes(a).colour_features for a in batch])
+        _fill(blocks, start, net.features(batch), batch)
+        if mirrored is not None:
+            mirror = np.ascontiguousarray(batch[:, :, ::-1])
+            _fill(mirrored, start, net.features(mirror), mirror)
         if on_done:
             on_done(len(batch))
-    return Features(cnn, cnn_flip, early, colour, ok)
+    return Features(blocks, mirrored, ok)
+
+
+def _fill(blocks: dict[str, F32], start: int, feats: F32, batch: npt.NDArray[np.uint8]) -> None:
+    stop = start + len(batch)
+    blocks["cnn"][start:stop] = feats[:, :DIM]
+    blocks["early"][start:stop] = feats[:, DIM:]
+    blocks["colour"][start:stop] = np.stack([pixel_attributes(a).colour_features for a in batch])
 
 
 HEAD_SPECS: dict[str, tuple[str, str]] = {
@@ -183,10 +184,10 @@ def _fit(
     rows: npt.NDArray[np.bool_],
     l2: float,
 ) -> Head:
-    """Fit one head; heads on last-layer features also see the mirrored images."""
+    """Fit one head on the images and, where extracted, their mirror images."""
     x = head_inputs(kind, f.parts(rows, flipped=False))
     labels = [str(v) for v in y[rows]]
-    if kind == "cnn":
+    if f.mirrored is not None:
         x = np.concatenate([x, head_inputs(kind, f.parts(rows, flipped=True))])
         labels = labels * 2
     return fit_head(name, x, labels, inputs=kind, l2=l2)
