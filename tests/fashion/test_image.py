@@ -170,3 +170,10 @@ def test_similar_finds_the_same_garment(tmp_path: Path) -> None:
     hits = json.loads(out)["neighbours"]
     assert Path(hits[0]["path"]).name == "sneakers.jpg"
     assert (folder / ".culturebridge-embeddings.npz").is_file()  # cached for the next query
+    # no --index and no workspace here: the images beside the query are searched
+    (folder / "q.jpg").write_bytes(query.read_bytes())
+    code, out, err = invoke("fashion", "similar", "--image", folder / "q.jpg", "--json")
+    assert code == 0 and "searching" in err
+    hits = json.loads(out)["neighbours"]
+    assert Path(hits[0]["path"]).name == "sneakers.jpg"
+    assert "q.jpg" not in {Path(h["path"]).name for h in hits}  # never the query itself

@@ -88,7 +88,7 @@ def similar(
     image: Annotated[Path, typer.Option("--image", help="The query image.")],
     workspace: Annotated[
         Path | None,
-        typer.Option("--workspace", help="Search the workspace's product images (the default)."),
+        typer.Option("--workspace", help="Search the workspace's product images."),
     ] = None,
     index: Annotated[
         Path | None, typer.Option("--index", help="Search a folder of images instead.")
@@ -98,13 +98,21 @@ def similar(
 ) -> None:
     """Products that look most like IMAGE (cosine similarity of image embeddings).
 
-    Embeddings of the searched images are cached (in the workspace's cache, or a
-    `.culturebridge-embeddings.npz` file in the indexed folder) and refreshed when files change.
+    Searches the workspace's product images (--workspace), a folder (--index), or by default
+    the workspace in the current directory if there is one, else the images beside IMAGE.
+    Embeddings are cached (the workspace's cache/image_tags.npz, or
+    `.culturebridge-embeddings.npz` in the folder) and refreshed when files change.
     """
     from culturebridge.fashion._similar import ImageIndex
 
-    if (workspace is None) == (index is None):
-        raise UserError("give one of --workspace DIR or --index FOLDER to search")
+    if workspace is not None and index is not None:
+        raise UserError("give --workspace DIR or --index FOLDER, not both")
+    if workspace is None and index is None:
+        if (Path.cwd() / "workspace.toml").is_file():
+            workspace = Path.cwd()
+        else:
+            index = image.parent
+        err_console.print(f"searching {workspace or index}", highlight=False)
     idx = (
         ImageIndex.for_workspace(workspace)
         if workspace is not None
