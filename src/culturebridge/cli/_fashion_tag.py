@@ -105,6 +105,8 @@ def similar(
     """
     from culturebridge.fashion._similar import ImageIndex
 
+    if not image.is_file():
+        raise UserError(f"{image}: no such file")
     if workspace is not None and index is not None:
         raise UserError("give --workspace DIR or --index FOLDER, not both")
     if workspace is None and index is None:

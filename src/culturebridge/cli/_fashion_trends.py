@@ -11,7 +11,6 @@ out with a note.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Annotated
 
@@ -71,15 +70,10 @@ def _split(text: str, flag: str, allowed: tuple[str, ...] | None = None) -> list
 
 def image_attributes(ws: Workspace) -> tuple[pa.Table | None, str | None]:
     """The workspace's image-derived item attributes, or None and why they are missing."""
-    try:
-        module = importlib.import_module("culturebridge.fashion._image")
-    except ImportError:
-        module = None
-    read = getattr(module, "workspace_image_attributes", None)
-    if read is None:
-        return None, "the image tagger (culturebridge.fashion._image) is not installed"
-    try:
-        table = read(ws)
+    from culturebridge.fashion._similar import workspace_image_attributes
+
+    try:  # a UserError also when the fashion extra (torch) is not installed
+        table = workspace_image_attributes(ws)
     except (UserError, OSError) as exc:
         return None, f"no image attributes ({exc})"
     if table is None or table.num_rows == 0:

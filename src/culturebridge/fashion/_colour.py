@@ -56,11 +56,6 @@ def lab(rgb: U8) -> F64:
     )
 
 
-def hex_of(rgb: tuple[int, int, int] | npt.NDArray[np.integer]) -> str:
-    r, g, b = (int(v) for v in rgb)
-    return f"#{r:02X}{g:02X}{b:02X}"
-
-
 @dataclass(frozen=True)
 class ColourShare:
     colour: NamedColour

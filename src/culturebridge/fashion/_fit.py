@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -215,7 +214,3 @@ def collection_fit(
         unreadable=unreadable,
         method=__doc__ or "",
     )
-
-
-def rank(looks: Sequence[LookFit]) -> list[str]:
-    return [Path(x.image).name for x in sorted(looks, key=lambda x: -x.score)]

@@ -17,7 +17,6 @@ import numpy as np
 import numpy.typing as npt
 
 F32 = npt.NDArray[np.float32]
-HEAD_NAMES = ("article_type", "sub_category", "colour")
 MODELS_DIR = Path(__file__).parent / "models"
 
 

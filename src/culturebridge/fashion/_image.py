@@ -177,13 +177,6 @@ def _try_load(path: Path) -> tuple[U8 | None, str]:
         return None, str(exc)
 
 
-def workspace_image_attributes(ws: object) -> Any:
-    """(item_id, attribute, value) from the workspace's tagged product images (cached)."""
-    from culturebridge.fashion._similar import workspace_image_attributes as read
-
-    return read(ws)
-
-
 @lru_cache(maxsize=1)
 def default_tagger() -> ImageTagger:
     return ImageTagger()

@@ -63,8 +63,3 @@ PALETTE: tuple[NamedColour, ...] = (
 )
 BY_NAME: dict[str, NamedColour] = {c.name_en: c for c in PALETTE}
 IMAGE_PALETTE: tuple[NamedColour, ...] = tuple(c for c in PALETTE if c.image)
-
-
-def colour(name_en: str) -> NamedColour:
-    """The palette entry for a catalogue colour name (KeyError names the unknown colour)."""
-    return BY_NAME[name_en]

@@ -24,7 +24,6 @@ from scipy import ndimage
 
 F64 = npt.NDArray[np.float64]
 
-PATTERNS = ("solid", "striped", "checked", "printed")
 SOLID_SHARE = 0.80  # one named colour covering this much of the garment reads as plain...
 TEXTURE_PLAIN = 3.0  # ...as does RMS lightness detail (L units) below this
 STRONG_REPEAT = 0.40  # share of detail energy in the strongest peaks: a repeat, whatever else

@@ -13,6 +13,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +22,10 @@ from pydantic import BaseModel
 
 from culturebridge.errors import UserError
 from culturebridge.fashion._decode import ImageError, find_images, load_rgb
+from culturebridge.workspace import Workspace, resolve_image
+
+if TYPE_CHECKING:
+    from culturebridge.fashion._image import ImageTag
 
 F32 = npt.NDArray[np.float32]
 WORKSPACE_CACHE = Path("cache") / "image_tags.npz"
@@ -125,9 +130,8 @@ class ImageIndex:
 
 
 def workspace_images(root: Path) -> tuple[list[Path], list[str | None]]:
-    """The workspace's items that have an image file, resolved against the workspace root."""
-    from culturebridge.workspace import Workspace
-
+    """The workspace's items that have a local image file (`resolve_image`; remote URIs and
+    missing files are left out)."""
     ws = Workspace.open(root)
     con = ws.connect()
     items = (
@@ -137,28 +141,30 @@ def workspace_images(root: Path) -> tuple[list[Path], list[str | None]]:
     files: list[Path] = []
     ids: list[str | None] = []
     for item, uri in zip(table["item_id"].to_pylist(), table["image_uri"].to_pylist(), strict=True):
-        path = Path(uri) if os.path.isabs(uri) else Path(ws.root) / uri
+        try:
+            path = resolve_image(ws.root, uri)
+        except UserError:
+            continue
         if path.is_file():
             files.append(path)
             ids.append(str(item))
     return files, ids
 
 
-def workspace_image_attributes(ws: object) -> pa.Table:
+def workspace_image_attributes(ws: Workspace | Path) -> pa.Table:
     """Attributes seen in the workspace's product images, for the trends' `images` source.
 
     `ws` is a `Workspace` or its root folder."""
-    root = Path(getattr(ws, "root", ws))  # type: ignore[arg-type]
+    root = ws.root if isinstance(ws, Workspace) else Path(str(ws))
     return ImageIndex.for_workspace(root).attribute_table()
 
 
-def _tag_dict(tag: object) -> dict[str, str]:
-    t = tag  # ImageTag, typed loosely to keep the import lazy
+def _tag_dict(t: ImageTag) -> dict[str, str]:
     return {
-        "article_type": t.article_type.label,  # type: ignore[attr-defined]
-        "sub_category": t.sub_category.label,  # type: ignore[attr-defined]
-        "colour": t.colour.label,  # type: ignore[attr-defined]
-        "pattern": t.pattern.label,  # type: ignore[attr-defined]
+        "article_type": t.article_type.label,
+        "sub_category": t.sub_category.label,
+        "colour": t.colour.label,
+        "pattern": t.pattern.label,
     }
 
 
