@@ -50,6 +50,7 @@ from culturebridge.reports._overview import (
     lift_bars_svg,
     trend_svg,
 )
+from culturebridge.workspace import resolve_image
 
 MAX_IMAGE_BYTES = 2_000_000
 """Larger photos are shown as placeholders: a report should stay small enough to mail."""
@@ -190,10 +191,12 @@ def _image_uri(root: Path | None, uri: str | None) -> str | None:
     Only local files are read: a URL (`http://…`) is never fetched, since a report that
     reaches out would leak who opened it and break offline.
     """
-    if root is None or not uri or ":" in uri.split("/", 1)[0]:
+    if root is None or not uri:
         return None
-    path = Path(uri)
-    path = path if path.is_absolute() else root / path
+    try:
+        path = resolve_image(root, uri)
+    except UserError:  # remote, empty, or climbing out of the workspace
+        return None
     mime = MIME.get(path.suffix.lower())
     try:
         if mime is None or not path.is_file() or path.stat().st_size > MAX_IMAGE_BYTES:

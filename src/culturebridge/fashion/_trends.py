@@ -30,7 +30,6 @@ blanked, with complementary suppression within a breakdown whose shares sum to o
 from __future__ import annotations
 
 import functools
-import importlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -281,18 +280,13 @@ def value_label(attribute: str, value: str) -> tuple[str, str | None]:
 
 @functools.cache
 def _zh_names() -> dict[tuple[str, str], str]:
-    """(attribute, value) -> Chinese name: the palette's colours, and the fashion lexicon's
-    values where it is installed."""
+    """(attribute, value) -> Chinese name: the palette's colours, then the fashion lexicon's."""
+    from culturebridge.fashion._lexicon import DEFAULT_LEXICON
     from culturebridge.fashion._palette import PALETTE
 
     names = {("colour", c.name_en): c.name_zh for c in PALETTE}
-    try:
-        lexicon = importlib.import_module("culturebridge.fashion._lexicon")
-        values = lexicon.DEFAULT_LEXICON.values
-    except (ImportError, AttributeError):
-        return names
-    for (attribute, value), v in values.items():
-        zh = getattr(v, "value_zh", None)
+    for (attribute, value), v in DEFAULT_LEXICON.values.items():
+        zh = v.value_zh
         if zh and zh != value:
             names.setdefault((attribute, value), zh)
     return names
@@ -508,14 +502,11 @@ def _post_events(a: Analysis) -> ir.Table:
     return p.select("user_id", "ts", item_id=p.post_id, type=ibis.literal("view"))
 
 
-def default_text_tagger() -> TextTagger | None:
-    """The fashion text tagger, or None when it is not installed."""
-    try:
-        module = importlib.import_module("culturebridge.fashion._text")
-    except ImportError:
-        return None
-    make = getattr(module, "default_tagger", None)
-    return make() if make is not None else None
+def default_text_tagger() -> TextTagger:
+    """The fashion text tagger (`culturebridge.fashion._text`), built once per process."""
+    from culturebridge.fashion._text import default_tagger
+
+    return default_tagger()
 
 
 # ---------------------------------------------------------------------------- engine queries
@@ -680,9 +671,6 @@ def _posts_dims(
     a: Analysis, attributes: Sequence[str], tagger: TextTagger | None, skipped: list[str]
 ) -> list[_Dim]:
     chosen = tagger if tagger is not None else default_text_tagger()
-    if chosen is None:
-        skipped.append("posts: the fashion text tagger (culturebridge.fashion._text) is missing")
-        return []
     tags = tag_posts(a, chosen, attributes)
     if tags.num_rows == 0:
         skipped.append("posts: no post in range names a fashion attribute value")
