@@ -45,7 +45,10 @@ def tag(
 ) -> None:
     """Tag images: article type, sub-category, base colour, named colours by share, pattern.
 
-    Prints one JSON object per image, in input order. A file that cannot be read gets
+    Prints one JSON object per image, in input order: path, article_type and sub_category
+    ({label, score}), colours (name_en, name_zh, hex, share; largest share first), pattern
+    ({label, score}) and base_colour (the article's colour, as the catalogue's baseColour records
+    it), plus embedding with --embedding. A file that cannot be read gets
     {"path": ..., "error": ...} in its place and a line on stderr; the rest go on, and the exit
     code is 1 if any file failed.
     """

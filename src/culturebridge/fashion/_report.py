@@ -18,7 +18,6 @@ with the item's title. Every data string is escaped.
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +48,7 @@ from culturebridge.reports._overview import (
     e,
     lift_bars_svg,
     trend_svg,
+    write_report_file,
 )
 from culturebridge.workspace import resolve_image
 
@@ -522,14 +522,7 @@ def write_designer_report(
     written beside its final name and renamed, so a reader never sees half a report."""
     target = out / "fashion-trends.html" if out.is_dir() else out
     text = designer_report_html(results, examples=examples, root=root, title=title, movers=movers)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
-    except OSError as exc:
-        raise UserError(f"cannot write the report to {target}: {exc.strerror or exc}") from None
-    return target
+    return write_report_file(target, text)
 
 
 __all__ = [

@@ -279,7 +279,12 @@ def write_overview(
     target = path if path is not None else ws.root / REPORT_FILE
     if target.is_dir():
         target = target / REPORT_FILE.name
-    text = overview_html(overview)
+    return write_report_file(target, overview_html(overview))
+
+
+def write_report_file(target: Path, text: str) -> Path:
+    """Write a report beside its final name and rename it, so a reader never sees half a
+    report; a failure is one UserError line."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
