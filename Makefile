@@ -61,6 +61,7 @@ pytest: .stamp-test
 test: lint typecheck pytest
 
 bench: .stamp-install
+	$(PIP) -e '.[fashion,bench]'
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/demo.py
 	$(BIN)/python benchmarks/recommend.py

@@ -9,9 +9,11 @@ from culturebridge.cli import (
     _demo,
     _fashion,
     _ingest,
+    _localise,
     _overview,
     _recommend,
     _segments,
+    _social,
     _workspace,
 )
 
@@ -31,6 +33,8 @@ _analytics.register(app)
 _overview.register(app)
 _recommend.register(app)
 _fashion.register(app)
+_social.register(app)
+_localise.register(app)
 
 
 def main() -> None:
