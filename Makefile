@@ -34,6 +34,9 @@ demo: .stamp-install
 	$(BIN)/culturebridge fashion trends $(DEMO_DIR) --segment gen_z_tier1 --period week --top 5 \
 		--report $(DEMO_DIR)/reports/designer.html
 	$(BIN)/culturebridge fashion fit $(DEMO_DIR) --collection examples/lookbook --segment gen_z_tier1
+	$(BIN)/culturebridge social alerts $(DEMO_DIR)
+	$(BIN)/culturebridge social topics $(DEMO_DIR) --segment gen_z --period week --sample 500 --last 2
+	$(BIN)/culturebridge localise check $(DEMO_DIR)
 	@echo
 	@echo "Next:"
 	@echo "  $(DEMO_DIR)/reports/overview.html                 # the report: open it in a browser"
@@ -46,6 +49,10 @@ demo: .stamp-install
 	@echo "  $(BIN)/culturebridge recommend audience $(DEMO_DIR) --spec examples/proposed_title.toml"
 	@echo "  $(BIN)/culturebridge fashion tag examples/lookbook --format jsonl"
 	@echo "  $(BIN)/culturebridge fashion similar --image examples/lookbook/look_01.jpg --workspace $(DEMO_DIR)"
+	@echo "  $(BIN)/culturebridge social mentions $(DEMO_DIR) --top 10"
+	@echo "  $(BIN)/culturebridge social timeline $(DEMO_DIR) --item ser_0001"
+	@echo "  $(BIN)/culturebridge social sentiment --input posts.csv --text-column text --output scored.csv"
+	@echo "  $(BIN)/culturebridge localise script '蓝色星球' --to hk"
 	@echo "  cat $(DEMO_DIR)/truth.json                          # the planted answers"
 
 lint: .stamp-test
@@ -66,6 +73,8 @@ bench: .stamp-install
 	$(BIN)/python benchmarks/demo.py
 	$(BIN)/python benchmarks/recommend.py
 	$(BIN)/python benchmarks/fashion.py
+	$(BIN)/python benchmarks/sentiment.py
+	$(BIN)/python benchmarks/localise.py
 
 clean:
 	rm -rf $(VENV) .stamp-* $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

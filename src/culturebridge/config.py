@@ -38,6 +38,22 @@ class IngestSettings(BaseModel):
     Arrow's batches this keeps a 100M-row ingest under ~3 GB."""
 
 
+class LocaliseSettings(BaseModel):
+    """Translation: `CULTUREBRIDGE_LOCALISE__MT_BACKEND=ctranslate2` with
+    `CULTUREBRIDGE_LOCALISE__MODEL_PATH=/models/opus-mt-en-zh-ct2`; the default backend uses
+    only the translation memory and the termbase."""
+
+    mt_backend: Literal["memory", "ctranslate2", "argos"] = "memory"
+    model_path: Path | None = None
+    """A local model (a CTranslate2 folder or an Argos package); nothing is downloaded."""
+    device: str = "cpu"
+    """CTranslate2 device: cpu or cuda."""
+    fuzzy_threshold: float = Field(default=0.75, ge=0.0, le=1.0)
+    """Smallest similarity a fuzzy memory search returns (`localise tm search`)."""
+    mt_fuzzy_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
+    """Smallest similarity at which a translator uses a fuzzy memory match (flagged)."""
+
+
 class Settings(BaseSettings):
     """Process settings from the environment, e.g. `CULTUREBRIDGE_DUCKDB_MEMORY_LIMIT=2GB`,
     `CULTUREBRIDGE_SPARK__MASTER=local[2]`, `CULTUREBRIDGE_INGEST__BATCH_ROWS=100000`."""
@@ -48,6 +64,7 @@ class Settings(BaseSettings):
     duckdb_threads: int | None = None
     spark: SparkSettings = SparkSettings()
     ingest: IngestSettings = IngestSettings()
+    localise: LocaliseSettings = LocaliseSettings()
 
 
 @lru_cache(maxsize=1)

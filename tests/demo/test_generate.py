@@ -84,8 +84,9 @@ def test_same_seed_gives_identical_files(tmp_path: Path) -> None:
         assert len(a.files[table]) == len(b.files[table])
         for fa, fb in zip(a.files[table], b.files[table], strict=True):
             assert fa.read_bytes() == fb.read_bytes(), fa.relative_to(tmp_path / "a")
-    truth_a, truth_b = (tmp_path / d / "truth.json" for d in ("a", "b"))
-    assert truth_a.read_bytes() == truth_b.read_bytes()
+    for name in ("truth.json", "truth/posts.parquet"):
+        truth_a, truth_b = (tmp_path / d / name for d in ("a", "b"))
+        assert truth_a.read_bytes() == truth_b.read_bytes(), name
     c = generate(tmp_path / "c", TINY.model_copy(update={"seed": 8}))
     assert c.files["events"][0].read_bytes() != a.files["events"][0].read_bytes()
 
@@ -247,7 +248,8 @@ def test_posts_and_matches(con: duckdb.DuckDBPyConnection) -> None:
     def share(pattern: str) -> float:
         return float(np.mean([bool(re.search(pattern, t)) for t in texts]))
 
-    assert share(r"《[^》]+》") > 0.8
+    # most posts name their item in book-title marks, the rest in other forms (per-post truth)
+    assert 0.6 < share(r"《[^》]+》") < 0.85
     assert share(r"\[[^\]]+\]") > 0.9
     assert share(r"#[^#]+#") > 0.3
     assert share(r"[A-Za-z]{3}") > 0.05
@@ -266,6 +268,74 @@ def test_posts_and_matches(con: duckdb.DuckDBPyConnection) -> None:
     # no player on both sides of one match
     clash = "SELECT count(*) FROM matches WHERE len(list_intersect(teams[1], teams[2])) > 0"
     assert one(con, clash) == 0
+
+
+def test_post_truth_matches_the_posts(con: duckdb.DuckDBPyConnection, small: DemoResult) -> None:
+    """truth/posts.parquet: one row per post, its counts in truth.json, and each form is what
+    the text shows (checked with plain string tests, not the linker)."""
+    meta = small.truth["post_mentions"]
+    root = small.files["posts"][0].parents[1]
+    assert meta["path"] == "truth/posts.parquet"
+    truth = pq.read_table(root / meta["path"])
+    assert truth.schema.names == ["post_id", "item_id", "form", "traditional", "sentiment"]
+    assert truth.num_rows == meta["posts"] == small.rows["posts"]
+    assert meta["with_item"] + meta["without_item"] == meta["posts"]
+    assert sum(meta["forms"].values()) == meta["posts"]
+    assert meta["with_item"] == sum(
+        meta["forms"][f] for f in ("title_zh_marked", "title_zh", "title_en", "alias", "pinyin")
+    )
+    con.register("truth", truth)
+    assert one(con, "SELECT count(*) FROM truth ANTI JOIN posts USING (post_id)") == 0
+    assert (
+        one(
+            con,
+            "SELECT count(*) FROM truth t ANTI JOIN items USING (item_id) "
+            "WHERE t.item_id IS NOT NULL",
+        )
+        == 0
+    )
+    assert (
+        one(
+            con,
+            "SELECT count(*) FROM truth WHERE (item_id IS NULL) <> (form IN ('generic', 'decoy'))",
+        )
+        == 0
+    )
+    shares = {f: n / meta["with_item"] for f, n in meta["forms"].items()}
+    assert 0.6 < shares["title_zh_marked"] < 0.85
+    for form in ("title_zh", "title_en", "alias", "pinyin"):
+        assert shares[form] > 0.005, form
+    assert meta["forms"]["decoy"] > 0.3 * meta["without_item"]
+    assert 0.03 < meta["traditional"] / meta["posts"] < 0.09
+    assert meta["items_with_aliases"] >= 10
+    assert set(truth["sentiment"].to_pylist()) == {"positive", "negative", "neutral"}
+    # Simplified posts: the form is visible in the text
+    rows_ = rows(
+        con,
+        """SELECT t.form, p.text, i.title_zh, i.title_en, i.attributes['aliases']
+           FROM truth t JOIN posts p USING (post_id) LEFT JOIN items i USING (item_id)
+           WHERE NOT t.traditional""",
+    )
+    for form, text, zh, en, aliases in rows_:
+        if form == "title_zh_marked":
+            assert f"《{zh}》" in text, (form, text)
+        elif form == "title_zh":
+            assert zh in text and f"《{zh}》" not in text, (form, text)
+        elif form == "title_en":
+            assert en in text, (form, text)
+        elif form == "alias":
+            assert any(a in text for a in aliases.split("|")), (form, text)
+        elif form == "pinyin":
+            assert re.search(r"[a-z]{2,}", text) and zh not in text, (form, text)
+    # the spike title is named in marks, in Simplified script, all through its week
+    spike = small.truth["sentiment_spike"]
+    in_week = one(
+        con,
+        f"""SELECT count(*) FROM truth t JOIN posts p USING (post_id)
+            WHERE t.item_id = '{spike["item_id"]}' AND (form <> 'title_zh_marked' OR traditional)
+              AND p.ts >= '{spike["week_start"]}' AND p.ts < '{spike["week_end"]}'""",
+    )
+    assert in_week == 0
 
 
 # --- planted truth -------------------------------------------------------------------------------

@@ -37,11 +37,13 @@ def demo(
     normal validation and pseudonymisation path.
 
     The planted truth (segment preferences, trends, an older-skewing item, a sentiment spike,
-    the campaign's uplift, every player's skill) is written to DIR/truth.json, and a product
-    photo of every fashion item to DIR/images/items/ (its image_uri, relative to DIR).
+    the campaign's uplift, every player's skill) is written to DIR/truth.json, which post names
+    which item (and how) to DIR/truth/posts.parquet, and a product photo of every fashion item
+    to DIR/images/items/ (its image_uri, relative to DIR).
     """
     from culturebridge.demo import DemoConfig, generate
     from culturebridge.demo._images import ITEM_IMAGE_DIR
+    from culturebridge.demo._truth import POST_TRUTH_PATH
 
     try:
         config = DemoConfig(users=users, events=events, seed=seed)
@@ -71,6 +73,11 @@ def demo(
         if (source / ITEM_IMAGE_DIR).is_dir():
             shutil.copytree(source / ITEM_IMAGE_DIR, images, dirs_exist_ok=True)
         summary["images"] = {"items": result.truth["images"]["items"], "folder": str(images)}
+        # the per-post truth names posts and items, no user: it sits beside truth.json, whose
+        # post_mentions.path is relative to the workspace root as it was to the demo's folder
+        if (source / POST_TRUTH_PATH).is_file():
+            (ws.root / POST_TRUTH_PATH).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / POST_TRUTH_PATH, ws.root / POST_TRUTH_PATH)
         truth_path = ws.root / "truth.json"
         truth_path.write_text(
             json.dumps(result.truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

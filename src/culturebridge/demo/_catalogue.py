@@ -4,10 +4,16 @@ Every item belongs to the partner that would own it (documentaries to the co-pro
 the tourism board, ...). A few items have planted roles: the documentary whose audience skews
 older, the series whose posts turn negative for a week, the series launched by a campaign and the
 two games in which the e-sports matches are played. Popularity within a kind follows a power law.
+
+Some items have other names in `attributes["aliases"]` ('|'-separated), as a partner's catalogue
+or a fan wiki would list them: the curated titles' nicknames and other translations (泰探 for
+泰晤士神探, GBRJ), about half the generated series' two-character nicknames (惠探 for 惠特比神探)
+and about half the films whose title drops its 的 in speech (最后灯塔 for 最后的灯塔).
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -71,6 +77,8 @@ ROLE_SPIKE = "sentiment_spike_item"
 ROLE_LAUNCH = "launch_item"
 ROLE_GAME_TEAM = "game_5v5"
 ROLE_GAME_DUEL = "game_1v1"
+ALIASES_KEY = "aliases"
+"""The item attribute listing an item's other names, '|'-separated."""
 
 
 def n_items_for(users: int) -> int:
@@ -110,6 +118,11 @@ class Catalogue:
     @property
     def n(self) -> int:
         return len(self.item_id)
+
+    def aliases(self, i: int) -> list[str]:
+        """Item i's other names (`attributes["aliases"]`), in order."""
+        value = self.attributes[i].get(ALIASES_KEY, "")
+        return [a for a in value.split("|") if a]
 
     def of_kind(self, kind: str) -> npt.NDArray[np.int64]:
         return np.flatnonzero(self.kind == KIND_CODE[kind])
@@ -450,7 +463,49 @@ def make_catalogue(
             price=float(rng.choice([30, 50, 120, 280, 480])),
         )
 
+    _add_aliases(rows)
     return _assemble(rng, rows, roles, planted)
+
+
+def _half(title: str) -> bool:
+    """Half the titles, by a hash of the title: aliases take nothing from the random stream, so
+    the rest of the catalogue (and everything drawn after it) is what it was without them."""
+    return zlib.crc32(title.encode("utf-8")) % 2 == 0
+
+
+def _series_nickname(title_zh: str) -> str | None:
+    place = next((p for _, p in lex.SERIES_PLACE if title_zh.startswith(p)), None)
+    noun = next((n for _, n in lex.SERIES_NOUN if title_zh.endswith(n)), None)
+    if place is None or noun is None or place + noun != title_zh:
+        return None
+    nick = place[0] + noun[0]
+    return None if nick in lex.SERIES_NICKNAME_STOP else nick
+
+
+def _add_aliases(rows: list[_Item]) -> None:
+    """Write `attributes["aliases"]`: the curated nicknames, and for half the generated series
+    and films a nickname or the title without 的. A name two items would share, or that is
+    another item's title, is given to neither."""
+    proposed: dict[int, list[str]] = {}
+    for i, r in enumerate(rows):
+        names = list(lex.ALIASES.get(r.title_zh, ()))
+        if not names and _half(r.title_zh):
+            if r.kind == "series":
+                nick = _series_nickname(r.title_zh)
+                names = [nick] if nick else []
+            elif r.kind == "film" and "的" in r.title_zh:
+                names = [r.title_zh.replace("的", "")]
+        if names:
+            proposed[i] = names
+    titles = {r.title_zh for r in rows} | {r.title_en for r in rows}
+    counts: dict[str, int] = {}
+    for names in proposed.values():
+        for a in names:
+            counts[a] = counts.get(a, 0) + 1
+    for i, names in proposed.items():
+        keep = [a for a in names if counts[a] == 1 and a not in titles]
+        if keep:
+            rows[i].attributes[ALIASES_KEY] = "|".join(keep)
 
 
 def _carries(item: _Item, planted: frozenset[tuple[str, str]]) -> bool:

@@ -36,7 +36,13 @@ from culturebridge.demo._events import (
 from culturebridge.demo._images import ITEM_IMAGE_DIR, write_item_images
 from culturebridge.demo._social import make_posts, n_posts_for
 from culturebridge.demo._tastes import make_tastes, planted_values
-from culturebridge.demo._truth import Timeline, build_truth, json_default
+from culturebridge.demo._truth import (
+    POST_TRUTH_PATH,
+    Timeline,
+    build_truth,
+    json_default,
+    post_mentions_truth,
+)
 from culturebridge.demo._users import make_users
 from culturebridge.schema import TABLES
 
@@ -59,12 +65,15 @@ def _clear(out_dir: Path) -> None:
         for old in (out_dir / table).glob("part-*.parquet"):
             old.unlink()
     (out_dir / "truth.json").unlink(missing_ok=True)
+    (out_dir / POST_TRUTH_PATH).unlink(missing_ok=True)
     shutil.rmtree(out_dir / ITEM_IMAGE_DIR, ignore_errors=True)
 
 
 def generate(out_dir: Path, config: DemoConfig, *, progress: Progress | None = None) -> DemoResult:
-    """Write the demo universe under `out_dir` (one folder per canonical table), truth.json and
-    a product photo per fashion item at its `image_uri` (`images/items/{item_id}.jpg`).
+    """Write the demo universe under `out_dir` (one folder per canonical table), truth.json,
+    the per-post truth (`truth/posts.parquet`: which item each post names, and how; truth.json's
+    `post_mentions` says where and what) and a product photo per fashion item at its
+    `image_uri` (`images/items/{item_id}.jpg`).
 
     `progress(stage, done, total)` is called as work proceeds; stages are "catalogue", "images",
     "users", "campaigns", "events" (counted in rows), "posts" and "matches".
@@ -134,7 +143,7 @@ def generate(out_dir: Path, config: DemoConfig, *, progress: Progress | None = N
 
     n_posts = n_posts_for(config.users)
     report("posts", 0, n_posts)
-    post_columns, spike = make_posts(
+    post_columns, spike, post_truth = make_posts(
         np.random.default_rng(seeds["posts"]),
         n_posts,
         users,
@@ -144,6 +153,7 @@ def generate(out_dir: Path, config: DemoConfig, *, progress: Progress | None = N
         spike_week=timeline.spike_week,
     )
     write("posts", post_columns)
+    write_parquet(post_truth, out_dir / POST_TRUTH_PATH)
     report("posts", n_posts, n_posts)
 
     n_matches = n_matches_for(config.users)
@@ -167,6 +177,7 @@ def generate(out_dir: Path, config: DemoConfig, *, progress: Progress | None = N
         rows,
     )
     truth["images"] = {"items": len(images), "folder": ITEM_IMAGE_DIR}
+    truth["post_mentions"] = post_mentions_truth(post_truth, cat)
     (out_dir / "truth.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=2, allow_nan=False, default=json_default)
         + "\n",

@@ -478,3 +478,48 @@ GENERIC_POSTS: tuple[str, ...] = (
     "求推荐好看的英剧",
     "最近迷上了英式下午茶",
 )
+# Posts that mention no title but hold pieces of titles (花园, 星球, 王冠, 下午茶, 神探, 竞技场)
+# or a title that is an everyday word used as one (王朝更替): the hard negatives a title linker
+# must not fire on. A phrase that happens to contain a whole title of the drawn catalogue is
+# left out there, so the truth stays true.
+DECOY_POSTS: tuple[str, ...] = (
+    "周末在后花园晒太阳，喝个下午茶",
+    "小区花园里的月季开了，好香",
+    "今晚的星空好美，感觉整个星球都安静了",
+    "星球大战新剧有人追吗",
+    "这个王冠造型的发夹也太可爱了吧",
+    "历史课讲到王朝更替，原来这么有意思",
+    "英式下午茶套餐打卡，司康饼绝了",
+    "港湾边的日落，随手一拍都是壁纸",
+    "冬日暖阳，适合去湖边散步",
+    "灯塔下面拍照出片率超高",
+    "坐火车看风景，英伦乡村太美了",
+    "茶的味道，还是家乡的好",
+    "最近在学烘焙，周末做了司康",
+    "律师朋友推荐了几本书",
+    "神探类的推理小说有推荐吗",
+    "这个游戏的竞技场模式好难打",
+    "夏天的风好舒服，想去海边",
+    "蓝色的海和绿色的山，这就是苏格兰吧",
+    "地球上最美的风景之一",
+    "合唱团的演出太感人了",
+    "博物馆里的肖像画看了一下午",
+    "秘密基地找到了，不告诉你们在哪",
+    "一个人的旅程也要好好走完",
+    "城堡主题的婚礼好梦幻",
+)
+# Fan nicknames, abbreviations and other translations of the curated titles (title_zh ->
+# aliases), written to the item's `attributes["aliases"]`, '|'-separated.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "泰晤士神探": ("泰探",),
+    "科茨沃尔德谋杀案": ("科村谋杀案",),
+    "野性不列颠": ("狂野不列颠",),
+    "火车环游英伦": ("英国铁路之旅", "GBRJ"),
+    "泰晤士河的秘密生活": ("泰晤士河秘史",),
+    "天穹竞技场": ("天竞",),
+    "下午茶大亨": ("茶大亨",),
+    "冰冻星球": ("冰封星球",),
+}
+# A generated series is nicknamed by the first characters of its place and noun (惠特比神探 ->
+# 惠探) unless that is an everyday word (多家, 汉学) or shared by two series.
+SERIES_NICKNAME_STOP: frozenset[str] = frozenset({"格律", "利家", "多家", "汉医", "汉学", "汉律"})

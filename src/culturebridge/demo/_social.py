@@ -1,17 +1,34 @@
 """Chinese social posts about the catalogue, with one planted week of negative sentiment.
 
 A post is written by a user (or arrives without an author, as scraped posts do), usually about an
-item drawn from the author's tastes that week, named by its Chinese title in book-title marks
-(《蓝色星球》). It is assembled from phrase pools: an opener, the title, for fashion the style and
-pattern words (国潮, 街头, 格纹, ...), a positive, negative or neutral comment, a Weibo-style emoji
-code ([赞], [怒]), sometimes a hashtag (#国潮穿搭#) and sometimes a bit of English. Assembly is
-vectorised with Arrow string kernels: every piece is a `take` from a small pool.
+item drawn from the author's tastes that week. It is assembled from phrase pools: an opener, the
+item's name, for fashion the style and pattern words (国潮, 街头, 格纹, ...), a positive, negative
+or neutral comment, a Weibo-style emoji code ([赞], [怒]), sometimes a hashtag (#国潮穿搭#) and
+sometimes a bit of English. Assembly is vectorised with Arrow string kernels: every piece is a
+`take` from a small pool.
+
+The item is named the way people name things (`FORMS`, planned shares `FORM_SHARES`): mostly by
+its Chinese title in book-title marks (《蓝色星球》), else the bare Chinese title, the English
+title in a mixed-language post, one of its aliases (`attributes["aliases"]`: 泰探) or, rarely,
+its pinyin ("lansexingqiu", "lan se xing qiu"). A form an item cannot take falls back to marks:
+an alias where it has none; pinyin except for screen titles and games of three or more Han
+characters; a bare title of two characters or fewer (a word such as 王朝 is put in marks when it
+means the title). About `TRADITIONAL_SHARE` of all posts are written in Traditional script (OpenCC
+s2t; Weibo's emoji codes stay as they are), as users in Hong Kong and Taiwan write. Half the posts
+that name no item are hard negatives (`lex.DECOY_POSTS`): chatter holding pieces of titles
+(花园, 星球, 王冠, 下午茶) without naming one.
 
 The planted spike: in one week, posts about one series are much more frequent and mostly negative.
+That week they all name it as 《title》 in Simplified script, so the spike is as easy to find as
+truth.json's `mention` says.
+
+`make_posts` also returns the per-post truth (`POST_TRUTH_SCHEMA`): the item each post names (or
+null), the form it is named in, whether the post is in Traditional script, and its sentiment.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +54,28 @@ SPIKE_TITLE_SHARE_OUT = 0.03
 SPIKE_NEGATIVE_IN = 0.70
 SPIKE_NEGATIVE_OUT = 0.12
 _STYLE_SHORT = {"preppy": "学院"}
+
+SENTIMENTS = ("positive", "negative", "neutral")  # by POSITIVE, NEGATIVE, NEUTRAL
+FORMS = ("title_zh_marked", "title_zh", "title_en", "alias", "pinyin")
+"""How a post names its item: 《中文名》, 中文名, English title, an alias, pinyin."""
+MARKED, TITLE_ZH, TITLE_EN, ALIAS, PINYIN = range(len(FORMS))
+FORM_SHARES = (0.70, 0.10, 0.08, 0.09, 0.03)
+"""Planned shares of the forms among posts naming an item, before fallbacks to marks."""
+NO_ITEM_FORMS = ("generic", "decoy")
+"""The `form` of a post that names no item: plain chatter, or a hard negative."""
+DECOY_SHARE = 0.5  # of the posts that name no item
+TRADITIONAL_SHARE = 0.06
+PINYIN_KINDS = ("film", "series", "documentary", "game")
+POST_TRUTH_SCHEMA = pa.schema(
+    [
+        ("post_id", pa.string()),
+        ("item_id", pa.string()),
+        ("form", pa.string()),
+        ("traditional", pa.bool_()),
+        ("sentiment", pa.string()),
+    ]
+)
+_EMOJI_CODE = re.compile(r"(\[[^\[\]]+\])")
 
 
 def n_posts_for(users: int) -> int:
@@ -81,19 +120,98 @@ def _choice(
     return pc.take(pa.array(values), pa.array(idx, mask=None if mask is None else ~mask))
 
 
-def _item_phrases(cat: Catalogue) -> tuple[pa.Array, pa.Array]:
-    """Per item: its mention (《title》) and, for fashion, a phrase naming style and pattern."""
-    mention = [f"《{t}》" for t in cat.title_zh]
+def _pinyin(title_zh: str) -> str | None:
+    """Toneless pinyin syllables of an all-Han title of three or more characters, else None."""
+    if len(title_zh) < 3 or not all("\u4e00" <= ch <= "\u9fff" for ch in title_zh):
+        return None
+    from pypinyin import Style, lazy_pinyin
+
+    return " ".join(lazy_pinyin(title_zh, style=Style.NORMAL))
+
+
+SLOTS = 7  # per item: marked, bare, English, alias 1, alias 2, pinyin, spaced pinyin
+
+
+def _item_phrases(cat: Catalogue) -> tuple[pa.Array, pa.Array, npt.NDArray[np.bool_]]:
+    """Per item: its names in every form (`SLOTS` strings per item, item-major), a phrase naming
+    style and pattern for fashion, and which forms (rows, `FORMS` order) each item can take."""
+    names: list[str] = []
     aspect: list[str | None] = []
+    can = np.zeros((len(FORMS), cat.n), dtype=bool)
+    pinyin_kinds = {KIND_CODE[k] for k in PINYIN_KINDS}
     for i in range(cat.n):
+        zh, en = cat.title_zh[i], cat.title_en[i]
+        marked = f"《{zh}》"
+        aliases = cat.aliases(i)
+        py = _pinyin(zh) if int(cat.kind[i]) in pinyin_kinds else None
+        alias_1 = _spaced(aliases[0]) if aliases else marked
+        alias_2 = _spaced(aliases[1]) if len(aliases) > 1 else alias_1
+        # English and pinyin sit among Chinese with a space before them; a trailing one would
+        # stand before the comma that follows
+        joined, spaced = (f" {py.replace(' ', '')}", f" {py}") if py else (marked, marked)
+        names += [marked, zh, f" {en}", alias_1, alias_2, joined, spaced]
+        can[:, i] = (True, len(zh) >= 3, bool(en), bool(aliases), py is not None)
         if cat.kind[i] != KIND_CODE["fashion"]:
             aspect.append(None)
             continue
-        en, zh = lex.STYLES[cat.style[i]]
-        style = _STYLE_SHORT.get(en, zh)
+        en_style, zh_style = lex.STYLES[cat.style[i]]
+        style = _STYLE_SHORT.get(en_style, zh_style)
         pattern = lex.PATTERNS[cat.pattern[i]][1]
         aspect.append(f"，{style}风" + (f"的{pattern}单品" if pattern else "单品"))
-    return pa.array(mention), pa.array(aspect, type=pa.string())
+    return pa.array(names), pa.array(aspect, type=pa.string()), can
+
+
+def _spaced(name: str) -> str:
+    """A Latin alias (GBRJ) gets a space before it, as the English title does."""
+    return name if any("\u4e00" <= ch <= "\u9fff" for ch in name) else f" {name}"
+
+
+def _decoys(cat: Catalogue) -> tuple[str, ...]:
+    """The hard negatives that name no item of this catalogue (no title or alias inside)."""
+    names = [t for t in cat.title_zh if len(t) >= 2]
+    names += [a for i in range(cat.n) for a in cat.aliases(i)]
+    latin = [t.casefold() for t in cat.title_en if t]
+    kept = tuple(
+        d
+        for d in lex.DECOY_POSTS
+        if not any(n in d for n in names) and not any(t in d.casefold() for t in latin)
+    )
+    return kept or lex.GENERIC_POSTS
+
+
+@dataclass
+class Naming:
+    """How each post names its item (the draws come from their own stream, spawned from the
+    posts' one, so the rest of every post is drawn as it was before posts varied their names)."""
+
+    form: npt.NDArray[np.int64]
+    """Index into FORMS; -1 for a post that names no item."""
+    slot: npt.NDArray[np.int64]
+    """Which of the item's `SLOTS` names is written."""
+    traditional: npt.NDArray[np.bool_]
+    decoy: npt.NDArray[np.bool_]
+    decoy_text: npt.NDArray[np.int64]
+
+
+def _naming(
+    rng: np.random.Generator,
+    item: npt.NDArray[np.int64],
+    has_item: npt.NDArray[np.bool_],
+    fixed: npt.NDArray[np.bool_],
+    can: npt.NDArray[np.bool_],
+    n_decoys: int,
+) -> Naming:
+    n = len(item)
+    form = rng.choice(len(FORMS), size=n, p=np.array(FORM_SHARES) / sum(FORM_SHARES))
+    form = np.where(can[form, item], form, MARKED)
+    form[fixed] = MARKED
+    second = rng.random(n) < 0.5  # the second alias, or pinyin with spaces
+    slot = np.choose(form, [np.zeros(n, np.int64), 1, 2, 3 + second, 5 + second])
+    traditional = (rng.random(n) < TRADITIONAL_SHARE) & ~fixed
+    decoy = ~has_item & (rng.random(n) < DECOY_SHARE)
+    decoy_text = rng.integers(0, n_decoys, size=n)
+    form[~has_item] = -1
+    return Naming(form.astype(np.int64), slot.astype(np.int64), traditional, decoy, decoy_text)
 
 
 def make_posts(
@@ -105,7 +223,9 @@ def make_posts(
     calendar: Calendar,
     *,
     spike_week: int,
-) -> tuple[dict[str, pa.Array], SpikeObserved]:
+) -> tuple[dict[str, pa.Array], SpikeObserved, pa.Table]:
+    """The posts table's columns, the spike as drawn, and the per-post truth."""
+    naming_rng = rng.spawn(1)[0]  # spawning draws nothing from `rng`
     factors = np.ones(calendar.weeks)
     factors[spike_week] = SPIKE_VOLUME
     density = calendar.density(factors)
@@ -134,9 +254,13 @@ def make_posts(
     )
     sentiment[~has_item] = np.where(rng.random(int((~has_item).sum())) < 0.6, POSITIVE, NEUTRAL)
 
+    names, aspects, can = _item_phrases(cat)
+    decoys = _decoys(cat)
+    on_spike = (item == spike) & has_item
+    naming = _naming(naming_rng, item, has_item, on_spike & in_week, can, len(decoys))
     group_of_kind = np.array([lex.POST_GROUPS.index(lex.POST_GROUP_OF_KIND[k]) for k in ITEM_KINDS])
     group = group_of_kind[cat.kind[item]]
-    text = _texts(rng, item, group, sentiment, has_item, cat)
+    text = _texts(rng, item, group, sentiment, has_item, cat, names, aspects, naming, decoys)
 
     post_id = sequential_ids("p", 0, n)
     fashion = (cat.kind[item] == KIND_CODE["fashion"]) & has_item
@@ -154,7 +278,6 @@ def make_posts(
     ids: FixedWidth = users.ids
     user_id = pc.if_else(pa.array(has_author), ids.take(author), None)
 
-    on_spike = (item == spike) & has_item
     neg = sentiment == NEGATIVE
     observed = SpikeObserved(
         posts_in_week=int((on_spike & in_week).sum()),
@@ -172,7 +295,46 @@ def make_posts(
         "likes": pa.array(likes),
         "shares": pa.array(shares),
     }
-    return columns, observed
+    return columns, observed, _truth(post_id, item, has_item, naming, sentiment, cat)
+
+
+def _truth(
+    post_id: pa.Array,
+    item: npt.NDArray[np.int64],
+    has_item: npt.NDArray[np.bool_],
+    naming: Naming,
+    sentiment: npt.NDArray[np.int64],
+    cat: Catalogue,
+) -> pa.Table:
+    item_ids = pc.take(pa.array(cat.item_id), pa.array(item, mask=~has_item))
+    forms = pa.array(FORMS + NO_ITEM_FORMS)
+    no_item = np.where(naming.decoy, len(FORMS) + 1, len(FORMS))
+    form = pc.take(forms, pa.array(np.where(has_item, naming.form, no_item)))
+    return pa.table(
+        {
+            "post_id": post_id,
+            "item_id": item_ids,
+            "form": form,
+            "traditional": pa.array(naming.traditional),
+            "sentiment": pc.take(pa.array(SENTIMENTS), pa.array(sentiment)),
+        },
+        schema=POST_TRUTH_SCHEMA,
+    )
+
+
+def _to_traditional(texts: pa.Array, which: npt.NDArray[np.bool_]) -> pa.Array:
+    """The chosen texts in Traditional script (OpenCC s2t), emoji codes ([赞]) left as they are:
+    they are the platform's, whatever script the user writes in."""
+    if not which.any():
+        return texts
+    import opencc
+
+    s2t = opencc.OpenCC("s2t").convert
+    values = texts.to_pylist()
+    for i in np.flatnonzero(which):
+        parts = _EMOJI_CODE.split(values[i])
+        values[i] = "".join(p if k % 2 else s2t(p) for k, p in enumerate(parts))
+    return pa.array(values, pa.string())
 
 
 def _texts(
@@ -182,11 +344,14 @@ def _texts(
     sentiment: npt.NDArray[np.int64],
     has_item: npt.NDArray[np.bool_],
     cat: Catalogue,
+    names: pa.Array,
+    aspects: pa.Array,
+    naming: Naming,
+    decoys: tuple[str, ...],
 ) -> pa.Array:
     n = len(item)
-    mention_pool, aspect_pool = _item_phrases(cat)
-    mention = pc.take(mention_pool, pa.array(item))
-    aspect = pc.take(aspect_pool, pa.array(item))
+    mention = pc.take(names, pa.array(item * SLOTS + naming.slot))
+    aspect = pc.take(aspects, pa.array(item))
     opener = _pick(rng, _pool(lex.OPENERS), group)
     neutral_groups = {g: lex.NEUTRAL for g in lex.POST_GROUPS}
     phrase_pos = _pick(rng, _pool(lex.POSITIVE), group)
@@ -219,11 +384,14 @@ def _texts(
         hashtag, mention, aspect, "，", phrase, "！", emoji, english, "", options=replace
     )
     about = pc.if_else(pa.array(rng.random(n) < 0.7), first, second)
+    chatter = _choice(rng, lex.GENERIC_POSTS, n)
+    decoy = pc.take(pa.array(decoys), pa.array(naming.decoy_text))
     generic = pc.binary_join_element_wise(
-        _choice(rng, lex.GENERIC_POSTS, n),
+        pc.if_else(pa.array(naming.decoy), decoy, chatter),
         pc.if_else(is_pos, emoji_pos, emoji_neu),
         spaced_tag,
         "",
         options=replace,
     )
-    return pc.if_else(pa.array(has_item), about, generic)
+    text = pc.utf8_trim_whitespace(pc.if_else(pa.array(has_item), about, generic))
+    return _to_traditional(text, naming.traditional)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from culturebridge.demo import _lexicon as lex
 from culturebridge.demo._calendar import Calendar, us_to_datetime
@@ -24,14 +26,18 @@ from culturebridge.demo._campaign import (
     observed_uplift,
     uplift_segment,
 )
-from culturebridge.demo._catalogue import ROLE_OLDER, ROLE_SPIKE, Catalogue
+from culturebridge.demo._catalogue import ALIASES_KEY, ROLE_OLDER, ROLE_SPIKE, Catalogue
 from culturebridge.demo._config import DemoConfig
 from culturebridge.demo._events import P_BUY, P_CLICK, P_ENGAGE, P_VIEW
 from culturebridge.demo._social import (
+    FORM_SHARES,
+    FORMS,
+    NO_ITEM_FORMS,
     SPIKE_NEGATIVE_IN,
     SPIKE_NEGATIVE_OUT,
     SPIKE_TITLE_SHARE_IN,
     SPIKE_TITLE_SHARE_OUT,
+    TRADITIONAL_SHARE,
     SpikeObserved,
 )
 from culturebridge.demo._tastes import (
@@ -52,7 +58,9 @@ from culturebridge.demo._tastes import (
 from culturebridge.demo._users import AGE_BANDS, N_GROUPS, Users
 from culturebridge.schema import ITEM_KINDS
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
+"""Bumped when the same seed draws different data: 2 names items in varied forms and writes
+truth/posts.parquet."""
 
 
 @dataclass(frozen=True)
@@ -332,6 +340,42 @@ def cold_start_truth(cat: Catalogue, tastes: Tastes, calendar: Calendar) -> dict
             {"name": _band_name(lo, hi), "age_min": lo, "age_max": hi} for lo, hi in AGE_BANDS
         ],
         "items": items,
+    }
+
+
+POST_TRUTH_PATH = "truth/posts.parquet"
+"""Where the per-post truth is written, relative to the demo's output folder (and, after
+`culturebridge demo`, to the workspace root)."""
+
+
+def post_mentions_truth(posts: pa.Table, cat: Catalogue) -> dict[str, Any]:
+    """truth.json's summary of the per-post truth file: where it is, what it holds, counts."""
+    forms = posts["form"].value_counts().to_pylist()
+    counts = {f["values"]: int(f["counts"]) for f in forms}
+    with_item = int(pc.sum(pc.is_valid(posts["item_id"])).as_py() or 0)
+    return {
+        "path": POST_TRUTH_PATH,
+        "columns": {
+            "post_id": "the post (posts.post_id)",
+            "item_id": "the item the post names, or null when it names none",
+            "form": "how the item is named: " + ", ".join(FORMS) + "; for a post naming no "
+            "item, generic (chatter) or decoy (a hard negative holding pieces of titles)",
+            "traditional": "the post is written in Traditional script",
+            "sentiment": "positive, negative or neutral, as drawn",
+        },
+        "posts": posts.num_rows,
+        "with_item": with_item,
+        "without_item": posts.num_rows - with_item,
+        "forms": {f: counts.get(f, 0) for f in FORMS + NO_ITEM_FORMS},
+        "traditional": int(pc.sum(posts["traditional"]).as_py() or 0),
+        "planned_form_shares": dict(zip(FORMS, FORM_SHARES, strict=True)),
+        "planned_traditional_share": TRADITIONAL_SHARE,
+        "fallback": "a form an item cannot take is written as title_zh_marked: alias without "
+        "aliases; pinyin except for screen titles and games of 3+ Han characters; title_zh for "
+        "titles of 2 characters or fewer; the spike title in its week is always marked and "
+        "Simplified",
+        "alias_attribute": f"items.attributes['{ALIASES_KEY}'], '|'-separated",
+        "items_with_aliases": sum(1 for i in range(cat.n) if cat.aliases(i)),
     }
 
 
