@@ -127,11 +127,7 @@ def _linked_posts(a: Analysis, segment: str | None, period: Period) -> pa.Table:
     from culturebridge.social._mentions import post_mentions
 
     links = post_mentions(a.con, period_from=a.period_from, period_to=a.period_to)
-    pairs = links.select(["post_id", "item_id"])
-    pairs = pa.Table.from_pylist(
-        [dict(t) for t in {(r["post_id"], r["item_id"]) for r in pairs.to_pylist()}],
-        schema=pa.schema([("post_id", pa.string()), ("item_id", pa.string())]),
-    ).sort_by([("post_id", "ascending"), ("item_id", "ascending")])
+    pairs = links.select(["post_id", "item_id"])  # one row per post and item
     p = posts_in_scope(a, segment)
     m = ibis.memtable(pairs)
     j = p.join(m, p.post_id == m.post_id)
