@@ -170,7 +170,9 @@ def _authors_per_cell(
     uniq = np.unique(keys, axis=0)
     pair = uniq[:, 0] * n_terms + uniq[:, 1]
     codes, counts = np.unique(pair, return_counts=True)
-    return {(int(c // n_terms), int(c % n_terms)): int(n) for c, n in zip(codes, counts)}
+    return {
+        (int(c // n_terms), int(c % n_terms)): int(n) for c, n in zip(codes, counts, strict=True)
+    }
 
 
 def _user_codes(corpus: Corpus) -> npt.NDArray[np.int64]:
