@@ -74,6 +74,7 @@ bench: .stamp-install
 	$(BIN)/python benchmarks/recommend.py
 	$(BIN)/python benchmarks/fashion.py
 	$(BIN)/python benchmarks/sentiment.py
+	$(BIN)/python benchmarks/social.py
 	$(BIN)/python benchmarks/localise.py
 
 clean:

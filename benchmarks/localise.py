@@ -34,7 +34,6 @@ threads lose their time slices and one query takes over a second; this script th
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import platform
 import sys
@@ -57,52 +56,12 @@ from culturebridge.localise import (
     write_csv,
     write_tmx,
 )
+from culturebridge.localise._edits import edit_en, edit_zh, read_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "en-zh"
 FILES = [f"newstest{y}_zh_en.csv" for y in (2018, 2019, 2020)]
 RESULTS = ROOT / "benchmarks" / "results" / "localise.md"
-FILLERS_EN = ("the", "a", "very", "also", "new", "just", "really", "now", "still", "all")
-FILLERS_ZH = "的了是在不和也都就很有这"
-
-
-def read_pairs(path: Path) -> list[tuple[str, str]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        return [(r["1"], r["0"]) for r in csv.DictReader(fh) if r["0"] and r["1"]]
-
-
-def edit_en(text: str, rng: np.random.Generator) -> str:
-    words = text.split()
-    for _ in range(int(rng.integers(1, 3))):
-        op = rng.choice(["insert", "delete", "substitute", "punctuation", "case"])
-        i = int(rng.integers(len(words)))
-        if op == "insert":
-            words.insert(i, str(rng.choice(FILLERS_EN)))
-        elif op == "delete" and len(words) > 3:
-            del words[i]
-        elif op == "substitute":
-            words[i] = str(rng.choice(FILLERS_EN))
-        elif op == "punctuation":
-            words[-1] = words[-1].rstrip(".!?") + str(rng.choice(["", "!", "?", " ."]))
-        else:
-            words[i] = words[i].upper() if rng.random() < 0.5 else words[i].lower()
-    return " ".join(words)
-
-
-def edit_zh(text: str, rng: np.random.Generator) -> str:
-    chars = list(text)
-    for _ in range(int(rng.integers(1, 4))):
-        op = rng.choice(["insert", "delete", "substitute", "punctuation"])
-        i = int(rng.integers(len(chars)))
-        if op == "insert":
-            chars.insert(i, str(rng.choice(list(FILLERS_ZH))))
-        elif op == "delete" and len(chars) > 4:
-            del chars[i]
-        elif op == "substitute":
-            chars[i] = str(rng.choice(list(FILLERS_ZH)))
-        else:
-            chars = [{"，": ",", "。": "", "“": '"', "”": '"'}.get(c, c) for c in chars]
-    return "".join(chars)
 
 
 def make_queries(

@@ -313,12 +313,9 @@ def tm_search_cmd(
 
 def _read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """Rows of a UTF-8 CSV, TSV or JSON Lines file."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text") from None
+    from culturebridge.localise._text import read_utf8
+
+    text = read_utf8(path)
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         rows: list[dict[str, str]] = []

@@ -51,7 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from culturebridge.errors import UserError, validation_message
 from culturebridge.localise._catalogue import Catalogue, ItemText, PartnerText, read_catalogue
-from culturebridge.localise._text import fold, tokens
+from culturebridge.localise._text import fold, read_utf8, tokens
 from culturebridge.workspace import Workspace
 
 Domain = Literal["title", "partner", "fashion", "tourism", "general"]
@@ -375,14 +375,7 @@ def terms_from_csv(text: str, where: str = "termbase", origin: str = "user") -> 
 
 
 def read_terms(path: Path, origin: str = "user") -> list[Term]:
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    text = read_utf8(path)
     try:
         return terms_from_csv(text, str(path), origin)
     except csv.Error as exc:

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
+
+from culturebridge.errors import UserError
 
 _PUNCT = str.maketrans(
     {
@@ -113,3 +116,15 @@ def script_variant(lang: str) -> str | None:
     if "hant" in parts:
         return "t"
     return None
+
+
+def read_utf8(path: Path) -> str:
+    """A UTF-8 text file (a BOM is dropped); every failure is one UserError line."""
+    try:
+        return Path(path).read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from None

@@ -43,6 +43,7 @@ from functools import cached_property
 from pathlib import Path
 
 from culturebridge.errors import UserError
+from culturebridge.localise._text import read_utf8
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 XML_LANG = f"{{{XML_NS}}}lang"
@@ -503,14 +504,7 @@ def units_from_csv(text: str, where: str = "CSV") -> list[Unit]:
 
 
 def read_csv(path: Path) -> list[Unit]:
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    text = read_utf8(path)
     try:
         return units_from_csv(text, str(path))
     except csv.Error as exc:
