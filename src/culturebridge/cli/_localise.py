@@ -159,9 +159,11 @@ def terms_cmd(
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Export the workspace's effective termbase: user termbase, titles, partner names,
-    packaged glossary and fashion lexicon, merged (columns en, zh, zh_hant, domain,
-    zh_variants, forbidden, note)."""
+    """Export the workspace's effective termbase as CSV.
+
+    The user termbase, titles, partner names, packaged glossary and fashion lexicon, merged;
+    columns en, zh, zh_hant, domain, zh_variants, forbidden, note.
+    """
     from culturebridge.localise import workspace_termbase
     from culturebridge.workspace import Workspace
 
@@ -184,8 +186,11 @@ def tm_import_cmd(
     memory: MemoryOpt,
     json_out: JsonOpt = False,
 ) -> None:
-    """Add a TMX or CSV file's units to the memory (created when absent, with the TMX file's
-    header); units already in it (same languages and segments) are skipped."""
+    """Add a TMX or CSV file's units to the memory.
+
+    The memory is created when absent (with the TMX file's header); units already in it (same
+    languages and segments) are skipped.
+    """
     from culturebridge.localise import TranslationMemory, load_units, read_tmx
 
     if not memory.exists() and file.suffix.lower() == ".tmx" and memory.suffix.lower() == ".tmx":
@@ -216,8 +221,11 @@ def tm_export_cmd(
     output: Annotated[Path, typer.Option("--output", help="The .tmx or .csv file to write.")],
     source_lang: SourceOpt = None,
 ) -> None:
-    """Write the memory as TMX 1.4 (everything) or CSV (plain text pairs:
-    source_lang,target_lang,source,target,tuid,note)."""
+    """Write the memory as TMX 1.4 or CSV.
+
+    TMX keeps everything; CSV keeps plain text pairs (source_lang, target_lang, source, target,
+    tuid, note).
+    """
     from culturebridge.localise import TranslationMemory
 
     tm = TranslationMemory.load(memory)
@@ -258,8 +266,10 @@ def tm_search_cmd(
     target_lang: TargetOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Find the memory's closest segments: exact and fuzzy (character-level edit distance)
-    by default, or by meaning with --semantic."""
+    """Find the memory's closest segments.
+
+    Exact and fuzzy (character-level edit distance) by default, or by meaning with --semantic.
+    """
     from culturebridge.config import get_settings
     from culturebridge.localise import TranslationMemory
 
@@ -370,9 +380,11 @@ def translate_cmd(
     ] = "zh",
     json_out: JsonOpt = False,
 ) -> None:
-    """Translate with the memory and the termbase, then the configured MT backend
-    (CULTUREBRIDGE_LOCALISE__MT_BACKEND; default: none). Without a translation it says so
-    plainly instead of inventing one."""
+    """Translate with the memory, the termbase and the configured MT backend.
+
+    The backend is CULTUREBRIDGE_LOCALISE__MT_BACKEND (default: none). Without a translation
+    it says so plainly, and exits 1, instead of inventing one.
+    """
     from culturebridge.localise import (
         TranslationMemory,
         build_termbase,
