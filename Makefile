@@ -51,7 +51,7 @@ demo: .stamp-install
 	@echo "  $(BIN)/culturebridge fashion similar --image examples/lookbook/look_01.jpg --workspace $(DEMO_DIR)"
 	@echo "  $(BIN)/culturebridge social mentions $(DEMO_DIR) --top 10"
 	@echo "  $(BIN)/culturebridge social timeline $(DEMO_DIR) --item ser_0001"
-	@echo "  $(BIN)/culturebridge social sentiment --input posts.csv --text-column text --output scored.csv"
+	@echo "  $(BIN)/culturebridge social sentiment --input examples/posts.csv --text-column text --output scored.csv"
 	@echo "  $(BIN)/culturebridge localise script '蓝色星球' --to hk"
 	@echo "  cat $(DEMO_DIR)/truth.json                          # the planted answers"
 
