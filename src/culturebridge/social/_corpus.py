@@ -71,7 +71,7 @@ def read_corpus(a: Analysis, *, segment: str | None, period: Period) -> Corpus:
         "user_id",
         "text",
         period_start=p.ts.truncate(PERIOD_UNITS[period]).date(),
-    )
+    ).order_by("post_id")  # the same corpus, hence the same sample, on every engine
     return corpus_from_arrow(a.run(expr))
 
 

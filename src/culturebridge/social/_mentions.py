@@ -52,7 +52,9 @@ from culturebridge.social._segment import (
     Segmenter,
     aliases_of,
     has_han,
+    item_names,
     lexicon_words,
+    split_aliases,
     to_simplified,
 )
 
@@ -177,9 +179,10 @@ class MentionLinker:
 
     @classmethod
     def from_items(cls, items: pa.Table, *, segmenter: Segmenter | None = None) -> MentionLinker:
-        """Index the items' names: columns item_id, title_zh, title_en and attributes
-        (a map with `aliases`); any but item_id may be missing. A `segmenter` given gets the
-        names added to its dictionary; without one, a new one is built (about a second)."""
+        """Index the items' names: columns item_id, title_zh, title_en and either aliases
+        ('|'-separated) or attributes (a map with `aliases`); any but item_id may be missing.
+        A `segmenter` given gets the names added to its dictionary; without one, a new one is
+        built (about a second)."""
 
         def column(name: str) -> list[Any]:
             if name in items.column_names:
@@ -189,7 +192,10 @@ class MentionLinker:
         ids = column("item_id")
         zh_titles = column("title_zh")
         en_titles = column("title_en")
-        aliases = [aliases_of(a) for a in column("attributes")]
+        if "aliases" in items.column_names:  # '|'-separated, as `item_names` reads them
+            aliases = [split_aliases(v) for v in column("aliases")]
+        else:
+            aliases = [aliases_of(a) for a in column("attributes")]
         if segmenter is None:
             words = [t for t in zh_titles if t] + [a for al in aliases for a in al]
             segmenter = Segmenter([*lexicon_words(), *words])
@@ -339,9 +345,7 @@ def _decide(entries: Mapping[str, list[tuple[int, _Name]]]) -> dict[str, _Name]:
 
 def workspace_linker(con: Any) -> MentionLinker:
     """A linker over the workspace's items table."""
-    items = con.table("items")
-    wanted = [c for c in ("item_id", "title_zh", "title_en", "attributes") if c in items.columns]
-    return MentionLinker.from_items(items.select(*wanted).to_pyarrow())
+    return MentionLinker.from_items(item_names(con))
 
 
 def post_mentions(

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+import pyarrow as pa
+
 from culturebridge.social._text import EMOJI_CODE, normalise
 
 USER_WORD_FREQ = 200_000
@@ -197,28 +199,32 @@ def lexicon_words() -> list[str]:
     return sorted({w for w in words if has_han(w) and len(w) >= 2})
 
 
-def _column(con: Any, table: str, columns: Iterable[str]) -> dict[str, list[Any]]:
-    """The named columns of a workspace table that has them (empty lists where it has not)."""
-    wanted = list(columns)
-    try:
-        t = con.table(table)
-    except Exception:  # no such table in this workspace
-        return {c: [] for c in wanted}
-    present = [c for c in wanted if c in t.columns]
-    data = t.select(*present).to_pyarrow() if present else None
-    return {c: (data[c].to_pylist() if data is not None and c in present else []) for c in wanted}
+def split_aliases(value: str | None) -> list[str]:
+    """The names of a '|'-separated `aliases` value."""
+    return [a.strip() for a in (value or "").split("|") if a.strip()]
+
+
+def item_names(con: Any) -> pa.Table:
+    """item_id, title_zh, title_en and aliases (the '|'-separated `attributes.aliases`) of a
+    workspace's items. The alias is picked out in the engine: a map column does not come back
+    from every engine (Spark hands it over as a struct)."""
+    items = con.table("items")
+    expr = items.select(
+        "item_id", "title_zh", "title_en", aliases=items.attributes.get(ALIASES_KEY)
+    )
+    return expr.to_pyarrow()
 
 
 def workspace_words(con: Any) -> list[str]:
     """User-dictionary words for a workspace (an Ibis connection): the items' Chinese titles
     and aliases, the partners' Chinese names and the fashion lexicon's Chinese terms."""
-    items = _column(con, "items", ("title_zh", "attributes"))
-    partners = _column(con, "partners", ("name_zh",))
+    items = item_names(con)
+    partners = con.table("partners").select("name_zh").to_pyarrow()
     words: set[str] = set(lexicon_words())
-    words.update(t for t in items["title_zh"] if t)
-    for attrs in items["attributes"]:
-        words.update(a for a in aliases_of(attrs) if has_han(a))
-    words.update(n for n in partners["name_zh"] if n)
+    words.update(t for t in items["title_zh"].to_pylist() if t)
+    for value in items["aliases"].to_pylist():
+        words.update(a for a in split_aliases(value) if has_han(a))
+    words.update(n for n in partners["name_zh"].to_pylist() if n)
     return sorted(w for w in words if has_han(w))
 
 
