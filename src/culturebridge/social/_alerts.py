@@ -36,7 +36,7 @@ from scipy.stats import binom
 from culturebridge.analytics._context import PERIOD_UNITS, Analysis, Period, Scope
 from culturebridge.analytics._prefs import bh_adjust
 from culturebridge.privacy import GuardReport
-from culturebridge.social._corpus import posts_in_scope
+from culturebridge.social._corpus import distinct_users, posts_in_scope, user_codes
 
 Scorer = Callable[[Sequence[str]], npt.NDArray[np.float64]]
 Progress = Callable[[str, int, int], None]
@@ -231,7 +231,7 @@ def _cells_and_alerts(
     n = np.bincount(flat, minlength=size).reshape(shape).astype(np.float64)
     x = np.bincount(flat, weights=negative.astype(np.float64), minlength=size).reshape(shape)
     ssum = np.bincount(flat, weights=s, minlength=size).reshape(shape)
-    authors = _authors(flat, users, size).reshape(shape)
+    authors = distinct_users(flat, user_codes(users.tolist()), size).reshape(shape)
 
     # leave-one-period-out baseline, shrunk towards the platform's share
     p_g = platform if platform is not None else 0.0
@@ -317,14 +317,3 @@ def _cells_and_alerts(
         )
     alerts.sort(key=lambda al: (al.q, al.period_start))
     return cells, alerts, int(tested.sum()), platform, guarded.report, periods
-
-
-def _authors(flat: npt.NDArray[np.int64], users: npt.NDArray[Any], size: int) -> npt.NDArray[Any]:
-    """Distinct known authors per cell."""
-    codes: dict[str, int] = {}
-    u = np.array([-1 if v is None else codes.setdefault(v, len(codes)) for v in users])
-    known = u >= 0
-    if not known.any():
-        return np.zeros(size, dtype=np.int64)
-    pairs = np.unique(np.stack([flat[known], u[known]], axis=1), axis=0)
-    return np.bincount(pairs[:, 0], minlength=size)

@@ -75,6 +75,25 @@ def read_corpus(a: Analysis, *, segment: str | None, period: Period) -> Corpus:
     return corpus_from_arrow(a.run(expr))
 
 
+def user_codes(user_ids: Sequence[str | None]) -> npt.NDArray[np.int64]:
+    """A small integer per distinct user id; -1 for an anonymous post."""
+    codes: dict[str, int] = {}
+    return np.array(
+        [-1 if u is None else codes.setdefault(u, len(codes)) for u in user_ids], dtype=np.int64
+    )
+
+
+def distinct_users(
+    cells: npt.NDArray[np.int64], users: npt.NDArray[np.int64], size: int
+) -> npt.NDArray[np.int64]:
+    """Distinct known users (codes >= 0) per cell, for cells numbered 0 .. size - 1."""
+    known = users >= 0
+    if not known.any():
+        return np.zeros(size, dtype=np.int64)
+    pairs = np.unique(np.stack([cells[known], users[known]], axis=1), axis=0)
+    return np.bincount(pairs[:, 0], minlength=size)
+
+
 def corpus_from_arrow(t: pa.Table) -> Corpus:
     texts: dict[str, int] = {}
     index = np.empty(t.num_rows, dtype=np.int64)

@@ -37,7 +37,7 @@ from scipy.stats import poisson
 from culturebridge.analytics._context import Analysis, Period, Scope
 from culturebridge.analytics._prefs import bh_adjust
 from culturebridge.privacy import GuardReport
-from culturebridge.social._corpus import Corpus, read_corpus
+from culturebridge.social._corpus import Corpus, distinct_users, read_corpus, user_codes
 
 Progress = Callable[[str, int, int], None]
 
@@ -156,49 +156,20 @@ def _period_codes(corpus: Corpus) -> tuple[list[date], npt.NDArray[np.int64]]:
     return periods, np.array([lookup[d] for d in corpus.period], dtype=np.int64)
 
 
-def _authors_per_cell(
-    cell_rows: npt.NDArray[np.int64],
-    terms: npt.NDArray[np.int64],
-    users: npt.NDArray[np.int64],
-    n_terms: int,
-) -> dict[tuple[int, int], int]:
-    """Distinct known authors per (row, term): users < 0 are anonymous and not counted."""
-    known = users >= 0
-    keys = np.stack([cell_rows[known], terms[known], users[known]], axis=1)
-    if not len(keys):
-        return {}
-    uniq = np.unique(keys, axis=0)
-    pair = uniq[:, 0] * n_terms + uniq[:, 1]
-    codes, counts = np.unique(pair, return_counts=True)
-    return {
-        (int(c // n_terms), int(c % n_terms)): int(n) for c, n in zip(codes, counts, strict=True)
-    }
-
-
-def _user_codes(corpus: Corpus) -> npt.NDArray[np.int64]:
-    codes: dict[str, int] = {}
-    out = np.empty(corpus.n, dtype=np.int64)
-    for i, u in enumerate(corpus.user_id):
-        out[i] = -1 if u is None else codes.setdefault(u, len(codes))
-    return out
-
-
 def _cell_table(
     words: _Words, corpus: Corpus, groups: npt.NDArray[np.int64], n_groups: int
-) -> tuple[npt.NDArray[np.float64], dict[tuple[int, int], int]]:
-    """Posts per (group, term) and distinct authors per (group, term)."""
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Posts per (group, term) and distinct known authors per (group, term)."""
     g = groups[words.posts]
     onehot = sp.csr_matrix(
         (np.ones(len(g)), (g, np.arange(len(g)))), shape=(n_groups, len(words.posts))
     )
     counts = np.asarray((onehot @ words.by_post).todense())
     coo = words.by_post.tocoo()
-    authors = _authors_per_cell(
-        g[coo.row],
-        coo.col.astype(np.int64),
-        _user_codes(corpus)[words.posts][coo.row],
-        len(words.terms),
-    )
+    n_terms = len(words.terms)
+    cells = g[coo.row] * n_terms + coo.col.astype(np.int64)
+    users = user_codes(corpus.user_id)[words.posts][coo.row]
+    authors = distinct_users(cells, users, n_groups * n_terms).reshape(n_groups, n_terms)
     return counts, authors
 
 
@@ -300,7 +271,7 @@ def social_topics(
             "expected": round(exp, 3),
             "ratio": ratio if math.isinf(ratio) else round(ratio, 3),
             "q": q,
-            "authors": authors.get((t, j), 0),
+            "authors": int(authors[t, j]),
             "new": new,
         }
         for t, j, exp, ratio, q, new in bursts(counts, sizes, cfg)
@@ -332,7 +303,7 @@ def _keyword_rows(
     periods: list[date],
     counts: npt.NDArray[np.float64],
     sizes: npt.NDArray[np.float64],
-    authors: dict[tuple[int, int], int],
+    authors: npt.NDArray[np.int64],
     terms: list[str],
     cfg: TopicsConfig,
 ) -> list[dict[str, Any]]:
@@ -349,7 +320,7 @@ def _keyword_rows(
                     "period_start": start,
                     "term": terms[j],
                     "posts": int(counts[t, j]),
-                    "authors": authors.get((t, int(j)), 0),
+                    "authors": int(authors[t, j]),
                     "score": round(float(scores[t, j]), 6),
                 }
             )
@@ -435,7 +406,7 @@ def _topics(
     topic_sizes = np.bincount(post_topic[has], minlength=k).astype(np.float64)
     scores = ctfidf(topic_counts, topic_sizes)
 
-    users = _user_codes(corpus)
+    users = user_codes(corpus.user_id)
     rows = []
     for c in range(k):
         members = np.flatnonzero(post_topic == c)
