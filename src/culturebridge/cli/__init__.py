@@ -7,6 +7,7 @@ import typer
 from culturebridge.cli import (
     _analytics,
     _demo,
+    _esports,
     _fashion,
     _ingest,
     _localise,
@@ -35,6 +36,7 @@ _recommend.register(app)
 _fashion.register(app)
 _social.register(app)
 _localise.register(app)
+_esports.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,78 @@
+"""`esports`: online predictions from a rating model over a file of matches.
+
+    culturebridge esports predict --matches FILE.jsonl [--model NAME] --output PREDS.csv [--json]
+
+Writes `match_id,p0` for every match in time order: p0 is the probability that the first team
+wins, made before that match updates any rating (empty for matches without exactly two teams).
+Malformed lines are listed on stderr with their line numbers and skipped; the score over the
+decisive two-team matches is printed at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from culturebridge.cli._common import console, err_console, handle_errors, print_json
+from culturebridge.errors import UserError
+from culturebridge.esports import MODELS, read_jsonl, run_online, score
+
+group = typer.Typer(help="E-sports ratings: online match predictions.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    group.command("predict")(predict_cmd)
+    app.add_typer(group, name="esports")
+
+
+@handle_errors
+def predict_cmd(
+    matches: Annotated[Path, typer.Option("--matches", help="Matches, one JSON object a line.")],
+    output: Annotated[Path, typer.Option("--output", help="CSV to write: match_id,p0.")],
+    model: Annotated[
+        str, typer.Option("--model", help=f"Rating model: {', '.join(sorted(MODELS))}.")
+    ] = "culturebridge",
+    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Predict every match before it is rated, in time order, and write the probabilities."""
+    if model not in MODELS:
+        raise UserError(f"unknown model {model!r}; choose one of {', '.join(sorted(MODELS))}")
+    load = read_jsonl(matches)
+    for line, reason in load.problems:
+        err_console.print(
+            f"{matches}:{line}: skipped: {reason}", highlight=False, markup=False, soft_wrap=True
+        )
+    if not load.matches:
+        raise UserError(f"{matches}: no valid matches")
+    run = run_online(MODELS[model](), load.matches)
+    try:
+        with output.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["match_id", "p0"])
+            for m, p in zip(load.matches, run.predictions, strict=True):
+                w.writerow([m.match_id, f"{float(p[0]):.6f}" if len(m.teams) == 2 else ""])
+    except OSError as exc:
+        raise UserError(f"{output}: cannot write: {exc}") from None
+    s = score(load.matches, run.predictions)
+    summary = {
+        "model": model,
+        "matches": len(load.matches),
+        "skipped_lines": len(load.problems),
+        "scored": s.n,
+        "accuracy": s.accuracy,
+        "log_loss": s.log_loss,
+        "brier": s.brier,
+        "output": str(output),
+    }
+    if json_out:
+        print_json(summary)
+        return
+    console.print(
+        f"{len(load.matches)} matches ({len(load.problems)} lines skipped) -> {output}; "
+        f"{s.n} decisive: accuracy {s.accuracy:.4f}, log-loss {s.log_loss:.4f}, "
+        f"Brier {s.brier:.4f}",
+        highlight=False,
+    )

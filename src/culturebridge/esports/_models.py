@@ -1,0 +1,498 @@
+"""Rating models behind one interface: predict before a match, update after it.
+
+Every model keeps a dict of player -> parameters as immutable tuples of floats (plain floats are
+faster than small numpy vectors at a few players a match). `update` never mutates the model it is
+called on: it returns a new model whose dict is a copy (copy-on-write), as openskill.py's `rate`
+returns new ratings. `run_online` copies once and then applies matches in place on its private
+copy through `_apply`, so the online protocol pays no per-match copy.
+
+`predict(teams, meta=None)` gives the probability that each team finishes first; for two teams it
+sums to 1. A model with a draw probability says so through `predict_draw`.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal, Protocol, Self, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from culturebridge.esports._matches import Match, check_teams
+
+Teams = Sequence[Sequence[str]]
+Probs = npt.NDArray[np.float64]
+
+
+@runtime_checkable
+class RatingModel(Protocol):
+    """What every rating model offers; see the module docstring for the contract."""
+
+    name: str
+
+    def predict(self, teams: Teams, meta: Mapping[str, Any] | None = None) -> Probs: ...
+
+    def predict_match(self, match: Match) -> Probs: ...
+
+    def update(self, match: Match) -> Self: ...
+
+    def _apply(self, match: Match) -> None: ...
+
+
+def _first_place(n: int, beats: Callable[[int, int], float]) -> Probs:
+    """Per-team chance of finishing first from pairwise win chances: exact for two teams; for
+    more, the mean pairwise win chance, normalised to sum to 1 (a cheap, symmetric stand-in)."""
+    if n == 2:
+        p = beats(0, 1)
+        return np.array([p, 1.0 - p])
+    raw = np.array([sum(beats(i, j) for j in range(n) if j != i) / (n - 1) for i in range(n)])
+    return raw / raw.sum()
+
+
+def _outcome(ri: int, rj: int) -> float:
+    """Score of a team ranked `ri` against one ranked `rj`: 1 win, 0.5 draw, 0 loss."""
+    return 1.0 if ri < rj else 0.5 if ri == rj else 0.0
+
+
+class _Base:
+    """Copy-on-write plumbing shared by the models."""
+
+    name: str = ""
+
+    def predict(self, teams: Teams, meta: Mapping[str, Any] | None = None) -> Probs:
+        raise NotImplementedError  # pragma: no cover - every model overrides
+
+    def predict_match(self, match: Match) -> Probs:
+        """`predict` for a match about to be played: its teams, meta and time."""
+        return self.predict(match.teams, match.meta)
+
+    def update(self, match: Match) -> Self:
+        """A new model that has seen `match`; this one is left as it was."""
+        new = self._clone()
+        new._apply(match)
+        return new
+
+    def _clone(self) -> Self:
+        new = copy.copy(self)
+        for key, value in vars(self).items():
+            if isinstance(value, dict):
+                setattr(new, key, dict(value))
+        return new
+
+    def _apply(self, match: Match) -> None:  # pragma: no cover - every model overrides
+        raise NotImplementedError
+
+
+# ------------------------------------------------------------------------------------------ Elo
+
+
+class EloConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    k: float = Field(24.0, gt=0)
+    """Points moved per unit of surprise."""
+    initial: float = 1500.0
+    scale: float = Field(400.0, gt=0)
+
+
+class Elo(_Base):
+    """Elo with a team rated as the mean of its players; every player moves by the team's K*(S-E).
+
+    More than two teams: each team plays every other once (S and E summed over them).
+    """
+
+    def __init__(self, config: EloConfig | None = None) -> None:
+        self.config = config or EloConfig()
+        self.name = f"Elo (K={self.config.k:g})"
+        self.ratings: dict[str, float] = {}
+
+    def _team(self, team: Sequence[str]) -> float:
+        get, init = self.ratings.get, self.config.initial
+        return sum(get(p, init) for p in team) / len(team)
+
+    def _beats(self, a: float, b: float) -> float:
+        return 1.0 / (1.0 + 10.0 ** ((b - a) / self.config.scale))
+
+    def predict(self, teams: Teams, meta: Mapping[str, Any] | None = None) -> Probs:
+        check_teams(teams)
+        r = [self._team(t) for t in teams]
+        return _first_place(len(r), lambda i, j: self._beats(r[i], r[j]))
+
+    def _apply(self, match: Match) -> None:
+        r = [self._team(t) for t in match.teams]
+        k, init = self.config.k, self.config.initial
+        for i, team in enumerate(match.teams):
+            delta = k * sum(
+                _outcome(match.ranks[i], match.ranks[j]) - self._beats(r[i], r[j])
+                for j in range(len(r))
+                if j != i
+            )
+            for p in team:
+                self.ratings[p] = self.ratings.get(p, init) + delta
+
+
+# ------------------------------------------------------------------------------------- Glicko-2
+
+_GLICKO_SCALE = 173.7178
+
+
+class Glicko2Config(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rating: float = 1500.0
+    rd: float = Field(350.0, gt=0)
+    volatility: float = Field(0.06, gt=0)
+    tau: float = Field(0.5, gt=0)
+    """Constrains the change of volatility (Glickman suggests 0.3 to 1.2)."""
+
+
+class Glicko2(_Base):
+    """Glicko-2, one match a rating period. A team is a composite player (mean mu, root mean
+    square phi); each player is updated against the opposing composites with their own phi and
+    volatility."""
+
+    def __init__(self, config: Glicko2Config | None = None) -> None:
+        self.config = config or Glicko2Config()
+        self.name = "Glicko-2"
+        self.ratings: dict[str, tuple[float, float, float]] = {}
+        c = self.config
+        self._init = ((c.rating - 1500.0) / _GLICKO_SCALE, c.rd / _GLICKO_SCALE, c.volatility)
+
+    def _composite(self, team: Sequence[str]) -> tuple[float, float]:
+        get, init = self.ratings.get, self._init
+        rs = [get(p, init) for p in team]
+        n = len(rs)
+        return sum(r[0] for r in rs) / n, math.sqrt(sum(r[1] * r[1] for r in rs) / n)
+
+    @staticmethod
+    def _g(phi: float) -> float:
+        return 1.0 / math.sqrt(1.0 + 3.0 * phi * phi / (math.pi * math.pi))
+
+    def predict(self, teams: Teams, meta: Mapping[str, Any] | None = None) -> Probs:
+        check_teams(teams)
+        c = [self._composite(t) for t in teams]
+
+        def beats(i: int, j: int) -> float:
+            g = self._g(math.hypot(c[i][1], c[j][1]))
+            return 1.0 / (1.0 + math.exp(-g * (c[i][0] - c[j][0])))
+
+        return _first_place(len(c), beats)
+
+    def _volatility(self, phi: float, sigma: float, v: float, delta: float) -> float:
+        tau = self.config.tau
+        a = math.log(sigma * sigma)
+
+        def f(x: float) -> float:
+            ex = math.exp(x)
+            d = phi * phi + v + ex
+            return ex * (delta * delta - d) / (2.0 * d * d) - (x - a) / (tau * tau)
+
+        big_a = a
+        if delta * delta > phi * phi + v:
+            big_b = math.log(delta * delta - phi * phi - v)
+        else:
+            k = 1
+            while f(a - k * tau) < 0:
+                k += 1
+            big_b = a - k * tau
+        fa, fb = f(big_a), f(big_b)
+        for _ in range(60):
+            if abs(big_b - big_a) <= 1e-6:
+                break
+            big_c = big_a + (big_a - big_b) * fa / (fb - fa)
+            fc = f(big_c)
+            if fc * fb <= 0:
+                big_a, fa = big_b, fb
+            else:
+                fa /= 2.0
+            big_b, fb = big_c, fc
+        return math.exp(big_a / 2.0)
+
+    def _apply(self, match: Match) -> None:
+        comp = [self._composite(t) for t in match.teams]
+        new: dict[str, tuple[float, float, float]] = {}
+        for i, team in enumerate(match.teams):
+            inv_v, dsum = 0.0, 0.0
+            for j, (mu_j, phi_j) in enumerate(comp):
+                if j == i:
+                    continue
+                g = self._g(phi_j)
+                e = 1.0 / (1.0 + math.exp(-g * (comp[i][0] - mu_j)))
+                inv_v += g * g * e * (1.0 - e)
+                dsum += g * (_outcome(match.ranks[i], match.ranks[j]) - e)
+            v = 1.0 / inv_v
+            for p in team:
+                mu, phi, sigma = self.ratings.get(p, self._init)
+                sigma2 = self._volatility(phi, sigma, v, v * dsum)
+                phi_star = math.sqrt(phi * phi + sigma2 * sigma2)
+                phi2 = 1.0 / math.sqrt(1.0 / (phi_star * phi_star) + inv_v)
+                new[p] = (mu + phi2 * phi2 * dsum, phi2, sigma2)
+        self.ratings.update(new)
+
+    def rating(self, player: str) -> tuple[float, float, float]:
+        """(rating, RD, volatility) on the familiar 1500 scale."""
+        mu, phi, sigma = self.ratings.get(player, self._init)
+        return 1500.0 + _GLICKO_SCALE * mu, _GLICKO_SCALE * phi, sigma
+
+
+# ------------------------------------------------------------------------------------- OpenSkill
+
+OpenSkillKind = Literal["PlackettLuce", "BradleyTerryFull", "ThurstoneMostellerFull"]
+
+
+class OpenSkillConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: OpenSkillKind = "PlackettLuce"
+
+
+class OpenSkill(_Base):
+    """The Weng-Lin models of the `openskill` package as a peer, with their own defaults.
+
+    Ratings are kept as (mu, sigma) pairs; `openskill` computes every prediction and update."""
+
+    def __init__(self, config: OpenSkillConfig | None = None) -> None:
+        from openskill import models
+
+        self.config = config or OpenSkillConfig()
+        self.name = f"openskill {self.config.kind}"
+        self._model = getattr(models, self.config.kind)()
+        self.ratings: dict[str, tuple[float, float]] = {}
+
+    def _objects(self, teams: Teams) -> list[list[Any]]:
+        m = self._model
+        init = (m.mu, m.sigma)
+        out = []
+        for team in teams:
+            row = []
+            for p in team:
+                mu, sigma = self.ratings.get(p, init)
+                row.append(m.rating(mu=mu, sigma=sigma, name=p))
+            out.append(row)
+        return out
+
+    def predict(self, teams: Teams, meta: Mapping[str, Any] | None = None) -> Probs:
+        check_teams(teams)
+        return np.asarray(self._model.predict_win(self._objects(teams)), dtype=np.float64)
+
+    def predict_draw(self, teams: Teams) -> float:
+        check_teams(teams)
+        return float(self._model.predict_draw(self._objects(teams)))
+
+    def _apply(self, match: Match) -> None:
+        rated = self._model.rate(
+            self._objects(match.teams),
+            ranks=list(match.ranks),
+            scores=list(match.scores) if match.scores is not None else None,
+        )
+        for team, new in zip(match.teams, rated, strict=True):
+            for p, r in zip(team, new, strict=True):
+                self.ratings[p] = (r.mu, r.sigma)
+
+
+# ------------------------------------------------------------------------------- culturebridge
+
+
+class BridgeConfig(BaseModel):
+    """Hyperparameters of the culturebridge rating model; logit units (1.0 = e:1 odds).
+
+    The defaults come from a coordinate search on the earliest 30% of the LoL pro matches;
+    benchmarks/esports.py searches again from them over a wider grid, on those matches only."""
+
+    model_config = ConfigDict(frozen=True)
+
+    player_var: float = Field(2.4, gt=0)
+    """Prior variance of a new player's skill."""
+    player_drift: float = Field(0.0, ge=0)
+    """Variance a player's skill gains per day without a match (capped at the prior)."""
+    player_noise: float = Field(0.0, ge=0)
+    """Variance a player's skill gains with every match played (form changes as it plays)."""
+    newcomer_pull: float = Field(0.0, ge=0, le=1)
+    """A new player starts at this fraction of the mean skill of their rated teammates (teams
+    sign players of their own calibre) rather than at 0."""
+    team_weight: float = Field(1.0, ge=0)
+    """Weight of the team term (a rating for the roster's team tag, meta["team_tags"])."""
+    team_var: float = Field(0.1, ge=0)
+    team_drift: float = Field(0.0, ge=0)
+    region_weight: float = Field(1.0, ge=0)
+    """Weight of the region term: a rating for each team's home league (the league its tag has
+    played most in, meta["league"]), used only when the two teams' regions differ, as in
+    international events, where within-league ratings are not comparable."""
+    region_var: float = Field(0.6, ge=0)
+    region_drift: float = Field(0.001, ge=0)
+    side_advantage: float = 0.2
+    """Logit advantage of the first listed side (meta["sides"] present, e.g. LoL's blue side)."""
+    side_var: float = Field(0.0001, ge=0)
+    """Prior variance of the side advantage, learned online from there."""
+    margin_weight: float = Field(0.0, ge=0)
+    """Extra outcome per unit of relative score margin, (s_i - s_j) / (|s_i| + |s_j|), where
+    scores exist; 0 ignores scores."""
+
+
+_Key = tuple[str, str]
+_SIDE: _Key = ("side", "")
+
+
+class Bridge(_Base):
+    """The culturebridge model: a Bayesian logistic (Bradley-Terry) filter.
+
+    Team strength = mean of its players' skills + `team_weight` x the team tag's skill (rosters
+    change, organisations persist) + the side advantage for the first side. Every skill is
+    Gaussian (mean, variance); variance grows with days of inactivity, so a returning player
+    moves faster. Prediction integrates over the uncertainty (probit approximation); the update
+    is one step of the online Laplace / extended Kalman filter for logistic regression, diagonal
+    covariance. Margin of victory nudges the update where scores exist."""
+
+    def __init__(self, config: BridgeConfig | None = None) -> None:
+        self.config = config or BridgeConfig()
+        self.name = "culturebridge"
+        self.ratings: dict[_Key, tuple[float, float, float]] = {}
+        """(kind, name) -> (mean, variance, last seen as days since the epoch)."""
+        self.league_counts: dict[tuple[str, str], int] = {}
+        self.home: dict[str, tuple[str, int]] = {}
+        """team tag -> (its most played league, how many matches there)."""
+
+    def _state(self, key: _Key, day: float | None) -> tuple[float, float]:
+        c = self.config
+        kind = key[0]
+        prior, drift = (
+            (c.player_var, c.player_drift)
+            if kind == "p"
+            else (c.team_var, c.team_drift)
+            if kind == "t"
+            else (c.region_var, c.region_drift)
+            if kind == "r"
+            else (c.side_var, 0.0)
+        )
+        got = self.ratings.get(key)
+        if got is None:
+            return (c.side_advantage if kind == "side" else 0.0), prior
+        mu, var, last = got
+        if day is not None and day > last:
+            var = min(prior, var + drift * (day - last)) if var < prior else var
+        return mu, var
+
+    def _terms(
+        self, teams: Teams, meta: Mapping[str, Any] | None, day: float | None
+    ) -> list[list[tuple[_Key, float, float, float]]]:
+        """Per team: (key, coefficient, mean, variance) of every component of its strength."""
+        c = self.config
+        tags = meta.get("team_tags") if meta else None
+        sides = bool(meta and meta.get("sides")) and len(teams) == 2
+        regions: list[str | None] = [None] * len(teams)
+        if tags and c.region_weight > 0 and len(teams) == 2 and len(tags) == 2:
+            found = [self.home.get(str(t)) for t in tags]
+            if found[0] and found[1] and found[0][0] != found[1][0]:
+                regions = [found[0][0], found[1][0]]
+        out = []
+        for i, team in enumerate(teams):
+            w = 1.0 / len(team)
+            row = []
+            for p in team:
+                key = ("p", p)
+                row.append((key, w, *self._state(key, day)))
+            if c.newcomer_pull > 0:
+                known = [r[2] for r in row if r[0] in self.ratings]
+                if known and len(known) < len(row):
+                    start = c.newcomer_pull * sum(known) / len(known)
+                    row = [r if r[0] in self.ratings else (r[0], r[1], start, r[3]) for r in row]
+            if tags and c.team_weight > 0 and i < len(tags) and tags[i]:
+                key = ("t", str(tags[i]))
+                row.append((key, c.team_weight, *self._state(key, day)))
+            if regions[i] is not None:
+                key = ("r", str(regions[i]))
+                row.append((key, c.region_weight, *self._state(key, day)))
+            if sides and i == 0:
+                row.append((_SIDE, 1.0, *self._state(_SIDE, day)))
+            out.append(row)
+        return out
+
+    @staticmethod
+    def _moments(row: list[tuple[_Key, float, float, float]]) -> tuple[float, float]:
+        return sum(k * m for _, k, m, _ in row), sum(k * k * v for _, k, _, v in row)
+
+    @staticmethod
+    def _prob(d: float, var: float) -> float:
+        return 1.0 / (1.0 + math.exp(-d / math.sqrt(1.0 + math.pi * var / 8.0)))
+
+    def predict(self, teams: Teams, meta: Mapping[str, Any] | None = None) -> Probs:
+        check_teams(teams)
+        mom = [self._moments(r) for r in self._terms(teams, meta, None)]
+        return _first_place(
+            len(mom),
+            lambda i, j: self._prob(mom[i][0] - mom[j][0], mom[i][1] + mom[j][1]),
+        )
+
+    def predict_match(self, match: Match) -> Probs:
+        """`predict` with the match's own meta and time (inactivity grows the variances)."""
+        mom = [self._moments(r) for r in self._terms(match.teams, match.meta, _day(match.ts))]
+        return _first_place(
+            len(mom),
+            lambda i, j: self._prob(mom[i][0] - mom[j][0], mom[i][1] + mom[j][1]),
+        )
+
+    def _apply(self, match: Match) -> None:
+        day = _day(match.ts)
+        terms = self._terms(match.teams, match.meta, day)
+        mom = [self._moments(r) for r in terms]
+        n = len(terms)
+        scores = match.scores if self.config.margin_weight > 0 else None
+        # accumulate gradient and curvature per team over its pairings, then update
+        grads = [0.0] * n
+        curv = [0.0] * n
+        for i in range(n):
+            for j in range(n):
+                if i == j:
+                    continue
+                var = mom[i][1] + mom[j][1]
+                p = self._prob(mom[i][0] - mom[j][0], var)
+                y = _outcome(match.ranks[i], match.ranks[j])
+                if scores is not None:
+                    total = abs(scores[i]) + abs(scores[j])
+                    if total > 0:
+                        y += self.config.margin_weight * (scores[i] - scores[j]) / total
+                h = p * (1.0 - p)
+                grads[i] += (y - p) / (1.0 + h * var)
+                curv[i] += h / (1.0 + h * var)
+        new: dict[_Key, tuple[float, float, float]] = {}
+        for i, row in enumerate(terms):
+            for key, k, mu, var in row:
+                if key[0] == "p":
+                    var += self.config.player_noise
+                new[key] = (
+                    mu + k * var * grads[i],
+                    max(var * (1.0 - k * k * var * curv[i]), 1e-9),
+                    day,
+                )
+        self.ratings.update(new)
+        league = match.meta.get("league")
+        tags = match.meta.get("team_tags")
+        if league and tags:
+            for tag in map(str, tags):
+                n = self.league_counts.get((tag, league), 0) + 1
+                self.league_counts[(tag, league)] = n
+                if n > self.home.get(tag, ("", 0))[1]:
+                    self.home[tag] = (league, n)
+
+    def skill(self, player: str) -> tuple[float, float]:
+        """(mean, variance) of a player's skill, logit units."""
+        return self._state(("p", player), None)
+
+
+def _day(ts: datetime) -> float:
+    return ts.timestamp() / 86400.0
+
+
+MODELS: dict[str, Callable[[], RatingModel]] = {
+    "culturebridge": Bridge,
+    "elo": Elo,
+    "glicko2": Glicko2,
+    "openskill-pl": lambda: OpenSkill(OpenSkillConfig(kind="PlackettLuce")),
+    "openskill-bt": lambda: OpenSkill(OpenSkillConfig(kind="BradleyTerryFull")),
+    "openskill-tm": lambda: OpenSkill(OpenSkillConfig(kind="ThurstoneMostellerFull")),
+}
+"""Every model by its CLI name, with its default configuration."""

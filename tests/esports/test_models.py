@@ -1,0 +1,202 @@
+"""The shared contract every rating model passes, and what sets the culturebridge model apart."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from culturebridge.esports import (
+    MODELS,
+    Bridge,
+    BridgeConfig,
+    Elo,
+    Glicko2,
+    Match,
+    OpenSkill,
+    RatingModel,
+    run_online,
+    score,
+    tune,
+)
+from tests.esports.golden.regenerate import GOLDEN, compute
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def m(i: int, teams: list[list[str]], ranks: list[int], **meta: object) -> Match:
+    return Match(
+        f"m{i}", T0 + timedelta(days=i), tuple(tuple(t) for t in teams), tuple(ranks), meta=meta
+    )
+
+
+@pytest.fixture(params=sorted(MODELS))
+def make(request: pytest.FixtureRequest) -> Callable[[], RatingModel]:
+    return MODELS[request.param]
+
+
+def test_every_model_meets_the_protocol(make: Callable[[], RatingModel]) -> None:
+    assert isinstance(make(), RatingModel)
+
+
+def test_update_returns_a_new_model_and_leaves_the_old_one(
+    make: Callable[[], RatingModel],
+) -> None:
+    model = make().update(m(0, [["a", "b"], ["c", "d"]], [1, 2]))
+    before = copy.deepcopy(vars(model))
+    p_before = model.predict([["a", "b"], ["c", "d"]])
+    teams = [["a", "b"], ["c", "d"]]
+    match = m(1, teams, [2, 1])
+    new = model.update(match)
+    assert new is not model
+    assert vars(model).keys() == before.keys()
+    for key, value in before.items():
+        if isinstance(value, dict):
+            assert getattr(model, key) == value, key
+    np.testing.assert_array_equal(model.predict([["a", "b"], ["c", "d"]]), p_before)
+    assert teams == [["a", "b"], ["c", "d"]]
+    assert match.ranks == (2, 1)
+    assert not np.allclose(new.predict([["a", "b"], ["c", "d"]]), p_before)
+
+
+def test_symmetric_teams_give_one_half(make: Callable[[], RatingModel]) -> None:
+    p = make().predict([["a", "b"], ["c", "d"]])
+    np.testing.assert_allclose(p, [0.5, 0.5], atol=1e-9)
+    three = make().predict([["a"], ["b"], ["c"]])
+    np.testing.assert_allclose(three, [1 / 3] * 3, atol=1e-9)
+
+
+def test_a_stronger_team_is_favoured(make: Callable[[], RatingModel]) -> None:
+    model = make()
+    for i in range(5):
+        model = model.update(m(i, [["a", "b"], ["c", "d"]], [1, 2]))
+    p = model.predict([["a", "b"], ["c", "d"]])
+    assert p[0] > 0.5
+    assert p.sum() == pytest.approx(1.0)
+    assert model.predict([["c", "d"], ["a", "b"]])[0] < 0.5
+
+
+def test_draws_are_handled(make: Callable[[], RatingModel]) -> None:
+    model = make().update(m(0, [["a"], ["b"]], [1, 1]))
+    p = model.predict([["a"], ["b"]])
+    np.testing.assert_allclose(p, [0.5, 0.5], atol=1e-9)
+    model = model.update(m(1, [["a"], ["b"], ["c"]], [1, 1, 2]))
+    assert np.all(np.isfinite(model.predict([["a"], ["c"]])))
+
+
+def test_deterministic(make: Callable[[], RatingModel]) -> None:
+    matches = [m(i, [["a", "b"], ["c", "d"]], [1 + i % 2, 2 - i % 2]) for i in range(6)]
+    a = run_online(make(), matches).predictions
+    b = run_online(make(), matches).predictions
+    assert [x.tobytes() for x in a] == [x.tobytes() for x in b]
+
+
+@pytest.mark.parametrize(
+    "teams",
+    [[["a"]], [["a"], []], [["a", "b"], ["b", "c"]], [["a"], [""]]],
+    ids=["one-team", "empty-team", "player-twice", "empty-name"],
+)
+def test_malformed_teams_are_clear_value_errors(
+    make: Callable[[], RatingModel], teams: list[list[str]]
+) -> None:
+    with pytest.raises(ValueError):
+        make().predict(teams)
+
+
+def test_run_online_predicts_before_updating_and_leaves_the_model() -> None:
+    model = Elo()
+    matches = [m(i, [["a"], ["b"]], [1, 2]) for i in range(3)]
+    run = run_online(model, matches)
+    assert run.predictions[0][0] == 0.5  # nobody rated before the first match
+    assert run.predictions[1][0] > 0.5
+    assert model.ratings == {}
+    s = score(matches, run.predictions)
+    assert s.n == 3 and s.accuracy == pytest.approx(2.5 / 3)
+    assert 0 < s.brier < 0.25 and s.log_loss > 0
+
+
+def test_tune_uses_only_the_earliest_matches() -> None:
+    early = [m(i, [["a"], ["b"]], [1, 2]) for i in range(30)]
+    late = [m(30 + i, [["a"], ["b"]], [2, 1]) for i in range(70)]
+    tuned = tune(_elo, {"k": [4.0, 64.0]}, early + late)
+    # a always wins early: the large K learns it fastest; the late reversal is never seen
+    assert tuned.params == {"k": 64.0}
+
+
+def _elo(k: float) -> Elo:
+    from culturebridge.esports import EloConfig
+
+    return Elo(EloConfig(k=k))
+
+
+def test_bridge_side_advantage_needs_sides() -> None:
+    model = Bridge(BridgeConfig(side_advantage=0.3))
+    assert model.predict([["a"], ["b"]])[0] == pytest.approx(0.5)
+    assert model.predict([["a"], ["b"]], {"sides": ["blue", "red"]})[0] > 0.5
+
+
+def test_bridge_uncertainty_grows_with_inactivity() -> None:
+    model = Bridge(BridgeConfig(player_drift=0.01, player_var=1.0))
+    model = model.update(m(0, [["a"], ["b"]], [1, 2]))
+    _, var_after = model.skill("a")
+    later = m(50, [["a"], ["c"]], [1, 2])
+    soon = m(1, [["a"], ["c"]], [1, 2])
+    # the same win moves a returning player further than one who just played
+    far = model.update(later).skill("a")[0] - model.skill("a")[0]
+    near = model.update(soon).skill("a")[0] - model.skill("a")[0]
+    assert far > near > 0
+    assert var_after < 1.0
+
+
+def test_bridge_region_term_is_learned_only_across_regions() -> None:
+    model = Bridge()
+    for i in range(4):
+        model = model.update(
+            m(i, [["a"], ["b"]], [1, 2], league="N", team_tags=["A", "B"], sides=["x", "y"])
+        )
+        model = model.update(
+            m(i, [["x"], ["y"]], [1, 2], league="S", team_tags=["X", "Y"], sides=["x", "y"])
+        )
+    assert not any(k[0] == "r" for k in model.ratings)
+    model = model.update(m(9, [["a"], ["x"]], [1, 2], league="W", team_tags=["A", "X"]))
+    assert model.ratings[("r", "N")][0] > 0 > model.ratings[("r", "S")][0]
+
+
+def test_bridge_golden_values() -> None:
+    """Regenerate with `python tests/esports/golden/regenerate.py` when a change is meant."""
+    want = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    got = json.loads(json.dumps(compute()))
+    assert got.keys() == want.keys()
+    for section in want:
+        assert got[section].keys() == want[section].keys()
+        for key, values in want[section].items():
+            assert got[section][key] == pytest.approx(values, abs=1e-9), (section, key)
+
+
+def test_openskill_models_differ_by_kind() -> None:
+    from culturebridge.esports import OpenSkillConfig
+
+    match = m(0, [["a"], ["b"]], [1, 2])
+    pl = OpenSkill(OpenSkillConfig(kind="PlackettLuce")).update(match)
+    tm = OpenSkill(OpenSkillConfig(kind="ThurstoneMostellerFull")).update(match)
+    assert pl.predict([["a"], ["b"]])[0] != tm.predict([["a"], ["b"]])[0]
+    assert 0 < pl.predict_draw([["a"], ["b"]]) < 1
+
+
+def test_glicko2_rating_scale() -> None:
+    rating, rd, vol = Glicko2().rating("new")
+    assert (rating, rd, vol) == pytest.approx((1500.0, 350.0, 0.06))
+    assert not math.isnan(Glicko2().update(m(0, [["a"], ["b"]], [1, 2])).rating("a")[0])
+
+
+def test_bridge_margin_of_victory_where_scores_exist() -> None:
+    def win(scores: tuple[float, float]) -> float:
+        match = Match("s", T0, (("a",), ("b",)), (1, 2), scores=scores)
+        return Bridge(BridgeConfig(margin_weight=0.3)).update(match).skill("a")[0]
+
+    assert win((30.0, 5.0)) > win((30.0, 28.0)) > 0
