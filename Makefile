@@ -76,6 +76,7 @@ bench: .stamp-install
 	$(BIN)/python benchmarks/sentiment.py
 	$(BIN)/python benchmarks/social.py
 	$(BIN)/python benchmarks/localise.py
+	$(BIN)/python benchmarks/esports.py
 
 clean:
 	rm -rf $(VENV) .stamp-* $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
