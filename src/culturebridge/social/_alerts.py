@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-import ibis
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -122,23 +121,28 @@ def _default_scorer() -> Scorer:
     return default_model().predict_proba
 
 
-def _linked_posts(a: Analysis, segment: str | None, period: Period) -> pa.Table:
-    """(post_id, user_id, text, period_start, item_id): one row per post and item it names."""
-    from culturebridge.social._mentions import post_mentions
+def _linked_posts(a: Analysis, segment: str | None, period: Period) -> tuple[pa.Table, int]:
+    """(post_id, user_id, text, period_start, item_id), one row per post and item it names,
+    and the number of posts in scope. The scope's posts are read once and only they are
+    linked (a segment's posts, not the whole platform's)."""
+    from culturebridge.social._mentions import mentions_table, workspace_linker
 
-    links = post_mentions(a.con, period_from=a.period_from, period_to=a.period_to)
-    pairs = links.select(["post_id", "item_id"])  # one row per post and item
     p = posts_in_scope(a, segment)
-    m = ibis.memtable(pairs)
-    j = p.join(m, p.post_id == m.post_id)
-    expr = j.select(
-        p.post_id,
-        p.user_id,
-        p.text,
-        m.item_id,
-        period_start=p.ts.truncate(PERIOD_UNITS[period]).date(),
+    posts = a.run(
+        p.select(
+            "post_id",
+            "ts",
+            "user_id",
+            "text",
+            period_start=p.ts.truncate(PERIOD_UNITS[period]).date(),
+        )
     )
-    return a.run(expr)
+    links = mentions_table(
+        posts.select(["post_id", "ts", "user_id", "text"]), workspace_linker(a.con)
+    )
+    pairs = links.select(["post_id", "item_id"])  # one row per post and item
+    joined = pairs.join(posts.select(["post_id", "user_id", "text", "period_start"]), "post_id")
+    return joined.sort_by([("post_id", "ascending"), ("item_id", "ascending")]), posts.num_rows
 
 
 def item_sentiment(
@@ -159,9 +163,7 @@ def item_sentiment(
     for item in items or ():
         a.item_partner(item)  # unknown or out-of-scope item: a clear error
     report("linking posts", 0, 1)
-    posts = posts_in_scope(a, segment)
-    n_posts = int(a.run(posts.aggregate(n=posts.count()))["n"][0].as_py())
-    t = _linked_posts(a, segment, period)
+    t, n_posts = _linked_posts(a, segment, period)
     report("linking posts", 1, 1)
     catalogue = _titles(a)
     if a.partner is not None:
