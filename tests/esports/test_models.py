@@ -189,9 +189,37 @@ def test_openskill_models_differ_by_kind() -> None:
 
 
 def test_glicko2_rating_scale() -> None:
-    rating, rd, vol = Glicko2().rating("new")
-    assert (rating, rd, vol) == pytest.approx((1500.0, 350.0, 0.06))
+    assert tuple(Glicko2().rating("new")) == pytest.approx((1500.0, 350.0))
     assert not math.isnan(Glicko2().update(m(0, [["a"], ["b"]], [1, 2])).rating("a")[0])
+
+
+def test_ratings_rank_winners_above_losers_and_uncertainty_shrinks(
+    make: Callable[[], RatingModel],
+) -> None:
+    model = make()
+    fresh = model.rating("a")
+    for i in range(6):
+        model = model.update(m(i, [["a"], ["b"]], [1, 2]))
+    assert model.rating("a").mean > fresh.mean > model.rating("b").mean
+    assert model.rating("a").sd <= fresh.sd
+    assert model.rating("a").conservative == model.rating("a").mean - 2 * model.rating("a").sd
+    assert model.players() == ["a", "b"]
+
+
+def test_draws_are_predicted_from_what_was_seen(make: Callable[[], RatingModel]) -> None:
+    model = make()
+    teams = [["a"], ["b"]]
+    for i in range(10):
+        model = model.update(m(i, [["a"], ["b"]], [1, 1] if i % 2 else [1, 2]))
+    draw = model.predict_draw(teams)
+    assert 0.0 < draw < 1.0
+    assert model.predict_draw([["a"], ["b"], ["c"]]) >= 0.0
+    if not isinstance(model, OpenSkill):  # openskill's own draw formula ignores the rate seen
+        decisive = make()
+        for i in range(10):
+            decisive = decisive.update(m(i, [["a"], ["b"]], [1, 2] if i % 2 else [2, 1]))
+        assert decisive.predict_draw(teams) == 0.0
+        assert draw > 0.2
 
 
 def test_bridge_margin_of_victory_where_scores_exist() -> None:

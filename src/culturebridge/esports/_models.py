@@ -7,7 +7,11 @@ returns new ratings. `run_online` copies once and then applies matches in place 
 copy through `_apply`, so the online protocol pays no per-match copy.
 
 `predict(teams, meta=None)` gives the probability that each team finishes first; for two teams it
-sums to 1. A model with a draw probability says so through `predict_draw`.
+sums to 1, with draws set aside. `predict_draw(teams)` gives the chance of a draw (openskill's own
+formula for its models; for the others Davidson's tie model with the draw rate seen so far), so
+the outcome of a future pairing is (1 - draw) x predict + draw. `rating(name)` gives a player's
+(or team tag's) rating and its uncertainty on the model's usual scale; `players()` lists who has
+one.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import copy
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, Protocol, Self, runtime_checkable
+from typing import Any, Literal, NamedTuple, Protocol, Self, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -38,9 +42,27 @@ class RatingModel(Protocol):
 
     def predict_match(self, match: Match) -> Probs: ...
 
+    def predict_draw(self, teams: Teams, meta: Mapping[str, Any] | None = None) -> float: ...
+
     def update(self, match: Match) -> Self: ...
 
+    def rating(self, name: str, kind: str = "player") -> Rating: ...
+
+    def players(self) -> list[str]: ...
+
     def _apply(self, match: Match) -> None: ...
+
+
+class Rating(NamedTuple):
+    """A rating on its model's usual scale and its standard deviation (0 where the model keeps
+    none, as Elo); `conservative` is the mean less two standard deviations."""
+
+    mean: float
+    sd: float
+
+    @property
+    def conservative(self) -> float:
+        return self.mean - 2.0 * self.sd
 
 
 def _first_place(n: int, beats: Callable[[int, int], float]) -> Probs:
@@ -58,10 +80,23 @@ def _outcome(ri: int, rj: int) -> float:
     return 1.0 if ri < rj else 0.5 if ri == rj else 0.0
 
 
+def _davidson(p: float, draw_rate: float) -> float:
+    """Draw chance under Davidson's tie model when the decisive win chance is `p`, its parameter
+    set so that evenly matched teams draw at `draw_rate`: nu sqrt(pq) / (1 + nu sqrt(pq)) with
+    nu = 2 d / (1 - d)."""
+    if draw_rate <= 0.0:
+        return 0.0
+    nu = 2.0 * draw_rate / (1.0 - draw_rate)
+    x = nu * math.sqrt(max(p * (1.0 - p), 0.0))
+    return x / (1.0 + x)
+
+
 class _Base:
-    """Copy-on-write plumbing shared by the models."""
+    """Copy-on-write plumbing shared by the models, and the draw tally."""
 
     name: str = ""
+    tally: tuple[int, int] = (0, 0)
+    """(draws, two-team matches) seen so far."""
 
     def predict(self, teams: Teams, meta: Mapping[str, Any] | None = None) -> Probs:
         raise NotImplementedError  # pragma: no cover - every model overrides
@@ -70,11 +105,38 @@ class _Base:
         """`predict` for a match about to be played: its teams, meta and time."""
         return self.predict(match.teams, match.meta)
 
+    def predict_draw(self, teams: Teams, meta: Mapping[str, Any] | None = None) -> float:
+        """Chance of a draw: Davidson's tie model with the draw rate of the two-team matches seen
+        (smoothed: no draws yet gives a small positive rate only once matches were seen); more
+        than two teams: the mean over pairs of a tie at the top."""
+        draws, seen = self.tally
+        rate = draws / (seen + 1.0)
+        p = self.predict(teams, meta)
+        if len(p) == 2:
+            return _davidson(float(p[0]), rate)
+        pairs = [
+            _davidson(float(p[i] / (p[i] + p[j])), rate)
+            for i in range(len(p))
+            for j in range(i + 1, len(p))
+        ]
+        return sum(pairs) / len(pairs)
+
     def update(self, match: Match) -> Self:
         """A new model that has seen `match`; this one is left as it was."""
         new = self._clone()
         new._apply(match)
         return new
+
+    def _count(self, match: Match) -> None:
+        if len(match.teams) == 2:
+            draws, seen = self.tally
+            self.tally = (draws + (match.ranks[0] == match.ranks[1]), seen + 1)
+
+    def rating(self, name: str, kind: str = "player") -> Rating:  # pragma: no cover
+        raise NotImplementedError
+
+    def players(self) -> list[str]:
+        return sorted(getattr(self, "ratings", {}))
 
     def _clone(self) -> Self:
         new = copy.copy(self)
@@ -122,7 +184,12 @@ class Elo(_Base):
         r = [self._team(t) for t in teams]
         return _first_place(len(r), lambda i, j: self._beats(r[i], r[j]))
 
+    def rating(self, name: str, kind: str = "player") -> Rating:
+        _players_only(kind, self.name)
+        return Rating(self.ratings.get(name, self.config.initial), 0.0)
+
     def _apply(self, match: Match) -> None:
+        self._count(match)
         r = [self._team(t) for t in match.teams]
         k, init = self.config.k, self.config.initial
         for i, team in enumerate(match.teams):
@@ -213,6 +280,7 @@ class Glicko2(_Base):
         return math.exp(big_a / 2.0)
 
     def _apply(self, match: Match) -> None:
+        self._count(match)
         comp = [self._composite(t) for t in match.teams]
         new: dict[str, tuple[float, float, float]] = {}
         for i, team in enumerate(match.teams):
@@ -233,10 +301,11 @@ class Glicko2(_Base):
                 new[p] = (mu + phi2 * phi2 * dsum, phi2, sigma2)
         self.ratings.update(new)
 
-    def rating(self, player: str) -> tuple[float, float, float]:
-        """(rating, RD, volatility) on the familiar 1500 scale."""
-        mu, phi, sigma = self.ratings.get(player, self._init)
-        return 1500.0 + _GLICKO_SCALE * mu, _GLICKO_SCALE * phi, sigma
+    def rating(self, name: str, kind: str = "player") -> Rating:
+        """Rating and RD on the familiar 1500 scale."""
+        _players_only(kind, self.name)
+        mu, phi, _ = self.ratings.get(name, self._init)
+        return Rating(1500.0 + _GLICKO_SCALE * mu, _GLICKO_SCALE * phi)
 
 
 # ------------------------------------------------------------------------------------- OpenSkill
@@ -279,11 +348,17 @@ class OpenSkill(_Base):
         check_teams(teams)
         return np.asarray(self._model.predict_win(self._objects(teams)), dtype=np.float64)
 
-    def predict_draw(self, teams: Teams) -> float:
+    def predict_draw(self, teams: Teams, meta: Mapping[str, Any] | None = None) -> float:
         check_teams(teams)
         return float(self._model.predict_draw(self._objects(teams)))
 
+    def rating(self, name: str, kind: str = "player") -> Rating:
+        """(mu, sigma) on openskill's scale (25, 25/3 for a newcomer)."""
+        _players_only(kind, self.name)
+        return Rating(*self.ratings.get(name, (self._model.mu, self._model.sigma)))
+
     def _apply(self, match: Match) -> None:
+        self._count(match)
         rated = self._model.rate(
             self._objects(match.teams),
             ranks=list(match.ranks),
@@ -436,6 +511,7 @@ class Bridge(_Base):
         )
 
     def _apply(self, match: Match) -> None:
+        self._count(match)
         day = _day(match.ts)
         terms = self._terms(match.teams, match.meta, day)
         mom = [self._moments(r) for r in terms]
@@ -481,6 +557,29 @@ class Bridge(_Base):
     def skill(self, player: str) -> tuple[float, float]:
         """(mean, variance) of a player's skill, logit units."""
         return self._state(("p", player), None)
+
+    def rating(self, name: str, kind: str = "player") -> Rating:
+        """A player's skill (kind "player") or a team tag's term (kind "team") on the Elo-like
+        scale 1500 + 400/ln(10) x logit, so 400 points are 10:1 odds, as in Elo."""
+        if kind not in ("player", "team"):
+            raise ValueError(f"kind must be 'player' or 'team', not {kind!r}")
+        mu, var = self._state(("p" if kind == "player" else "t", name), None)
+        return Rating(1500.0 + ELO_POINTS * mu, ELO_POINTS * math.sqrt(var))
+
+    def players(self) -> list[str]:
+        return sorted(name for kind, name in self.ratings if kind == "p")
+
+    def team_tags(self) -> list[str]:
+        return sorted(name for kind, name in self.ratings if kind == "t")
+
+
+ELO_POINTS = 400.0 / math.log(10.0)
+"""Elo points per logit of skill."""
+
+
+def _players_only(kind: str, model: str) -> None:
+    if kind != "player":
+        raise ValueError(f"{model} rates players only, not {kind!r}")
 
 
 def _day(ts: datetime) -> float:
