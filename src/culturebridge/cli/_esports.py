@@ -1,11 +1,16 @@
-"""`esports`: online predictions from a rating model over a file of matches.
+"""`esports`: ratings, predictions, leaderboards and matchmaking over matches.
 
     culturebridge esports predict --matches FILE.jsonl [--model NAME] --output PREDS.csv [--json]
+    culturebridge esports rate [DIR | --matches FILE.jsonl] [--output RATINGS.csv] [--history H.csv]
+    culturebridge esports leaderboard [DIR | --matches FILE.jsonl] [--top N] [--teams]
+    culturebridge esports history [DIR | --matches FILE.jsonl] --player NAME | --team TAG
+    culturebridge esports odds [DIR | --matches FILE.jsonl] --team P1,P2 --team P3,P4
+    culturebridge esports balance [DIR | --matches FILE.jsonl] --players P1,P2,... --teams 2
 
-Writes `match_id,p0` for every match in time order: p0 is the probability that the first team
-wins, made before that match updates any rating (empty for matches without exactly two teams).
-Malformed lines are listed on stderr with their line numbers and skipped; the score over the
-decisive two-team matches is printed at the end.
+`predict` writes `match_id,p0` for every match in time order: p0 is the probability that the
+first team wins, made before that match updates any rating (empty for matches without exactly
+two teams). The others rate a workspace's `matches` table (DIR, default the current directory)
+or a JSONL file, each game apart. Malformed lines or rows are listed on stderr and skipped.
 """
 
 from __future__ import annotations
@@ -20,11 +25,21 @@ from culturebridge.cli._common import console, err_console, handle_errors, print
 from culturebridge.errors import UserError
 from culturebridge.esports import MODELS, read_jsonl, run_online, score
 
-group = typer.Typer(help="E-sports ratings: online match predictions.", no_args_is_help=True)
+group = typer.Typer(
+    help="E-sports: ratings, predictions, leaderboards, rating histories and matchmaking.",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:
+    from culturebridge.cli import _esports_play, _esports_rate
+
     group.command("predict")(predict_cmd)
+    group.command("rate")(_esports_rate.rate_cmd)
+    group.command("leaderboard")(_esports_rate.leaderboard_cmd)
+    group.command("history")(_esports_rate.history_cmd)
+    group.command("odds")(_esports_play.odds_cmd)
+    group.command("balance")(_esports_play.balance_cmd)
     app.add_typer(group, name="esports")
 
 

@@ -35,7 +35,9 @@ LEAGUE_1V1 = "Crown Duel Open Ladder"
 
 
 def n_matches_for(users: int) -> int:
-    return int(np.clip(users // 4, 2000, 100_000))
+    """A season of a ranked queue: about one match per user, so a 5v5 regular plays hundreds
+    (enough to rank 200 players well from team results alone)."""
+    return int(np.clip(users, 5000, 200_000))
 
 
 @dataclass

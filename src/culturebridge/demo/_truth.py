@@ -58,7 +58,7 @@ from culturebridge.demo._tastes import (
 from culturebridge.demo._users import AGE_BANDS, N_GROUPS, Users
 from culturebridge.schema import ITEM_KINDS
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 """Bumped when the same seed draws different data: 2 names items in varied forms and writes
 truth/posts.parquet."""
 

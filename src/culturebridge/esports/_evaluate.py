@@ -36,15 +36,22 @@ class OnlineRun:
         return len(self.predictions) / self.seconds if self.seconds > 0 else math.inf
 
 
-def run_online(model: RatingModel, matches: Sequence[Match]) -> OnlineRun:
+def run_online(
+    model: RatingModel,
+    matches: Sequence[Match],
+    after: Callable[[Match, RatingModel], None] | None = None,
+) -> OnlineRun:
     """Predict then update, match by match in the order given (sort by time first; the loaders
-    do). `model` itself is not changed: the run works on its own copy."""
+    do). `model` itself is not changed: the run works on its own copy. `after(match, model)`, if
+    given, sees the live model once each match is applied (for histories; do not keep `model`)."""
     start = time.perf_counter()
     live = _private_copy(model)
     preds = []
     for m in matches:
         preds.append(live.predict_match(m))
         live._apply(m)
+        if after is not None:
+            after(m, live)
     return OnlineRun(preds, live, time.perf_counter() - start)
 
 
