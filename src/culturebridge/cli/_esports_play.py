@@ -146,6 +146,6 @@ def balance_cmd(
         table.add_row(str(i + 1), members, f"{sum(ratings) / len(ratings):.0f}", f"{p:.1%}")
     table.caption = (
         f"draw {split.odds.draw:.1%}; spread of win chances {split.imbalance:.1%} after "
-        f"{split.swaps} swaps ({r.model.name}, {g or 'no game'})"
+        f"{split.swaps} swap{'' if split.swaps == 1 else 's'} ({r.model.name}, {g or 'no game'})"
     )
     console.print(table)
