@@ -60,6 +60,13 @@ BRIDGE_GRID: dict[str, list[Any]] = {
     "region_drift": [0.0, 0.001, 0.004],
     "side_advantage": [0.0, 0.1, 0.2, 0.3],
     "side_var": [0.0001, 0.001, 0.01],
+    "champ_weight": [0.0, 1.0],
+    "champ_var": [0.05, 0.1, 0.2, 0.3, 0.5],
+    "champ_drift": [0.0, 0.0005, 0.001, 0.002],
+    "champ_roles": [False, True],
+    "season_bump": [0.0, 0.05, 0.1, 0.3],
+    "team_season_bump": [0.0, 0.02, 0.05, 0.1],
+    "roster_bump": [0.0, 0.05, 0.1, 0.3],
 }
 ELO_GRID: dict[str, list[Any]] = {"k": [8, 12, 16, 24, 32, 48, 64]}
 GLICKO_GRID: dict[str, list[Any]] = {

@@ -228,3 +228,71 @@ def test_bridge_margin_of_victory_where_scores_exist() -> None:
         return Bridge(BridgeConfig(margin_weight=0.3)).update(match).skill("a")[0]
 
     assert win((30.0, 5.0)) > win((30.0, 28.0)) > 0
+
+
+def _picks(i: int, blue: list[str], red: list[str], **meta: object) -> Match:
+    return m(i, [[f"p{i}a"], [f"p{i}b"]], [1, 2], champions=[blue, red], **meta)
+
+
+def test_bridge_champion_term_favours_winning_picks() -> None:
+    # fresh players every match: only the champions carry over
+    model = Bridge(BridgeConfig(champ_weight=1.0, champ_var=0.5))
+    for i in range(6):
+        model = model.update(_picks(i, ["Ahri"], ["Zed"]))
+    assert model.predict([["u"], ["v"]], {"champions": [["Ahri"], ["Zed"]]})[0] > 0.55
+    assert model.predict([["u"], ["v"]], {"champions": [["Zed"], ["Ahri"]]})[0] < 0.45
+    assert model.predict([["u"], ["v"]])[0] == pytest.approx(0.5)
+    # per role: the same champion in another role is a different term
+    roles = Bridge(BridgeConfig(champ_weight=1.0, champ_roles=True))
+    roles = roles.update(m(0, [["a", "b"], ["c", "d"]], [1, 2], champions=[["X", ""], ["", ""]]))
+    assert ("c", "0:X") in roles.ratings
+    assert roles.predict([["u", "v"], ["w", "z"]], {"champions": [["", "X"], ["", ""]]})[
+        0
+    ] == pytest.approx(0.5)
+
+
+def test_bridge_without_champion_weight_ignores_picks() -> None:
+    plain = Bridge(BridgeConfig(champ_weight=0.0))
+    with_picks = [_picks(i, ["Ahri"], ["Zed"], team_tags=["A", "B"]) for i in range(4)]
+    without = [m(i, [[f"p{i}a"], [f"p{i}b"]], [1, 2], team_tags=["A", "B"]) for i in range(4)]
+    a = run_online(plain, with_picks)
+    b = run_online(plain, without)
+    assert [p.tolist() for p in a.predictions] == [p.tolist() for p in b.predictions]
+    assert not any(k[0] == "c" for k in a.model.ratings)  # type: ignore[attr-defined]
+
+
+def test_bridge_season_bump_speeds_up_a_new_season() -> None:
+    def move(bump: float) -> float:
+        model = Bridge(BridgeConfig(season_bump=bump, player_var=1.0))
+        for i in range(5):
+            model = model.update(m(i, [["a"], [f"o{i}"]], [1, 2], year=2015, season="Spring"))
+        before = model.skill("a")[0]
+        after = model.update(m(9, [["a"], ["o9"]], [1, 2], year=2015, season="Summer"))
+        return after.skill("a")[0] - before
+
+    assert move(0.3) > move(0.0) > 0
+
+
+def test_bridge_roster_change_widens_the_team_term() -> None:
+    def team_sd(bump: float, second: list[str]) -> float:
+        model = Bridge(BridgeConfig(roster_bump=bump, team_var=1.0))
+        for i in range(4):
+            model = model.update(m(i, [["a", "b"], ["c", "d"]], [1, 2], team_tags=["A", "B"]))
+        model = model.update(m(5, [second, ["c", "d"]], [1, 2], team_tags=["A", "B"]))
+        return model.rating("A", kind="team").sd
+
+    # a changed roster makes the same win move the team term less surely, so it stays wider
+    assert team_sd(0.5, ["a", "n"]) > team_sd(0.0, ["a", "n"])
+    assert team_sd(0.5, ["a", "b"]) == pytest.approx(team_sd(0.0, ["a", "b"]))
+
+
+def test_bridge_reuses_the_predicted_terms_only_for_that_match() -> None:
+    matches = [
+        _picks(i, ["Ahri"], ["Zed"], team_tags=["A", "B"], sides=["blue", "red"]) for i in range(5)
+    ]
+    online = run_online(Bridge(), matches).model
+    chained = Bridge()
+    for match in matches:
+        chained.predict_match(matches[0])  # a stale prediction must not leak into the update
+        chained = chained.update(match)
+    assert online.ratings == chained.ratings  # type: ignore[attr-defined]

@@ -9,8 +9,9 @@ one player or team tag through its matches.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,7 +34,15 @@ from culturebridge.cli._esports_source import (
     model_for,
 )
 from culturebridge.errors import UserError
-from culturebridge.esports._uses import PLAYER, TEAM, Rated, Standing, leaderboard, rate
+from culturebridge.esports._uses import (
+    PLAYER,
+    TEAM,
+    HistoryPoint,
+    Rated,
+    Standing,
+    leaderboard,
+    rate,
+)
 
 RATING_COLUMNS = (
     "game",
@@ -59,17 +68,27 @@ def _rate_all(
     *,
     tune: bool,
     history: bool | set[tuple[str, str]] = False,
+    sink: Callable[[str, HistoryPoint], None] | None = None,
 ) -> dict[str, Rated]:
     check_model(model)  # a clear error before any work
     games = load_games(directory, matches, game)
 
     def work() -> dict[str, Rated]:
         return {
-            g: rate(model_for(model, games, g, tune=tune), ms, history=history)
+            g: rate(
+                model_for(model, games, g, tune=tune),
+                ms,
+                history=history,
+                sink=None if sink is None else partial(sink, g),
+            )
             for g, ms in games.groups.items()
         }
 
     return running(work, "rating matches", quiet)
+
+
+def _history_row(game: str, h: HistoryPoint) -> tuple[str, ...]:
+    return (game, h.match_id, h.ts.isoformat(), h.kind, h.name, f"{h.rating:.2f}", f"{h.sd:.2f}")
 
 
 def _when(ts: datetime | None) -> str:
@@ -156,10 +175,31 @@ def rate_cmd(
     sd is its uncertainty; conservative = rating - 2 sd). The accuracy printed is online: each
     match was predicted before it was rated.
     """
-    rated = _rate_all(
-        directory, matches, game, model, json_out, tune=tune, history=history is not None
-    )
     written: dict[str, int] = {}
+    if history is None:
+        rated = _rate_all(directory, matches, game, model, json_out, tune=tune)
+    else:
+        try:
+            with history.open("w", encoding="utf-8", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(HISTORY_COLUMNS)
+                count = 0
+
+                def sink(g: str, h: HistoryPoint) -> None:
+                    nonlocal count
+                    w.writerow(_history_row(g, h))
+                    count += 1
+
+                rated = _rate_all(
+                    directory, matches, game, model, json_out, tune=tune, history=True, sink=sink
+                )
+        except OSError as exc:
+            history.unlink(missing_ok=True)
+            raise UserError(f"{history}: cannot write: {exc}") from None
+        except BaseException:
+            history.unlink(missing_ok=True)  # no half-written history left behind
+            raise
+        written["history"] = count
     if output is not None:
         rows = (
             (g, s.kind, s.name, f"{s.rating:.2f}", f"{s.sd:.2f}", f"{s.conservative:.2f}",
@@ -168,13 +208,6 @@ def rate_cmd(
             for g, s in _standings(rated, kind, 1, None)
         )  # fmt: skip
         written["ratings"] = _write_csv(output, RATING_COLUMNS, rows)
-    if history is not None:
-        points = (
-            (g, h.match_id, h.ts.isoformat(), h.kind, h.name, f"{h.rating:.2f}", f"{h.sd:.2f}")
-            for g, r in rated.items()
-            for h in r.history
-        )
-        written["history"] = _write_csv(history, HISTORY_COLUMNS, points)
     summaries = [_summary(g, r) for g, r in rated.items()]
     if json_out:
         print_json({"games": summaries, "written": written})
@@ -276,12 +309,7 @@ def history_cmd(
     if not r.history:
         raise UserError(f"no matches for {kind} {name!r}{f' in {g}' if g else ''}")
     if output is not None:
-        _write_csv(
-            output,
-            HISTORY_COLUMNS,
-            ((g, h.match_id, h.ts.isoformat(), h.kind, h.name, f"{h.rating:.2f}", f"{h.sd:.2f}")
-             for h in r.history),
-        )  # fmt: skip
+        _write_csv(output, HISTORY_COLUMNS, (_history_row(g, h) for h in r.history))
     rec = r.records[(kind, name)]
     final = r.model.rating(name, kind)
     if json_out:

@@ -177,7 +177,8 @@ def read_lol_csv(path: str | Path) -> MatchLoad:
     120 days. Blue team first; players from blueTop..blueSupport and redTop..redSupport (a blank
     name becomes "?<team tag or side>-<role>-<line>", a one-off player, reported as a problem);
     bResult/rResult give the winner. meta holds league, year, season, type, ``team_tags`` and
-    ``sides`` (["blue", "red"]: the first team has the side advantage)."""
+    ``sides`` (["blue", "red"]: the first team has the side advantage) and ``champions`` (per
+    team, the champion each role picked, Top to Support, known before the game; "" if blank)."""
     path = Path(path)
     try:
         with path.open(encoding="utf-8", newline="") as f:
@@ -227,6 +228,10 @@ def read_lol_csv(path: str | Path) -> MatchLoad:
                     problems.append((line, f"blank {side}{role}; used {name!r}"))
                 team.append(name)
             teams.append(tuple(team))
+        champions = [
+            [(row.get(f"{side}{role}Champ") or "").strip() for role in ROLES]
+            for side in ("blue", "red")
+        ]
         meta = {
             "league": row.get("League", ""),
             "year": year,
@@ -234,6 +239,7 @@ def read_lol_csv(path: str | Path) -> MatchLoad:
             "type": row.get("Type", ""),
             "team_tags": [row.get("blueTeamTag", ""), row.get("redTeamTag", "")],
             "sides": ["blue", "red"],
+            "champions": champions,
         }
         mid = row.get("Address") or f"lol-{line}"
         try:

@@ -386,7 +386,7 @@ class BridgeConfig(BaseModel):
     """Variance a player's skill gains per day without a match (capped at the prior)."""
     player_noise: float = Field(0.0, ge=0)
     """Variance a player's skill gains with every match played (form changes as it plays)."""
-    newcomer_pull: float = Field(0.0, ge=0, le=1)
+    newcomer_pull: float = Field(0.25, ge=0, le=1)
     """A new player starts at this fraction of the mean skill of their rated teammates (teams
     sign players of their own calibre) rather than at 0."""
     team_weight: float = Field(1.0, ge=0)
@@ -406,21 +406,41 @@ class BridgeConfig(BaseModel):
     margin_weight: float = Field(0.0, ge=0)
     """Extra outcome per unit of relative score margin, (s_i - s_j) / (|s_i| + |s_j|), where
     scores exist; 0 ignores scores."""
+    champ_weight: float = Field(1.0, ge=0)
+    """Weight of the champion term: each team adds this times the mean strength of the champions
+    it picked (meta["champions"], one list per team, known before the game); 0 ignores picks."""
+    champ_var: float = Field(0.5, ge=0)
+    """Prior variance of a champion's strength."""
+    champ_drift: float = Field(0.0, ge=0)
+    """Variance a champion's strength gains per day (the patch meta moves; capped at the
+    prior)."""
+    champ_roles: bool = True
+    """Rate a champion per role (its place in the team's list) rather than once."""
+    season_bump: float = Field(0.0, ge=0)
+    """Variance a player's skill gains on its first match of a new season (meta["year"] and
+    meta["season"]: a new split, patches and roster moves); capped at the prior."""
+    team_season_bump: float = Field(0.0, ge=0)
+    """The same for a team tag's term."""
+    roster_bump: float = Field(0.0, ge=0)
+    """Variance a team tag's term gains per unit share of its roster that changed since its
+    last match (one new player in five: a fifth of this); capped at the prior."""
 
 
 _Key = tuple[str, str]
 _SIDE: _Key = ("side", "")
+_Term = tuple[_Key, float, float, float]
 
 
 class Bridge(_Base):
     """The culturebridge model: a Bayesian logistic (Bradley-Terry) filter.
 
     Team strength = mean of its players' skills + `team_weight` x the team tag's skill (rosters
-    change, organisations persist) + the side advantage for the first side. Every skill is
-    Gaussian (mean, variance); variance grows with days of inactivity, so a returning player
-    moves faster. Prediction integrates over the uncertainty (probit approximation); the update
-    is one step of the online Laplace / extended Kalman filter for logistic regression, diagonal
-    covariance. Margin of victory nudges the update where scores exist."""
+    change, organisations persist) + `champ_weight` x the mean strength of its picked champions
+    + the side advantage for the first side. Every skill is Gaussian (mean, variance); variance
+    grows with days of inactivity, at a new season and with roster changes, so a returning
+    player moves faster. Prediction integrates over the uncertainty (probit approximation); the
+    update is one step of the online Laplace / extended Kalman filter for logistic regression,
+    diagonal covariance. Margin of victory nudges the update where scores exist."""
 
     def __init__(self, config: BridgeConfig | None = None) -> None:
         self.config = config or BridgeConfig()
@@ -430,64 +450,99 @@ class Bridge(_Base):
         self.league_counts: dict[tuple[str, str], int] = {}
         self.home: dict[str, tuple[str, int]] = {}
         """team tag -> (its most played league, how many matches there)."""
-
-    def _state(self, key: _Key, day: float | None) -> tuple[float, float]:
+        self.seasons: dict[_Key, tuple[Any, Any]] = {}
+        """(kind, name) -> the (year, season) of its last match (kept when a season bump is on)."""
+        self.rosters: dict[str, frozenset[str]] = {}
+        """team tag -> its roster at its last match (kept when the roster bump is on)."""
+        self._last: tuple[Match, list[list[_Term]]] | None = None
+        """The match `predict_match` last saw and its terms, reused by `_apply` when that match
+        comes next (nothing changed in between: only `_apply` changes the state, and resets
+        this)."""
         c = self.config
-        kind = key[0]
-        prior, drift = (
-            (c.player_var, c.player_drift)
-            if kind == "p"
-            else (c.team_var, c.team_drift)
-            if kind == "t"
-            else (c.region_var, c.region_drift)
-            if kind == "r"
-            else (c.side_var, 0.0)
-        )
+        self._priors = {
+            "p": (c.player_var, c.player_drift),
+            "t": (c.team_var, c.team_drift),
+            "r": (c.region_var, c.region_drift),
+            "c": (c.champ_var, c.champ_drift),
+            "side": (c.side_var, 0.0),
+        }
+
+    def _state(self, key: _Key, day: float | None, bump: float = 0.0) -> tuple[float, float]:
+        prior, drift = self._priors[key[0]]
         got = self.ratings.get(key)
         if got is None:
-            return (c.side_advantage if kind == "side" else 0.0), prior
+            return (self.config.side_advantage if key[0] == "side" else 0.0), prior
         mu, var, last = got
-        if day is not None and day > last:
-            var = min(prior, var + drift * (day - last)) if var < prior else var
+        if var < prior:
+            if day is not None and day > last:
+                var += drift * (day - last)
+            var = min(prior, var + bump)
         return mu, var
+
+    def _season(self, meta: Mapping[str, Any] | None) -> tuple[Any, Any] | None:
+        c = self.config
+        if not meta or (c.season_bump <= 0 and c.team_season_bump <= 0):
+            return None
+        year, season = meta.get("year"), meta.get("season")
+        return None if year is None and season is None else (year, season)
 
     def _terms(
         self, teams: Teams, meta: Mapping[str, Any] | None, day: float | None
-    ) -> list[list[tuple[_Key, float, float, float]]]:
+    ) -> list[list[_Term]]:
         """Per team: (key, coefficient, mean, variance) of every component of its strength."""
         c = self.config
         tags = meta.get("team_tags") if meta else None
         sides = bool(meta and meta.get("sides")) and len(teams) == 2
+        champs = meta.get("champions") if meta and c.champ_weight > 0 else None
+        season = self._season(meta)
+        seen = self.seasons
         regions: list[str | None] = [None] * len(teams)
         if tags and c.region_weight > 0 and len(teams) == 2 and len(tags) == 2:
             found = [self.home.get(str(t)) for t in tags]
             if found[0] and found[1] and found[0][0] != found[1][0]:
                 regions = [found[0][0], found[1][0]]
         out = []
+        state = self._state
         for i, team in enumerate(teams):
             w = 1.0 / len(team)
-            row = []
+            row: list[_Term] = []
             for p in team:
                 key = ("p", p)
-                row.append((key, w, *self._state(key, day)))
+                bump = 0.0
+                if season is not None and key in seen and seen[key] != season:
+                    bump = c.season_bump
+                row.append((key, w, *state(key, day, bump)))
             if c.newcomer_pull > 0:
                 known = [r[2] for r in row if r[0] in self.ratings]
                 if known and len(known) < len(row):
                     start = c.newcomer_pull * sum(known) / len(known)
                     row = [r if r[0] in self.ratings else (r[0], r[1], start, r[3]) for r in row]
             if tags and c.team_weight > 0 and i < len(tags) and tags[i]:
-                key = ("t", str(tags[i]))
-                row.append((key, c.team_weight, *self._state(key, day)))
+                tag = str(tags[i])
+                key = ("t", tag)
+                bump = 0.0
+                if season is not None and key in seen and seen[key] != season:
+                    bump = c.team_season_bump
+                if c.roster_bump > 0 and tag in self.rosters:
+                    moved = sum(p not in self.rosters[tag] for p in team)
+                    bump += c.roster_bump * moved / len(team)
+                row.append((key, c.team_weight, *state(key, day, bump)))
+            if champs and i < len(champs) and champs[i]:
+                wc = c.champ_weight / len(champs[i])
+                for j, ch in enumerate(champs[i]):
+                    if ch:
+                        key = ("c", f"{j}:{ch}" if c.champ_roles else str(ch))
+                        row.append((key, wc, *state(key, day)))
             if regions[i] is not None:
                 key = ("r", str(regions[i]))
-                row.append((key, c.region_weight, *self._state(key, day)))
+                row.append((key, c.region_weight, *state(key, day)))
             if sides and i == 0:
-                row.append((_SIDE, 1.0, *self._state(_SIDE, day)))
+                row.append((_SIDE, 1.0, *state(_SIDE, day)))
             out.append(row)
         return out
 
     @staticmethod
-    def _moments(row: list[tuple[_Key, float, float, float]]) -> tuple[float, float]:
+    def _moments(row: list[_Term]) -> tuple[float, float]:
         return sum(k * m for _, k, m, _ in row), sum(k * k * v for _, k, _, v in row)
 
     @staticmethod
@@ -504,7 +559,9 @@ class Bridge(_Base):
 
     def predict_match(self, match: Match) -> Probs:
         """`predict` with the match's own meta and time (inactivity grows the variances)."""
-        mom = [self._moments(r) for r in self._terms(match.teams, match.meta, _day(match.ts))]
+        terms = self._terms(match.teams, match.meta, _day(match.ts))
+        self._last = (match, terms)
+        mom = [self._moments(r) for r in terms]
         return _first_place(
             len(mom),
             lambda i, j: self._prob(mom[i][0] - mom[j][0], mom[i][1] + mom[j][1]),
@@ -513,7 +570,8 @@ class Bridge(_Base):
     def _apply(self, match: Match) -> None:
         self._count(match)
         day = _day(match.ts)
-        terms = self._terms(match.teams, match.meta, day)
+        last, self._last = self._last, None
+        terms = last[1] if last and last[0] is match else self._terms(match.teams, match.meta, day)
         mom = [self._moments(r) for r in terms]
         n = len(terms)
         scores = match.scores if self.config.margin_weight > 0 else None
@@ -535,18 +593,24 @@ class Bridge(_Base):
                 grads[i] += (y - p) / (1.0 + h * var)
                 curv[i] += h / (1.0 + h * var)
         new: dict[_Key, tuple[float, float, float]] = {}
+        noise = self.config.player_noise
         for i, row in enumerate(terms):
+            g, h = grads[i], curv[i]
             for key, k, mu, var in row:
                 if key[0] == "p":
-                    var += self.config.player_noise
-                new[key] = (
-                    mu + k * var * grads[i],
-                    max(var * (1.0 - k * k * var * curv[i]), 1e-9),
-                    day,
-                )
+                    var += noise
+                new[key] = (mu + k * var * g, max(var * (1.0 - k * k * var * h), 1e-9), day)
         self.ratings.update(new)
-        league = match.meta.get("league")
+        season = self._season(match.meta)
+        if season is not None:
+            for key in new:
+                self.seasons[key] = season
         tags = match.meta.get("team_tags")
+        if tags and self.config.roster_bump > 0:
+            for tag, team in zip(tags, match.teams, strict=False):
+                if tag:
+                    self.rosters[str(tag)] = frozenset(team)
+        league = match.meta.get("league")
         if league and tags:
             for tag in map(str, tags):
                 n = self.league_counts.get((tag, league), 0) + 1

@@ -11,7 +11,7 @@ win chances until no swap makes the teams more even.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
@@ -99,12 +99,15 @@ def rate(
     matches: Sequence[Match],
     *,
     history: bool | Set[tuple[str, str]] = False,
+    sink: Callable[[HistoryPoint], None] | None = None,
 ) -> Rated:
     """Rate `matches` (in time order) online. `history`: True keeps every participant's rating
-    after each match; a set of (kind, name) keeps only theirs."""
+    after each match; a set of (kind, name) keeps only theirs. With a `sink`, those points go
+    to it as they come (a file, for histories too big to hold) instead of `Rated.history`."""
     records: dict[tuple[str, str], Record] = {}
     points: list[HistoryPoint] = []
     teams_too = _rates_teams(model)
+    keep = sink if sink is not None else points.append
 
     def after(m: Match, live: RatingModel) -> None:
         top = min(m.ranks)
@@ -125,7 +128,7 @@ def rate(
                 rec.last = m.ts
                 if history is True or (history and key in history):
                     r = live.rating(key[1], key[0])
-                    points.append(HistoryPoint(m.match_id, m.ts, key[0], key[1], r.mean, r.sd))
+                    keep(HistoryPoint(m.match_id, m.ts, key[0], key[1], r.mean, r.sd))
 
     run = run_online(model, matches, after)
     return Rated(

@@ -15,11 +15,12 @@ from culturebridge.esports import Bridge, Match, run_online
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "bridge.json"
+POOL = ("Ahri", "Gnar", "Jinx", "Thresh", "LeeSin", "Azir", "Sivir")
 
 
 def golden_matches() -> list[Match]:
     """A small fixed season: two leagues of three teams, a roster change, an international
-    final, a draw and a three-team match."""
+    final, a draw and a three-team match; the two-team matches name each side's champions."""
     t0 = datetime(2024, 1, 1, tzinfo=UTC)
     rosters = {
         "A": ("a1", "a2", "a3"),
@@ -49,6 +50,10 @@ def golden_matches() -> list[Match]:
                     "league": "Worlds" if intl else league[blue],
                     "team_tags": [blue, red],
                     "sides": ["blue", "red"],
+                    "champions": [
+                        [POOL[(i + k) % len(POOL)] for k in range(3)],
+                        [POOL[(2 * i + k + 3) % len(POOL)] for k in range(3)],
+                    ],
                 },
             )
         )
