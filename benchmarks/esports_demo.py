@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,16 @@ from culturebridge.ingest import ingest
 from culturebridge.workspace import Workspace
 
 RESULTS = Path(__file__).resolve().parent / "results" / "esports_demo.md"
+
+
+def _random_splits(model: RatingModel, pool: list[str], lobbies: int) -> float:
+    """The same measure for lobbies split at random (no matchmaking), for scale."""
+    rng = np.random.default_rng(1)
+    p0 = []
+    for _ in range(lobbies):
+        picked = [pool[int(i)] for i in rng.choice(len(pool), 10, replace=False)]
+        p0.append(float(model.predict([picked[:5], picked[5:]])[0]))
+    return float(np.mean(np.abs(np.array(p0) - 0.5) <= 0.05))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             tuned = tune_bridge(ms)
             tune_s = time.perf_counter() - start
             makers: dict[str, Callable[[], RatingModel]] = {
-                "culturebridge (tuned to the ladder)": lambda p=tuned.params: Bridge(
-                    BridgeConfig(**p)
+                "culturebridge (tuned to the ladder)": partial(
+                    Bridge, BridgeConfig(**tuned.params)
                 ),
                 "culturebridge (defaults)": Bridge,
                 "Elo K=24": MODELS["elo"],
@@ -82,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
                     p0 = np.array([s.odds.win[0] / (s.odds.win[0] + s.odds.win[1]) for s in splits])
                     within = f"{np.mean(np.abs(p0 - 0.5) <= 0.05):.1%}"
                 extra = f" (tuning {tune_s:.1f} s)" if "tuned" in name else ""
+                if kinds.get(game) == "5v5" and "tuned" in name:
+                    within_random = _random_splits(r.model, pool, args.lobbies)
+                    extra += f"; random splits instead: {within_random:.1%} balanced"
                 rows.append(
                     f"| {game} ({kinds.get(game, '?')}) | {name}{extra} | {len(ms):,} | "
                     f"{len(names)} | {rho:.3f} | {r.scores.accuracy:.3f} | "
