@@ -6,13 +6,11 @@ import copy
 import json
 import math
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
 from culturebridge.esports import (
-    MODELS,
     Bridge,
     BridgeConfig,
     Elo,
@@ -24,20 +22,8 @@ from culturebridge.esports import (
     score,
     tune,
 )
+from tests.esports.conftest import T0, m
 from tests.esports.golden.regenerate import GOLDEN, compute
-
-T0 = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def m(i: int, teams: list[list[str]], ranks: list[int], **meta: object) -> Match:
-    return Match(
-        f"m{i}", T0 + timedelta(days=i), tuple(tuple(t) for t in teams), tuple(ranks), meta=meta
-    )
-
-
-@pytest.fixture(params=sorted(MODELS))
-def make(request: pytest.FixtureRequest) -> Callable[[], RatingModel]:
-    return MODELS[request.param]
 
 
 def test_every_model_meets_the_protocol(make: Callable[[], RatingModel]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -19,19 +18,7 @@ from culturebridge.esports._uses import (
     rate,
     tune_bridge,
 )
-
-T0 = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def m(i: int, teams: list[list[str]], ranks: list[int], **meta: object) -> Match:
-    return Match(
-        f"m{i}", T0 + timedelta(days=i), tuple(tuple(t) for t in teams), tuple(ranks), meta=meta
-    )
-
-
-@pytest.fixture(params=sorted(MODELS))
-def make(request: pytest.FixtureRequest) -> Callable[[], RatingModel]:
-    return MODELS[request.param]
+from tests.esports.conftest import m
 
 
 def ladder(skills: dict[str, float], n: int, seed: int = 0, size: int = 1) -> list[Match]:
