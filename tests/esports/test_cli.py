@@ -141,3 +141,25 @@ def test_a_source_is_needed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     f = _league(tmp_path / "league.jsonl")
     res = _run("leaderboard", str(tmp_path), "--matches", str(f))
     assert res.exit_code == 2 and "not both" in res.stderr
+
+
+def test_convert_a_lol_export_then_predict(tmp_path: Path) -> None:
+    from tests.esports.test_matches import HEADER, _row
+
+    rows = [_row("2016", "Spring", "A", "B", 1, 0, f"u{i}") for i in range(3)]
+    rows.append(_row("2016", "Spring", "A", "B", 1, 1, "bad"))
+    src = tmp_path / "matchinfo.csv"
+    src.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "lol.jsonl"
+    res = _run("convert", str(src), "--from", "lol", "--output", str(out), "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout) == {"matches": 3, "problems": 1, "output": str(out)}
+    assert ":5: no single winner" in res.stderr
+    first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert first["meta"]["team_tags"] == ["A", "B"]
+    preds = tmp_path / "p.csv"
+    res = _run("predict", "--matches", str(out), "--output", str(preds))
+    assert res.exit_code == 0, res.output
+    assert len(preds.read_text(encoding="utf-8").splitlines()) == 4
+    res = _run("convert", str(src), "--from", "dota", "--output", str(out))
+    assert res.exit_code == 2 and "unknown --from" in res.stderr

@@ -63,6 +63,11 @@ def test_rate_keeps_records_and_histories() -> None:
     assert [h.name for h in only.history] == ["d", "d", "d"]
     assert not only.rates_teams and (TEAM, "T1") not in only.records
     assert r.scores.n == 2  # the draw is not scored
+    t1 = next(s for s in leaderboard(r, kind=TEAM) if s.name == "T1")
+    lineup = r.model.strength(("a", "c"), "T1")  # type: ignore[attr-defined]
+    assert r.records[(TEAM, "T1")].lineup == ("a", "c")
+    assert (t1.rating, t1.sd) == (lineup.mean, lineup.sd)
+    assert lineup.sd > r.model.rating("T1", TEAM).sd
 
 
 def test_leaderboard_orders_by_conservative_rating() -> None:

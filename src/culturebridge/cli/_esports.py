@@ -1,6 +1,7 @@
 """`esports`: ratings, predictions, leaderboards and matchmaking over matches.
 
     culturebridge esports predict --matches FILE.jsonl [--model NAME] --output PREDS.csv [--json]
+    culturebridge esports convert matchinfo.csv --from lol --output FILE.jsonl
     culturebridge esports rate [DIR | --matches FILE.jsonl] [--output RATINGS.csv] [--history H.csv]
     culturebridge esports leaderboard [DIR | --matches FILE.jsonl] [--top N] [--teams]
     culturebridge esports history [DIR | --matches FILE.jsonl] --player NAME | --team TAG
@@ -23,7 +24,10 @@ import typer
 
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
 from culturebridge.errors import UserError
-from culturebridge.esports import MODELS, read_jsonl, run_online, score
+from culturebridge.esports import MODELS, read_jsonl, read_lol_csv, run_online, score, write_jsonl
+
+LOADERS = {"lol": read_lol_csv}
+"""Exports `convert` reads, by --from name."""
 
 group = typer.Typer(
     help="E-sports: ratings, predictions, leaderboards, rating histories and matchmaking.",
@@ -35,6 +39,7 @@ def register(app: typer.Typer) -> None:
     from culturebridge.cli import _esports_play, _esports_rate
 
     group.command("predict")(predict_cmd)
+    group.command("convert")(convert_cmd)
     group.command("rate")(_esports_rate.rate_cmd)
     group.command("leaderboard")(_esports_rate.leaderboard_cmd)
     group.command("history")(_esports_rate.history_cmd)
@@ -89,5 +94,44 @@ def predict_cmd(
         f"{len(load.matches)} matches ({len(load.problems)} lines skipped) -> {output}; "
         f"{s.n} decisive: accuracy {s.accuracy:.4f}, log-loss {s.log_loss:.4f}, "
         f"Brier {s.brier:.4f}",
+        highlight=False,
+    )
+
+
+@handle_errors
+def convert_cmd(
+    source: Annotated[Path, typer.Argument(help="The export to convert.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL of matches to write.")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="What the export is: lol (the Kaggle LoL competitive matchinfo.csv: Year, then "
+            "Season, then file order; blue team first; team tags, league, champions in meta).",
+        ),
+    ] = "lol",
+    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Convert an export of matches into the JSONL match format, in time order."""
+    if kind not in LOADERS:
+        raise UserError(f"unknown --from {kind!r}; choose one of {', '.join(sorted(LOADERS))}")
+    load = LOADERS[kind](source)
+    for line, reason in load.problems:
+        err_console.print(
+            f"{source}:{line}: {reason}", highlight=False, markup=False, soft_wrap=True
+        )
+    if not load.matches:
+        raise UserError(f"{source}: no valid matches")
+    try:
+        write_jsonl(load.matches, output)
+    except OSError as exc:
+        raise UserError(f"{output}: cannot write: {exc}") from None
+    if json_out:
+        print_json(
+            {"matches": len(load.matches), "problems": len(load.problems), "output": str(output)}
+        )
+        return
+    console.print(
+        f"{len(load.matches):,} matches -> {output} ({len(load.problems)} problems noted)",
         highlight=False,
     )

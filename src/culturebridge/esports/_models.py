@@ -623,12 +623,35 @@ class Bridge(_Base):
         return self._state(("p", player), None)
 
     def rating(self, name: str, kind: str = "player") -> Rating:
-        """A player's skill (kind "player") or a team tag's term (kind "team") on the Elo-like
+        """A player's skill (kind "player") or a team tag's own term (kind "team": what the
+        organisation adds to its players; `strength` gives a lineup's whole) on the Elo-like
         scale 1500 + 400/ln(10) x logit, so 400 points are 10:1 odds, as in Elo."""
         if kind not in ("player", "team"):
             raise ValueError(f"kind must be 'player' or 'team', not {kind!r}")
         mu, var = self._state(("p" if kind == "player" else "t", name), None)
         return Rating(1500.0 + ELO_POINTS * mu, ELO_POINTS * math.sqrt(var))
+
+    def strength(self, players: Sequence[str], tag: str | None = None) -> Rating:
+        """A lineup's strength, as predictions use it: the mean of its players' skills plus
+        `team_weight` x its tag's term plus `region_weight` x its home league's term (what puts
+        leagues on one scale), on the same Elo-like scale (no side or picks)."""
+        if not players:
+            raise ValueError("a lineup needs at least one player")
+        n = len(players)
+        mean = var = 0.0
+        for p in players:
+            mu, v = self._state(("p", p), None)
+            mean, var = mean + mu / n, var + v / (n * n)
+        w = self.config.team_weight
+        if tag and w > 0:
+            mu, v = self._state(("t", tag), None)
+            mean, var = mean + w * mu, var + w * w * v
+        home = self.home.get(tag) if tag else None
+        w = self.config.region_weight
+        if home and w > 0 and ("r", home[0]) in self.ratings:
+            mu, v = self._state(("r", home[0]), None)
+            mean, var = mean + w * mu, var + w * w * v
+        return Rating(1500.0 + ELO_POINTS * mean, ELO_POINTS * math.sqrt(var))
 
     def players(self) -> list[str]:
         return sorted(name for kind, name in self.ratings if kind == "p")

@@ -2,7 +2,8 @@
 
 `rate` runs the online protocol over matches and keeps, besides the final model, every player's
 (and, for a model that rates team tags, every team's) record and, on request, the rating after
-each of their matches. `leaderboard` ranks by the conservative rating (mean less two standard
+each of their matches; a team's rating is the strength of its latest lineup with its tag's term
+(`Bridge.strength`). `leaderboard` ranks by the conservative rating (mean less two standard
 deviations), so a newcomer with three lucky wins does not top the table. `balance` splits a pool
 into teams: greedy assignment by rating, then steepest-descent swaps on the model's own predicted
 win chances until no swap makes the teams more even.
@@ -15,13 +16,13 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from culturebridge.esports._evaluate import Scores, Tuned, run_online, score, tune
 from culturebridge.esports._matches import Match, check_teams
-from culturebridge.esports._models import Bridge, BridgeConfig, RatingModel
+from culturebridge.esports._models import Bridge, BridgeConfig, Rating, RatingModel
 
 PLAYER = "player"
 TEAM = "team"
@@ -49,12 +50,14 @@ def odds(
 
 @dataclass
 class Record:
-    """Matches, wins (finished first alone), draws (tied for first) and the last time played."""
+    """Matches, wins (finished first alone), draws (tied for first), the last time played and,
+    for a team tag, its lineup then."""
 
     matches: int = 0
     wins: int = 0
     draws: int = 0
     last: datetime | None = None
+    lineup: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,15 @@ class Rated:
 
 def _rates_teams(model: RatingModel) -> bool:
     return callable(getattr(model, "team_tags", None))
+
+
+def _current(model: RatingModel, key: tuple[str, str], rec: Record) -> Rating:
+    """A player's rating, or a team's: the strength of its latest lineup with its tag."""
+    if key[0] == TEAM and rec.lineup:
+        strength = getattr(model, "strength", None)
+        if callable(strength):
+            return cast(Rating, strength(rec.lineup, key[1]))
+    return model.rating(key[1], key[0])
 
 
 def _team_tags(match: Match) -> list[str] | None:
@@ -126,8 +138,10 @@ def rate(
                 rec.wins += first and not shared_top
                 rec.draws += first and shared_top
                 rec.last = m.ts
+                if key[0] == TEAM:
+                    rec.lineup = team
                 if history is True or (history and key in history):
-                    r = live.rating(key[1], key[0])
+                    r = _current(live, key, rec)
                     keep(HistoryPoint(m.match_id, m.ts, key[0], key[1], r.mean, r.sd))
 
     run = run_online(model, matches, after)
@@ -200,7 +214,7 @@ def leaderboard(
     for (k, name), rec in rated.records.items():
         if k != kind or rec.matches < min_matches:
             continue
-        r = rated.model.rating(name, kind)
+        r = _current(rated.model, (k, name), rec)
         rows.append((r.conservative, r.mean, name, r, rec))
     rows.sort(key=lambda t: (-t[0], -t[1], t[2]))
     if top is not None:
