@@ -118,8 +118,8 @@ def balance_cmd(
     """Split a pool of players into balanced teams and report the split's win chances.
 
     Greedy (strongest first, each to the weakest team with room), then local search: the swap of
-    two players that most evens the predicted win chances, until none helps. Team sizes differ
-    by at most one.
+    two players (or, when none helps, of two pairs) that most evens the predicted win chances,
+    until none helps. Team sizes differ by at most one.
     """
     names = split_names(players, "--players")
     g, r = _rated_for(directory, matches, game, model, names, tune=tune, quiet=json_out)

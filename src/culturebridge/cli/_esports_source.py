@@ -23,6 +23,7 @@ DirArg = Annotated[
     Path | None,
     typer.Argument(
         help="Workspace whose matches table is rated (default: the current directory).",
+        metavar="DIR",
         show_default=False,
     ),
 ]
