@@ -255,7 +255,7 @@ def leaderboard_cmd(
         return
     for g, r in rated.items():
         table = RichTable(
-            "#", kind, "rating", "± sd", "conservative", "matches", "W-D-L", "last played",
+            "#", kind, "rating ± sd", "conservative", "won-drawn-lost", "last played",
             box=box.SIMPLE_HEAD,
             title=f"{g or '(no game)'}: {r.model.name}, {r.matches:,} matches",
             title_justify="left",
@@ -264,8 +264,8 @@ def leaderboard_cmd(
         for s in shown:
             losses = s.matches - s.wins - s.draws
             table.add_row(
-                str(s.rank), s.name, f"{s.rating:.0f}", f"{s.sd:.0f}", f"{s.conservative:.0f}",
-                str(s.matches), f"{s.wins}-{s.draws}-{losses}", _when(s.last_played),
+                str(s.rank), s.name, f"{s.rating:.0f} ± {s.sd:.0f}", f"{s.conservative:.0f}",
+                f"{s.wins}-{s.draws}-{losses}", _when(s.last_played),
             )  # fmt: skip
         if not shown:
             table.caption = f"nobody with {min_matches}+ matches"
