@@ -67,6 +67,9 @@ BRIDGE_GRID: dict[str, list[Any]] = {
     "season_bump": [0.0, 0.05, 0.1, 0.3],
     "team_season_bump": [0.0, 0.02, 0.05, 0.1],
     "roster_bump": [0.0, 0.05, 0.1, 0.3],
+    "duration_weight": [0.0, 0.1, 0.2, 0.3, 0.5],
+    "duration_scale": [5.0, 10.0, 20.0],
+    "duration_cap": [0.5, 0.9, 2.0],
 }
 ELO_GRID: dict[str, list[Any]] = {"k": [8, 12, 16, 24, 32, 48, 64]}
 GLICKO_GRID: dict[str, list[Any]] = {

@@ -216,6 +216,26 @@ def test_bridge_margin_of_victory_where_scores_exist() -> None:
     assert win((30.0, 5.0)) > win((30.0, 28.0)) > 0
 
 
+def test_bridge_quick_wins_count_more_and_lengths_are_online() -> None:
+    def after(minutes: float, weight: float = 0.3) -> float:
+        model = Bridge(BridgeConfig(duration_weight=weight))
+        for i in range(4):  # a running mean of 30 minutes among other players
+            model = model.update(m(i, [[f"x{i}"], [f"y{i}"]], [1, 2], duration=30.0))
+        return model.update(m(9, [["a"], ["b"]], [1, 2], duration=minutes)).skill("a")[0]
+
+    assert after(20.0) > after(30.0) > after(45.0) > 0
+    assert after(20.0, weight=0.0) == after(45.0, weight=0.0)
+    first = Bridge(BridgeConfig(duration_weight=0.3)).update(
+        m(0, [["a"], ["b"]], [1, 2], duration=20.0)
+    )
+    plain = Bridge(BridgeConfig(duration_weight=0.0)).update(m(0, [["a"], ["b"]], [1, 2]))
+    assert first.skill("a") == plain.skill("a")  # no mean yet: the first length gives no margin
+    draw = Bridge(BridgeConfig(duration_weight=0.3)).update(
+        m(0, [["a"], ["b"]], [1, 1], duration=20.0)
+    )
+    assert draw.skill("a") == draw.skill("b")
+
+
 def _picks(i: int, blue: list[str], red: list[str], **meta: object) -> Match:
     return m(i, [[f"p{i}a"], [f"p{i}b"]], [1, 2], champions=[blue, red], **meta)
 

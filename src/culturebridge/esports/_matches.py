@@ -178,7 +178,8 @@ def read_lol_csv(path: str | Path) -> MatchLoad:
     name becomes "?<team tag or side>-<role>-<line>", a one-off player, reported as a problem);
     bResult/rResult give the winner. meta holds league, year, season, type, ``team_tags`` and
     ``sides`` (["blue", "red"]: the first team has the side advantage) and ``champions`` (per
-    team, the champion each role picked, Top to Support, known before the game; "" if blank)."""
+    team, the champion each role picked, Top to Support, known before the game; "" if blank) and
+    ``duration`` (gamelength, minutes, where recorded)."""
     path = Path(path)
     try:
         with path.open(encoding="utf-8", newline="") as f:
@@ -241,6 +242,12 @@ def read_lol_csv(path: str | Path) -> MatchLoad:
             "sides": ["blue", "red"],
             "champions": champions,
         }
+        try:
+            minutes = float(row.get("gamelength") or "")
+        except ValueError:
+            minutes = 0.0
+        if minutes > 0:
+            meta["duration"] = minutes
         mid = row.get("Address") or f"lol-{line}"
         try:
             matches.append(Match(mid, ts, tuple(teams), (1, 2) if b == 1 else (2, 1), meta=meta))

@@ -380,13 +380,13 @@ class BridgeConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    player_var: float = Field(2.4, gt=0)
+    player_var: float = Field(1.6, gt=0)
     """Prior variance of a new player's skill."""
     player_drift: float = Field(0.0, ge=0)
     """Variance a player's skill gains per day without a match (capped at the prior)."""
     player_noise: float = Field(0.0, ge=0)
     """Variance a player's skill gains with every match played (form changes as it plays)."""
-    newcomer_pull: float = Field(0.25, ge=0, le=1)
+    newcomer_pull: float = Field(0.5, ge=0, le=1)
     """A new player starts at this fraction of the mean skill of their rated teammates (teams
     sign players of their own calibre) rather than at 0."""
     team_weight: float = Field(1.0, ge=0)
@@ -397,15 +397,24 @@ class BridgeConfig(BaseModel):
     """Weight of the region term: a rating for each team's home league (the league its tag has
     played most in, meta["league"]), used only when the two teams' regions differ, as in
     international events, where within-league ratings are not comparable."""
-    region_var: float = Field(0.6, ge=0)
+    region_var: float = Field(0.3, ge=0)
     region_drift: float = Field(0.001, ge=0)
     side_advantage: float = 0.2
     """Logit advantage of the first listed side (meta["sides"] present, e.g. LoL's blue side)."""
-    side_var: float = Field(0.0001, ge=0)
+    side_var: float = Field(0.001, ge=0)
     """Prior variance of the side advantage, learned online from there."""
     margin_weight: float = Field(0.0, ge=0)
     """Extra outcome per unit of relative score margin, (s_i - s_j) / (|s_i| + |s_j|), where
     scores exist; 0 ignores scores."""
+    duration_weight: float = Field(0.2, ge=0)
+    """Extra outcome for a quick win where the match's length is recorded (meta["duration"],
+    minutes): the winner's outcome moves by this x clip((mean length so far - length) /
+    `duration_scale`, +-`duration_cap`), the loser's by minus that. In a MOBA a short game is a
+    stomp and a long one nearly even; 0 ignores lengths."""
+    duration_scale: float = Field(10.0, gt=0)
+    """Minutes of difference from the mean length that count as one unit of margin."""
+    duration_cap: float = Field(2.0, ge=0)
+    """Largest margin one match's length can give, in those units."""
     champ_weight: float = Field(1.0, ge=0)
     """Weight of the champion term: each team adds this times the mean strength of the champions
     it picked (meta["champions"], one list per team, known before the game); 0 ignores picks."""
@@ -416,7 +425,7 @@ class BridgeConfig(BaseModel):
     prior)."""
     champ_roles: bool = True
     """Rate a champion per role (its place in the team's list) rather than once."""
-    season_bump: float = Field(0.0, ge=0)
+    season_bump: float = Field(0.1, ge=0)
     """Variance a player's skill gains on its first match of a new season (meta["year"] and
     meta["season"]: a new split, patches and roster moves); capped at the prior."""
     team_season_bump: float = Field(0.0, ge=0)
@@ -454,6 +463,8 @@ class Bridge(_Base):
         """(kind, name) -> the (year, season) of its last match (kept when a season bump is on)."""
         self.rosters: dict[str, frozenset[str]] = {}
         """team tag -> its roster at its last match (kept when the roster bump is on)."""
+        self.durations: tuple[int, float] = (0, 0.0)
+        """(matches, total minutes) of the match lengths seen, for the running mean."""
         self._last: tuple[Match, list[list[_Term]]] | None = None
         """The match `predict_match` last saw and its terms, reused by `_apply` when that match
         comes next (nothing changed in between: only `_apply` changes the state, and resets
@@ -575,6 +586,7 @@ class Bridge(_Base):
         mom = [self._moments(r) for r in terms]
         n = len(terms)
         scores = match.scores if self.config.margin_weight > 0 else None
+        quick = self._quickness(match.meta.get("duration"))
         # accumulate gradient and curvature per team over its pairings, then update
         grads = [0.0] * n
         curv = [0.0] * n
@@ -584,7 +596,9 @@ class Bridge(_Base):
                     continue
                 var = mom[i][1] + mom[j][1]
                 p = self._prob(mom[i][0] - mom[j][0], var)
-                y = _outcome(match.ranks[i], match.ranks[j])
+                y = outcome = _outcome(match.ranks[i], match.ranks[j])
+                if quick and outcome != 0.5:
+                    y += quick if outcome > 0.5 else -quick
                 if scores is not None:
                     total = abs(scores[i]) + abs(scores[j])
                     if total > 0:
@@ -617,6 +631,19 @@ class Bridge(_Base):
                 self.league_counts[(tag, league)] = n
                 if n > self.home.get(tag, ("", 0))[1]:
                     self.home[tag] = (league, n)
+
+    def _quickness(self, duration: Any) -> float:
+        """The winner's extra outcome for this match's length (see `duration_weight`), and the
+        length counted into the running mean (online: only lengths already seen set it)."""
+        c = self.config
+        if c.duration_weight <= 0 or not isinstance(duration, int | float) or duration <= 0:
+            return 0.0
+        n, total = self.durations
+        self.durations = (n + 1, total + float(duration))
+        if n == 0:
+            return 0.0
+        margin = (total / n - float(duration)) / c.duration_scale
+        return c.duration_weight * max(-c.duration_cap, min(c.duration_cap, margin))
 
     def skill(self, player: str) -> tuple[float, float]:
         """(mean, variance) of a player's skill, logit units."""

@@ -20,7 +20,8 @@ POOL = ("Ahri", "Gnar", "Jinx", "Thresh", "LeeSin", "Azir", "Sivir")
 
 def golden_matches() -> list[Match]:
     """A small fixed season: two leagues of three teams, a roster change, an international
-    final, a draw and a three-team match; the two-team matches name each side's champions."""
+    final, a draw and a three-team match; the two-team matches name each side's champions, their
+    length and their season (a new one from the ninth match)."""
     t0 = datetime(2024, 1, 1, tzinfo=UTC)
     rosters = {
         "A": ("a1", "a2", "a3"),
@@ -54,6 +55,9 @@ def golden_matches() -> list[Match]:
                         [POOL[(i + k) % len(POOL)] for k in range(3)],
                         [POOL[(2 * i + k + 3) % len(POOL)] for k in range(3)],
                     ],
+                    "duration": 25.0 + 3.0 * (i % 5),
+                    "year": 2024,
+                    "season": "Spring" if i < 8 else "Summer",
                 },
             )
         )
