@@ -37,6 +37,7 @@ demo: .stamp-install
 	$(BIN)/culturebridge social alerts $(DEMO_DIR)
 	$(BIN)/culturebridge social topics $(DEMO_DIR) --segment gen_z --period week --sample 500 --last 2
 	$(BIN)/culturebridge localise check $(DEMO_DIR)
+	$(BIN)/culturebridge campaign report $(DEMO_DIR) --campaign c_britannia_summer
 	$(BIN)/culturebridge esports leaderboard $(DEMO_DIR) --top 10
 	$(BIN)/culturebridge esports balance $(DEMO_DIR) --teams 2 \
 		--players Kite,HaoCN,Frost_5,ItsHao,PixelCN,Ming,Lei_9,Hao_82,SkyeCN,Nimbus_5
@@ -56,6 +57,8 @@ demo: .stamp-install
 	@echo "  $(BIN)/culturebridge social timeline $(DEMO_DIR) --item ser_0001"
 	@echo "  $(BIN)/culturebridge social sentiment --input examples/posts.csv --text-column text --output scored.csv"
 	@echo "  $(BIN)/culturebridge localise script '蓝色星球' --to hk"
+	@echo "  $(BIN)/culturebridge campaign target $(DEMO_DIR) --campaign c_britannia_summer --budget 1000 --output next.csv"
+	@echo "  $(BIN)/culturebridge campaign audit $(DEMO_DIR)"
 	@echo "  $(BIN)/culturebridge esports history $(DEMO_DIR) --player Kite"
 	@echo "  $(BIN)/culturebridge esports odds $(DEMO_DIR) --team Kite,Ming --team HaoCN,Lei_9"
 	@echo "  cat $(DEMO_DIR)/truth.json                          # the planted answers"
@@ -83,6 +86,7 @@ bench: .stamp-install
 	$(BIN)/python benchmarks/localise.py
 	$(BIN)/python benchmarks/esports.py
 	$(BIN)/python benchmarks/esports_demo.py
+	$(BIN)/python benchmarks/uplift.py
 
 clean:
 	rm -rf $(VENV) .stamp-* $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ import typer
 
 from culturebridge.cli import (
     _analytics,
+    _campaign,
     _demo,
     _esports,
     _fashion,
@@ -37,6 +38,7 @@ _fashion.register(app)
 _social.register(app)
 _localise.register(app)
 _esports.register(app)
+_campaign.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,70 @@
+"""Campaigns: did a campaign work, for whom, and whom to reach next.
+
+`_ab` analyses a randomised experiment (per-arm metrics, lifts with intervals, SRM, CUPED,
+segments with multiple-comparison control, always-valid inference); `_uplift` models who
+responds (T-/X-learner, class transformation and the culturebridge model), `_qini` scores them;
+`_workspace` reads a campaign's users and outcomes from a workspace; `_target` picks whom to
+treat next under the privacy guard and writes every export to the audit log.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from culturebridge.campaign._ab import ExperimentReport, analyse, srm_check
+from culturebridge.campaign._qini import auuc, qini_auc, qini_curve, uplift_at_k, uplift_curve
+from culturebridge.campaign._report import CampaignReport, report_file, report_workspace
+from culturebridge.campaign._workspace import (
+    METRICS,
+    CampaignFrame,
+    campaign_frame,
+    user_features,
+)
+
+if TYPE_CHECKING:
+    from culturebridge.campaign._features import Encoder
+    from culturebridge.campaign._target import TargetList, export_list, lookalike, uplift_targets
+    from culturebridge.campaign._uplift import MODELS, UpliftModel
+
+_LAZY = {
+    "Encoder": "culturebridge.campaign._features",
+    "MODELS": "culturebridge.campaign._uplift",
+    "UpliftModel": "culturebridge.campaign._uplift",
+    "TargetList": "culturebridge.campaign._target",
+    "export_list": "culturebridge.campaign._target",
+    "lookalike": "culturebridge.campaign._target",
+    "uplift_targets": "culturebridge.campaign._target",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The modelling names load scikit-learn: import them only when asked for."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "METRICS",
+    "MODELS",
+    "CampaignFrame",
+    "CampaignReport",
+    "Encoder",
+    "ExperimentReport",
+    "TargetList",
+    "UpliftModel",
+    "analyse",
+    "auuc",
+    "campaign_frame",
+    "export_list",
+    "lookalike",
+    "qini_auc",
+    "qini_curve",
+    "report_file",
+    "report_workspace",
+    "srm_check",
+    "uplift_at_k",
+    "uplift_curve",
+    "uplift_targets",
+    "user_features",
+]
