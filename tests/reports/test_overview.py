@@ -398,3 +398,18 @@ def test_cli_unknown_partner_is_one_line(small: tuple[Workspace, dict[str, Any]]
 def test_cli_missing_workspace_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["overview", str(tmp_path / "nothing")])
     assert_one_line_error(result.exit_code, result.stdout, result.stderr, "nothing")
+
+
+def test_html_analyses_the_planted_campaign(
+    overview: tuple[Overview, FindingsScan], small: tuple[Workspace, dict[str, Any]]
+) -> None:
+    ov, _ = overview
+    truth = small[1]["campaign"]
+    assert [c.campaign_id for c in ov.campaigns] == [truth["campaign_id"]]
+    text = overview_html(ov)
+    assert "Campaigns: what changed, and for whom" in text
+    assert truth["campaign_id"] in text and f"{truth['assigned']:,} users" in text
+    band = f"{truth['uplift_segment']['age_min']}-{truth['uplift_segment']['age_max']}"
+    rows = [r for r in text.split("<tr>") if "<td>age_band</td>" in r]
+    marked = [r for r in rows if "significant" in r]
+    assert len(marked) == 1 and f"<td>{band}</td>" in marked[0]
