@@ -255,9 +255,9 @@ def draw_report(rep: object, segment_metric: str | None = None) -> None:
     if any(c.cuped for c in an.comparisons):
         cu_table = RichTable(
             "metric", "CUPED lift", "95% CI", "p", "variance cut",
-            box=box.SIMPLE_HEAD, title=f"CUPED (the {rep.pre_days or ''} days before)".replace(
-                " ( days", " (pre-period"
-            ), title_justify="left",
+            box=box.SIMPLE_HEAD, title_justify="left",
+            title=f"CUPED (the {rep.pre_days} days before assignment)"
+            if rep.pre_days else "CUPED (pre-period covariates)",
         )  # fmt: skip
         for c in an.comparisons:
             if c.cuped is None:
