@@ -54,6 +54,19 @@ class LocaliseSettings(BaseModel):
     """Smallest similarity at which a translator uses a fuzzy memory match (flagged)."""
 
 
+class ApiSettings(BaseModel):
+    """The REST API and dashboard (`culturebridge serve`)."""
+
+    rate_limit: int = Field(default=1200, ge=1)
+    """Requests per minute a new key may make (each key keeps its own; 429 beyond it)."""
+    burst: int = Field(default=200, ge=1)
+    """Requests a key may make at once before the per-minute rate applies."""
+    cache_entries: int = Field(default=512, ge=0)
+    """Results kept per server (keyed by the workspace's data version, so an ingest clears them)."""
+    audit: bool = True
+    """Log every API response that carries data to `DIR/audit/api.jsonl`."""
+
+
 class Settings(BaseSettings):
     """Process settings from the environment, e.g. `CULTUREBRIDGE_DUCKDB_MEMORY_LIMIT=2GB`,
     `CULTUREBRIDGE_SPARK__MASTER=local[2]`, `CULTUREBRIDGE_INGEST__BATCH_ROWS=100000`."""
@@ -65,6 +78,7 @@ class Settings(BaseSettings):
     spark: SparkSettings = SparkSettings()
     ingest: IngestSettings = IngestSettings()
     localise: LocaliseSettings = LocaliseSettings()
+    api: ApiSettings = ApiSettings()
 
 
 @lru_cache(maxsize=1)

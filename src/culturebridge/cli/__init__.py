@@ -15,6 +15,7 @@ from culturebridge.cli import (
     _overview,
     _recommend,
     _segments,
+    _serve,
     _social,
     _workspace,
 )
@@ -39,6 +40,7 @@ _social.register(app)
 _localise.register(app)
 _esports.register(app)
 _campaign.register(app)
+_serve.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,253 @@
+"""What every route shares: the workspace, the caller behind the key, rate limits, the audit
+log and a result cache. Routes declare what they need with the `Annotated` aliases below
+(`CallerDep`, `AdminDep`, `StateDep`), as in FastAPI's full-stack template.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, HTTPException, Request, status
+
+from culturebridge.analytics import Analysis
+from culturebridge.api._keys import PLATFORM, KeyRecord, KeyStore
+from culturebridge.config import ApiSettings, get_settings
+from culturebridge.workspace import Workspace
+
+T = TypeVar("T")
+COOKIE = "cb_key"
+"""The dashboard's cookie: the key a user logged in with (HttpOnly, SameSite=Strict)."""
+AUDIT_LOG = Path("audit") / "api.jsonl"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the key's id, its partner and scope."""
+
+    key_id: str
+    partner: str
+    scope: str
+
+    @property
+    def item_scope(self) -> str | None:
+        """The partner whose items this caller sees in detail (None: every partner)."""
+        return None if self.partner == PLATFORM else self.partner
+
+    def sees(self, owner: str | None) -> bool:
+        """Whether item-level results about an item owned by `owner` may go to this caller."""
+        return self.partner == PLATFORM or owner == self.partner
+
+
+class RateLimiter:
+    """A token bucket per key: `burst` at once, refilled at the key's rate per minute."""
+
+    def __init__(self, burst: int) -> None:
+        self.burst = burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key_id: str, per_minute: int) -> float:
+        """0 when the request may go ahead, else the seconds until it may."""
+        rate = per_minute / 60.0
+        capacity = float(max(self.burst, 1))
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key_id, (capacity, now))
+            tokens = min(capacity, tokens + (now - last) * rate)
+            if tokens >= 1.0:
+                self._buckets[key_id] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key_id] = (tokens, now)
+            return (1.0 - tokens) / rate
+
+
+class AuditLog:
+    """Appends one JSON line per API response that carried data (`DIR/audit/api.jsonl`, 0600)."""
+
+    def __init__(self, root: Path, enabled: bool) -> None:
+        self.path = root / AUDIT_LOG
+        self.enabled = enabled
+        self._lock = threading.Lock()
+        self._fh: Any = None
+
+    def write(self, entry: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
+        with self._lock:
+            if self._fh is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                self._fh = os.fdopen(fd, "a", encoding="utf-8")
+            self._fh.write(line)
+            self._fh.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
+
+
+class ResultCache:
+    """Finished results by (data version, caller's partner, request); an ingest bumps the
+    version, so nothing stale is served. Bounded, least recently used first out."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        if self.entries <= 0:
+            return compute()
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.entries:
+                self._data.popitem(last=False)
+        return value
+
+
+@dataclass
+class AppState:
+    """One server's view of one workspace."""
+
+    ws: Workspace
+    settings: ApiSettings
+    keys: KeyStore
+    limiter: RateLimiter
+    audit: AuditLog
+    cache: ResultCache
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Long-lived objects routes load once (a recommendation model, the catalogue)."""
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, root: Path, settings: ApiSettings | None = None) -> AppState:
+        ws = Workspace.open(root)
+        s = settings or get_settings().api
+        return cls(
+            ws=ws,
+            settings=s,
+            keys=KeyStore(ws),
+            limiter=RateLimiter(s.burst),
+            audit=AuditLog(ws.root, s.audit),
+            cache=ResultCache(s.cache_entries),
+        )
+
+    def version(self) -> int:
+        """The workspace's data version (the manifest's), part of every cache key."""
+        return self.ws.manifest().version
+
+    def cached(self, caller: Caller, name: str, params: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` once per data version, caller partner, route and parameters."""
+        return self.cache.get_or_compute(
+            (self.version(), caller.partner, name, params), compute
+        )
+
+    def once(self, name: str, load: Callable[[], T], version: Hashable = None) -> T:
+        """A long-lived object, loaded on first use (and again when `version` changes)."""
+        with self._lock:
+            hit = self.extras.get(name)
+            if hit is not None and hit[0] == version:
+                return hit[1]  # type: ignore[no-any-return]
+        value = load()
+        with self._lock:
+            self.extras[name] = (version, value)
+        return value
+
+    @contextmanager
+    def analysis(self, caller: Caller, **kw: Any) -> Iterator[Analysis]:
+        """An analysis in the caller's partner scope (item-level figures for its items only)."""
+        with Analysis.open(self.ws, partner=caller.item_scope, **kw) as a:
+            yield a
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.cb  # type: ignore[no-any-return]
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def presented_key(request: Request) -> str | None:
+    """The key from `Authorization: Bearer …`, `X-API-Key`, or the dashboard's cookie."""
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _, value = auth.partition(" ")
+        return value.strip() if scheme.lower() == "bearer" else None
+    return request.headers.get("x-api-key") or request.cookies.get(COOKIE)
+
+
+def get_caller(request: Request, state: StateDep) -> Caller:
+    """The caller behind the request's key: 401 without a valid key, 429 over its rate."""
+    record: KeyRecord | None = state.keys.verify(presented_key(request))
+    if record is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing or invalid API key: send `Authorization: Bearer <key>`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    wait = state.limiter.take(record.key_id, record.rate_limit)
+    if wait > 0:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"rate limit of {record.rate_limit} requests a minute reached for key "
+            f"{record.key_id}",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+    caller = Caller(key_id=record.key_id, partner=record.partner, scope=record.scope)
+    request.state.caller = caller
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def get_admin(caller: CallerDep) -> Caller:
+    if caller.scope != "admin":
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"key {caller.key_id} has scope read; this needs admin"
+        )
+    return caller
+
+
+AdminDep = Annotated[Caller, Depends(get_admin)]
+
+
+def not_visible(what: str) -> HTTPException:
+    """404 for an item, campaign or other object outside the caller's partner scope: the same
+    answer as for one that does not exist, so a key cannot probe another partner's ids."""
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"no {what} visible to this key")
+
+
+def audit_entry(request: Request, status_code: int, elapsed_ms: float) -> dict[str, Any] | None:
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is None:
+        return None
+    return {
+        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "key_id": caller.key_id,
+        "partner": caller.partner,
+        "method": request.method,
+        "path": request.url.path,
+        "query": request.url.query,
+        "status": status_code,
+        "ms": round(elapsed_ms, 2),
+    }

@@ -1,0 +1,5 @@
+"""Routes for esports (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/esports", tags=["esports"])

@@ -1,0 +1,5 @@
+"""Routes for ingest (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/ingest", tags=["ingest"])

@@ -1,0 +1,5 @@
+"""Routes for localise (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/localise", tags=["localise"])

@@ -1,0 +1,5 @@
+"""Routes for segments (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/segments", tags=["segments"])

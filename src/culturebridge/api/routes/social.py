@@ -1,0 +1,5 @@
+"""Routes for social (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/social", tags=["social"])

@@ -1,0 +1,86 @@
+"""`GET /status`: the workspace's tables, rows and data version; `GET /whoami`: the key's
+partner and scope (what the dashboard shows in its header)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from culturebridge.api._deps import CallerDep, StateDep
+
+router = APIRouter(tags=["status"])
+
+
+class TableStatus(BaseModel):
+    table: str
+    rows: int
+    files: int
+    first: str | None = None
+    last: str | None = None
+
+
+class StatusPublic(BaseModel):
+    workspace: str
+    backend: str
+    version: int
+    k: int
+    tables: list[TableStatus]
+
+
+class WhoAmI(BaseModel):
+    key_id: str
+    partner: str
+    scope: str
+    partner_name_en: str | None = None
+    partner_name_zh: str | None = None
+
+
+@router.get("/status", response_model=StatusPublic, summary="Tables, rows and data version")
+def get_status(state: StateDep, caller: CallerDep) -> StatusPublic:
+    def compute() -> StatusPublic:
+        raw: dict[str, Any] = state.ws.status()
+        tables = [
+            TableStatus(
+                table=name,
+                rows=int(t.get("rows") or 0),
+                files=int(t.get("files") or 0),
+                first=t.get("from"),
+                last=t.get("to"),
+            )
+            for name, t in raw["tables"].items()
+        ]
+        return StatusPublic(
+            workspace=state.ws.config.name,
+            backend=state.ws.config.backend,
+            version=state.version(),
+            k=state.ws.config.privacy.k,
+            tables=tables,
+        )
+
+    return state.cached(caller, "status", (), compute)
+
+
+@router.get("/whoami", response_model=WhoAmI, summary="The key's partner and scope")
+def whoami(state: StateDep, caller: CallerDep) -> WhoAmI:
+    names = state.once("partner_names", lambda: _partner_names(state), state.version())
+    en, zh = names.get(caller.partner, (None, None))
+    return WhoAmI(
+        key_id=caller.key_id,
+        partner=caller.partner,
+        scope=caller.scope,
+        partner_name_en=en,
+        partner_name_zh=zh,
+    )
+
+
+def _partner_names(state: Any) -> dict[str, tuple[str | None, str | None]]:
+    con = state.ws.connect()
+    try:
+        rows = con.table("partners").to_pyarrow().to_pylist()
+    finally:
+        con.disconnect()
+    out = {r["partner_id"]: (r.get("name_en"), r.get("name_zh")) for r in rows}
+    out["platform"] = ("Platform analysts", "平台分析师")
+    return out
