@@ -73,9 +73,7 @@ def test_rate_limit_per_key(served: Served) -> None:
     from culturebridge.config import ApiSettings
 
     with TestClient(create_app(served.ws.root, settings=ApiSettings(burst=5))) as c:
-        codes = [
-            c.get("/api/v1/whoami", headers={"X-API-Key": slow}).status_code for _ in range(8)
-        ]
+        codes = [c.get("/api/v1/whoami", headers={"X-API-Key": slow}).status_code for _ in range(8)]
         assert codes[:5] == [200] * 5
         assert codes[5:] == [429] * 3
         r = c.get("/api/v1/whoami", headers={"X-API-Key": slow})
@@ -118,3 +116,15 @@ def test_serve_refuses_a_folder_that_is_not_a_workspace(tmp_path: object) -> Non
 
 
 __all__ = ["Workspace"]
+
+
+def test_a_partner_admin_manages_only_its_own_keys(client: TestClient, served: Served) -> None:
+    listed = client.get("/api/v1/keys", headers=served.auth("albion_admin")).json()["data"]
+    assert listed and {k["partner"] for k in listed} == {"p_albion"}
+    r = client.post("/api/v1/keys", json={"partner": "p_lfc"}, headers=served.auth("albion_admin"))
+    assert r.status_code == 403
+    other = client.get("/api/v1/keys", headers=served.auth("platform_admin")).json()["data"]
+    lfc = next(k["key_id"] for k in other if k["partner"] == "p_lfc")
+    r = client.delete(f"/api/v1/keys/{lfc}", headers=served.auth("albion_admin"))
+    assert r.status_code == 404
+    assert client.get("/api/v1/whoami", headers=served.auth("lfc")).status_code == 200

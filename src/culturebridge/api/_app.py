@@ -7,16 +7,21 @@ data is written to the audit log.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from culturebridge.api._deps import AppState, audit_entry
+from culturebridge.api._deps import AppState, AuditLog, audit_entry
 from culturebridge.config import ApiSettings
 from culturebridge.errors import UserError
 
@@ -57,6 +62,13 @@ def create_app(root: Path | str, *, settings: ApiSettings | None = None) -> Fast
         app.include_router(router, prefix=API_PREFIX)
     register_web(app)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # ASCII-escaped: the errors echo the input, which may hold a lone surrogate that
+        # UTF-8 cannot encode (the default handler would then fail with a 500)
+        body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+        return Response(body, status_code=422, media_type="application/json")
+
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
@@ -69,19 +81,43 @@ def create_app(root: Path | str, *, settings: ApiSettings | None = None) -> Fast
             status_code=500,
         )
 
-    @app.middleware("http")
-    async def audit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        if request.url.path.startswith(API_PREFIX) and response.status_code < 400:
-            entry = audit_entry(
-                request, response.status_code, (time.perf_counter() - start) * 1000
-            )
-            if entry is not None:
-                state.audit.write(entry)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
-
+    app.add_middleware(AuditMiddleware, audit=state.audit)
     return app
+
+
+class AuditMiddleware:
+    """Writes every API response that carried data (status < 400, a known caller) to the audit
+    log, and adds `X-Content-Type-Options: nosniff` to every response. Plain ASGI rather than
+    `@app.middleware("http")`, which would copy each response through an extra task."""
+
+    def __init__(self, app: ASGIApp, audit: AuditLog) -> None:
+        self.app = app
+        self.audit = audit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status_code = 500
+
+        async def send_with_header(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                MutableHeaders(scope=message).setdefault("X-Content-Type-Options", "nosniff")
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+        caller = scope.get("state", {}).get("caller")
+        if caller is not None and status_code < 400 and scope["path"].startswith(API_PREFIX):
+            self.audit.write(
+                audit_entry(
+                    caller,
+                    method=scope["method"],
+                    path=scope["path"],
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    status_code=status_code,
+                    elapsed_ms=(time.perf_counter() - start) * 1000,
+                )
+            )

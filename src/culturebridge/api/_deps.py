@@ -115,7 +115,7 @@ class ResultCache:
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
-                return self._data[key]  # type: ignore[no-any-return]
+                return self._data[key]
         value = compute()
         with self._lock:
             self._data[key] = value
@@ -137,6 +137,7 @@ class AppState:
     extras: dict[str, Any] = field(default_factory=dict)
     """Long-lived objects routes load once (a recommendation model, the catalogue)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _version: tuple[Any, int] | None = None
 
     @classmethod
     def open(cls, root: Path, settings: ApiSettings | None = None) -> AppState:
@@ -152,21 +153,32 @@ class AppState:
         )
 
     def version(self) -> int:
-        """The workspace's data version (the manifest's), part of every cache key."""
-        return self.ws.manifest().version
+        """The workspace's data version (the manifest's), part of every cache key. The manifest
+        is re-read only when its file changed (a commit replaces it), not on every request."""
+        path = self.ws.manifest_path
+        try:
+            st = path.stat()
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            stamp = None
+        with self._lock:
+            if stamp is not None and self._version is not None and self._version[0] == stamp:
+                return self._version[1]
+        version = self.ws.manifest().version
+        with self._lock:
+            self._version = (stamp, version)
+        return version
 
     def cached(self, caller: Caller, name: str, params: Hashable, compute: Callable[[], T]) -> T:
         """`compute()` once per data version, caller partner, route and parameters."""
-        return self.cache.get_or_compute(
-            (self.version(), caller.partner, name, params), compute
-        )
+        return self.cache.get_or_compute((self.version(), caller.partner, name, params), compute)
 
     def once(self, name: str, load: Callable[[], T], version: Hashable = None) -> T:
         """A long-lived object, loaded on first use (and again when `version` changes)."""
         with self._lock:
             hit = self.extras.get(name)
             if hit is not None and hit[0] == version:
-                return hit[1]  # type: ignore[no-any-return]
+                return hit[1]
         value = load()
         with self._lock:
             self.extras[name] = (version, value)
@@ -179,8 +191,8 @@ class AppState:
             yield a
 
 
-def get_state(request: Request) -> AppState:
-    return request.app.state.cb  # type: ignore[no-any-return]
+async def get_state(request: Request) -> AppState:
+    return request.app.state.cb
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
@@ -195,8 +207,11 @@ def presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key") or request.cookies.get(COOKIE)
 
 
-def get_caller(request: Request, state: StateDep) -> Caller:
-    """The caller behind the request's key: 401 without a valid key, 429 over its rate."""
+async def get_caller(request: Request, state: StateDep) -> Caller:
+    """The caller behind the request's key: 401 without a valid key, 429 over its rate.
+
+    Async on purpose: it only reads memory and `stat`s the key store, and a plain `def`
+    dependency costs a hop to a worker thread, most of a cached request's time under load."""
     record: KeyRecord | None = state.keys.verify(presented_key(request))
     if record is None:
         raise HTTPException(
@@ -208,8 +223,7 @@ def get_caller(request: Request, state: StateDep) -> Caller:
     if wait > 0:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            f"rate limit of {record.rate_limit} requests a minute reached for key "
-            f"{record.key_id}",
+            f"rate limit of {record.rate_limit} requests a minute reached for key {record.key_id}",
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
     caller = Caller(key_id=record.key_id, partner=record.partner, scope=record.scope)
@@ -220,7 +234,7 @@ def get_caller(request: Request, state: StateDep) -> Caller:
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def get_admin(caller: CallerDep) -> Caller:
+async def get_admin(caller: CallerDep) -> Caller:
     if caller.scope != "admin":
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"key {caller.key_id} has scope read; this needs admin"
@@ -237,17 +251,18 @@ def not_visible(what: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"no {what} visible to this key")
 
 
-def audit_entry(request: Request, status_code: int, elapsed_ms: float) -> dict[str, Any] | None:
-    caller: Caller | None = getattr(request.state, "caller", None)
-    if caller is None:
-        return None
+def audit_entry(
+    caller: Caller, *, method: str, path: str, query: str, status_code: int, elapsed_ms: float
+) -> dict[str, Any]:
+    """One line of the API's audit log: who (key, partner), what (method, path, query), the
+    outcome and how long it took."""
     return {
         "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "key_id": caller.key_id,
         "partner": caller.partner,
-        "method": request.method,
-        "path": request.url.path,
-        "query": request.url.query,
+        "method": method,
+        "path": path,
+        "query": query,
         "status": status_code,
         "ms": round(elapsed_ms, 2),
     }

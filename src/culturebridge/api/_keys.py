@@ -173,7 +173,9 @@ class KeyStore:
             for i, r in enumerate(records):
                 if r.key_id == key_id:
                     if r.revoked is None:
-                        r = r.model_copy(update={"revoked": datetime.now(UTC).replace(microsecond=0)})
+                        r = r.model_copy(
+                            update={"revoked": datetime.now(UTC).replace(microsecond=0)}
+                        )
                         records[i] = r
                         self._write(records)
                     return public(r)

@@ -14,6 +14,7 @@ from culturebridge.cli import (
     _localise,
     _overview,
     _recommend,
+    _report,
     _segments,
     _serve,
     _social,
@@ -41,6 +42,7 @@ _localise.register(app)
 _esports.register(app)
 _campaign.register(app)
 _serve.register(app)
+_report.register(app)
 
 
 def main() -> None:

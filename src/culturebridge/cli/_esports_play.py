@@ -23,13 +23,11 @@ from culturebridge.cli._esports_source import (
     MatchesOpt,
     ModelOpt,
     TuneOpt,
-    check_model,
-    game_of,
     load_games,
-    model_for,
     split_names,
 )
 from culturebridge.errors import UserError
+from culturebridge.esports._games import check_model, game_of, model_for
 from culturebridge.esports._uses import PLAYER, Odds, Rated, balance, odds, rate
 
 

@@ -28,12 +28,10 @@ from culturebridge.cli._esports_source import (
     MatchesOpt,
     ModelOpt,
     TuneOpt,
-    check_model,
-    game_of,
     load_games,
-    model_for,
 )
 from culturebridge.errors import UserError
+from culturebridge.esports._games import check_model, game_of, model_for
 from culturebridge.esports._uses import (
     PLAYER,
     TEAM,

@@ -43,7 +43,9 @@ def create(
     ] = "read",
     rate_limit: Annotated[
         int | None,
-        typer.Option("--rate-limit", help="Requests a minute (default: CULTUREBRIDGE_API__RATE_LIMIT)."),
+        typer.Option(
+            "--rate-limit", help="Requests a minute (default: CULTUREBRIDGE_API__RATE_LIMIT)."
+        ),
     ] = None,
     label: Annotated[str, typer.Option("--label", help="A note: who holds the key.")] = "",
     json_out: JsonOpt = False,
@@ -122,7 +124,8 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Server processes (rate limits are per process).")
+        int,
+        typer.Option("--workers", min=1, help="Server processes (rate limits are per process)."),
     ] = 1,
 ) -> None:
     """The REST API (under /api/v1, OpenAPI at /api/v1/docs) and the dashboard (/), for one

@@ -1,10 +1,15 @@
-"""Reports: the strongest findings of a workspace and a self-contained HTML overview.
+"""Reports: the strongest findings of a workspace, a self-contained HTML overview, and each
+partner's report.
 
-Each insight is a typed object (`Finding`, `Overview`) that the CLI prints, the API can
-serialise and the HTML report embeds; the HTML is one file with inline CSS and SVG charts, so
-it can be mailed to a partner and opened offline.
+Each insight is a typed object (`Finding`, `Overview`, `PartnerReport`) that the CLI prints,
+the API can serialise and the HTML report embeds; each HTML report is one file with inline CSS
+and charts (SVG in the overview, Plotly.js inlined in the partner report, see `_charts`), so it
+can be mailed to a partner and opened offline.
 """
 
+from typing import TYPE_CHECKING, Any
+
+from culturebridge.reports._charts import chart_html, plotly_js, plotly_js_path
 from culturebridge.reports._findings import (
     DEFAULT_DIMENSIONS,
     DEFAULT_SEGMENTS,
@@ -28,6 +33,42 @@ from culturebridge.reports._overview import (
     write_overview,
 )
 
+if TYPE_CHECKING:
+    from culturebridge.reports._partner import (
+        PLATFORM,
+        PartnerReport,
+        build_partner_report,
+        open_report_analysis,
+    )
+    from culturebridge.reports._partner_html import (
+        WrittenReport,
+        partner_report_html,
+        write_partner_report,
+        write_pdf,
+    )
+
+_LAZY = {
+    **dict.fromkeys(
+        ("PLATFORM", "PartnerReport", "build_partner_report", "open_report_analysis"),
+        "culturebridge.reports._partner",
+    ),
+    **dict.fromkeys(
+        ("WrittenReport", "partner_report_html", "write_partner_report", "write_pdf"),
+        "culturebridge.reports._partner_html",
+    ),
+}
+"""The partner report pulls in social listening, fashion and localisation: imported on first
+use, so every other command starts without them."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "DEFAULT_DIMENSIONS",
     "DEFAULT_SEGMENTS",
@@ -37,14 +78,25 @@ __all__ = [
     "FindingsScan",
     "ItemTitle",
     "Overview",
+    "PLATFORM",
+    "PartnerReport",
     "PrivacyNote",
     "REPORT_FILE",
     "TrendSeries",
+    "WrittenReport",
     "build_overview",
+    "build_partner_report",
+    "chart_html",
+    "open_report_analysis",
     "overview_html",
+    "partner_report_html",
+    "plotly_js",
+    "plotly_js_path",
     "scan",
     "segment_label",
     "strongest_findings",
     "value_label",
     "write_overview",
+    "write_partner_report",
+    "write_pdf",
 ]

@@ -1,7 +1,7 @@
-"""The dashboard (being written)."""
+"""The dashboard: server-rendered pages in English and Chinese whose scripts draw the REST API's
+results (with the signed-in key's scope) as tables and Plotly charts, all served locally."""
 
-from fastapi import FastAPI
+from culturebridge.web._i18n import LANGS, MESSAGES, translate
+from culturebridge.web._pages import PAGES, register
 
-
-def register(app: FastAPI) -> None:
-    """Mount the dashboard's pages and static assets on `app`."""
+__all__ = ["LANGS", "MESSAGES", "PAGES", "register", "translate"]

@@ -1,5 +1,278 @@
-"""Routes for analytics (being written)."""
+"""The audience analyses: preferences, trends, the funnel, reach, retention and an item's
+audience.
 
-from fastapi import APIRouter
+Each route opens an `Analysis` in the caller's partner scope and runs the function the matching
+CLI command runs (`prefs`, `trends`, `funnel`, `reach`, `retention`, `audience`), so the rows
+are the same typed rows the CLI prints with `--json`, through the same privacy guard. Finished
+results are cached per data version, partner and parameters.
+"""
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from datetime import date
+from typing import Annotated, Literal, NoReturn, TypeVar
+
+from fastapi import APIRouter, Path, Query
+from starlette.concurrency import run_in_threadpool
+
+from culturebridge.analytics import (
+    AudienceResult,
+    FunnelResult,
+    PreferenceRow,
+    ReachResult,
+    RetentionResult,
+    TrendsConfig,
+    TrendsResult,
+    funnel,
+    item_audience,
+    preferences,
+    reach,
+    retention,
+    trends,
+)
+from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep
+from culturebridge.api._models import Rows
+from culturebridge.api.routes.recommend import check_visible
+from culturebridge.errors import UserError
+
+router = APIRouter(tags=["analytics"])
+
+SegmentName = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=64,
+        description="A segment name (see GET /segments), or `all` for every user.",
+    ),
+]
+Dimension = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=100,
+        description="kind, genre, partner, item or attributes.KEY (e.g. attributes.style).",
+    ),
+]
+PeriodFrom = Annotated[
+    date | None, Query(description="First day analysed (inclusive), YYYY-MM-DD.")
+]
+PeriodTo = Annotated[date | None, Query(description="Last day analysed (inclusive), YYYY-MM-DD.")]
+Top = Annotated[int, Query(ge=1, le=1000, description="Rows to return (best first).")]
+
+_FIRST_YEAR, _LAST_YEAR = 1900, 2999
+T = TypeVar("T")
+
+
+class _NotCached(Exception):
+    pass
+
+
+def _not_cached() -> NoReturn:
+    raise _NotCached
+
+
+async def cached_now(
+    state: AppState, caller: Caller, name: str, params: Hashable, compute: Callable[[], T]
+) -> T:
+    """`state.cached`, answered on the event loop when the result is cached (a dashboard's
+    repeat views), computed in a worker thread when it is not: an analysis blocks for seconds."""
+    try:
+        return state.cached(caller, name, params, _not_cached)
+    except _NotCached:
+        return await run_in_threadpool(state.cached, caller, name, params, compute)
+
+
+def checked_period(period_from: date | None, period_to: date | None) -> dict[str, date | None]:
+    """The period as `Analysis.open` takes it; days outside 1900-2999 are a 400, not an
+    overflow deep in the query."""
+    for name, d in (("period_from", period_from), ("period_to", period_to)):
+        if d is not None and not _FIRST_YEAR <= d.year <= _LAST_YEAR:
+            raise UserError(f"{name} {d} is outside {_FIRST_YEAR}-{_LAST_YEAR}")
+    return {"period_from": period_from, "period_to": period_to}
+
+
+@router.get(
+    "/preferences",
+    response_model=Rows[PreferenceRow],
+    summary="What a segment engages with more (or less) than its baseline",
+)
+async def get_preferences(
+    state: StateDep,
+    caller: CallerDep,
+    segment: SegmentName,
+    by: Dimension,
+    vs: Annotated[
+        str, Query(min_length=1, max_length=64, description="Baseline: `all` or a segment.")
+    ] = "all",
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+    top: Top = 30,
+) -> Rows[PreferenceRow]:
+    """Each value of the dimension: the segment's share of weighted engagement, the baseline's,
+    the lift with a user-clustered 95% interval and a BH-adjusted p-value (`prefs --json`),
+    ordered by shrunk lift, suppressed cells last. `count` is the number of rows before `top`.
+    A partner's key sees its own items (by=item or partner); the rest are `(other partners)`."""
+    period = checked_period(period_from, period_to)
+
+    def compute() -> Rows[PreferenceRow]:
+        with state.analysis(caller, **period) as a:
+            result = preferences(a, segment=segment, by=by, vs=vs)
+        return Rows[PreferenceRow](
+            data=result.rows,
+            count=len(result.rows),
+            privacy=[result.privacy.note()],
+            scope=result.scope,
+        )
+
+    key = (segment, by, vs, period_from, period_to)
+    rows = await cached_now(state, caller, "preferences", key, compute)
+    return rows.model_copy(update={"data": rows.data[:top]})
+
+
+@router.get(
+    "/trends",
+    response_model=TrendsResult,
+    summary="Each value's share per period: rising, falling and emerging values, forecasts",
+)
+async def get_trends(
+    state: StateDep,
+    caller: CallerDep,
+    by: Dimension,
+    segment: SegmentName = "all",
+    period: Annotated[
+        Literal["day", "week", "month"], Query(description="Period length (weeks start Monday).")
+    ] = "week",
+    horizon: Annotated[int, Query(ge=0, le=52, description="Periods to forecast.")] = 4,
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+    top: Top = 1000,
+) -> TrendsResult:
+    """The typed result of `trends` (its rows are what `trends --json` prints): Mann-Kendall
+    with Sen's slope, BH-adjusted; a damped-trend forecast with 80% intervals. `top` keeps the
+    first rows."""
+    checked = checked_period(period_from, period_to)
+
+    def compute() -> TrendsResult:
+        with state.analysis(caller, **checked) as a:
+            return trends(
+                a, segment=segment, by=by, period=period, config=TrendsConfig(horizon=horizon)
+            )
+
+    key = (by, segment, period, horizon, period_from, period_to)
+    result = await cached_now(state, caller, "trends", key, compute)
+    return result.model_copy(update={"rows": result.rows[:top]})
+
+
+@router.get(
+    "/funnel",
+    response_model=FunnelResult,
+    summary="Impression → view → engage → purchase, with conversion rates",
+)
+async def get_funnel(
+    state: StateDep,
+    caller: CallerDep,
+    segment: SegmentName = "all",
+    vs: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="Baseline shown beside it: `all`, a segment or `none`.",
+        ),
+    ] = "all",
+    all_kinds: Annotated[
+        bool, Query(description="One funnel over every item kind together.")
+    ] = False,
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> FunnelResult:
+    """The typed result of `funnel` (rows as `funnel --json` prints them): per item kind,
+    journeys and users at each stage, with user-clustered 95% intervals."""
+    checked = checked_period(period_from, period_to)
+    baseline = None if vs == "none" else vs
+
+    def compute() -> FunnelResult:
+        with state.analysis(caller, **checked) as a:
+            return funnel(a, segment=segment, vs=baseline, by_kind=not all_kinds)
+
+    key = (segment, vs, all_kinds, period_from, period_to)
+    return await cached_now(state, caller, "funnel", key, compute)
+
+
+@router.get(
+    "/audiences/{item_id}",
+    response_model=AudienceResult,
+    summary="Who engages with an item, against everyone",
+    responses={404: {"description": "No such item visible to this key"}},
+)
+def get_audience(
+    state: StateDep,
+    caller: CallerDep,
+    item_id: Annotated[str, Path(min_length=1, max_length=200, description="An item id.")],
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> AudienceResult:
+    """The typed result of `audience --item`: age bands, city tiers, provinces, platforms and
+    genders, each cell's share of the item's weighted engagement against its share of all
+    engagement. A partner's key asks about its own items only (404 for any other)."""
+    check_visible(state, caller, item_id)
+    checked = checked_period(period_from, period_to)
+
+    def compute() -> AudienceResult:
+        with state.analysis(caller, **checked) as a:
+            return item_audience(a, item_id=item_id)
+
+    return state.cached(caller, "audience", (item_id, period_from, period_to), compute)
+
+
+@router.get(
+    "/reach",
+    response_model=ReachResult,
+    summary="Reach, active users and frequency per period",
+)
+async def get_reach(
+    state: StateDep,
+    caller: CallerDep,
+    segment: SegmentName = "all",
+    period: Annotated[
+        Literal["day", "week", "month"], Query(description="Period length (weeks start Monday).")
+    ] = "week",
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> ReachResult:
+    """The typed result of `reach`: users with any event, active users (who did more than see
+    or click) and events per reached user, per period."""
+    checked = checked_period(period_from, period_to)
+
+    def compute() -> ReachResult:
+        with state.analysis(caller, **checked) as a:
+            return reach(a, segment=segment, period=period)
+
+    key = (segment, period, period_from, period_to)
+    return await cached_now(state, caller, "reach", key, compute)
+
+
+@router.get(
+    "/retention",
+    response_model=RetentionResult,
+    summary="Weekly cohorts and the share active again week by week",
+)
+async def get_retention(
+    state: StateDep,
+    caller: CallerDep,
+    segment: SegmentName = "all",
+    weeks: Annotated[int, Query(ge=1, le=52, description="Weeks followed.")] = 8,
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> RetentionResult:
+    """The typed result of `retention`: each weekly cohort (the week of a user's first event in
+    range) and the share active again 1, 2, ... weeks later, with Wilson 95% intervals."""
+    checked = checked_period(period_from, period_to)
+
+    def compute() -> RetentionResult:
+        with state.analysis(caller, **checked) as a:
+            return retention(a, segment=segment, weeks=weeks)
+
+    key = (segment, weeks, period_from, period_to)
+    return await cached_now(state, caller, "retention", key, compute)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
-from culturebridge.api._deps import AdminDep, StateDep
-from culturebridge.api._keys import KeyPublic, NewKey, public
+from culturebridge.api._deps import AdminDep, Caller, StateDep, not_visible
+from culturebridge.api._keys import PLATFORM, KeyPublic, NewKey, public
 from culturebridge.api._models import Rows
 
 router = APIRouter(prefix="/keys", tags=["keys"])
@@ -21,9 +21,18 @@ class KeyCreate(BaseModel):
     label: str = Field(default="", max_length=200)
 
 
-@router.get("", response_model=Rows[KeyPublic], summary="Every key (never the keys themselves)")
+def _manages(caller: Caller, partner: str) -> bool:
+    """A platform admin manages every key; a partner's admin only its own partner's."""
+    return caller.partner == PLATFORM or caller.partner == partner
+
+
+@router.get(
+    "",
+    response_model=Rows[KeyPublic],
+    summary="The keys this admin manages (never the keys themselves)",
+)
 def list_keys(state: StateDep, caller: AdminDep) -> Rows[KeyPublic]:
-    rows = [public(r) for r in state.keys.records()]
+    rows = [public(r) for r in state.keys.records() if _manages(caller, r.partner)]
     return Rows[KeyPublic](data=rows, count=len(rows))
 
 
@@ -34,6 +43,11 @@ def list_keys(state: StateDep, caller: AdminDep) -> Rows[KeyPublic]:
     summary="Create a key: the response is the only time it is shown",
 )
 def create_key(body: KeyCreate, state: StateDep, caller: AdminDep) -> NewKey:
+    if not _manages(caller, body.partner):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"an admin key of {caller.partner} creates keys for {caller.partner} only",
+        )
     return state.keys.create(
         partner=body.partner,
         scope=body.scope,
@@ -44,4 +58,7 @@ def create_key(body: KeyCreate, state: StateDep, caller: AdminDep) -> NewKey:
 
 @router.delete("/{key_id}", response_model=KeyPublic, summary="Revoke a key")
 def revoke_key(key_id: str, state: StateDep, caller: AdminDep) -> KeyPublic:
+    found = [r for r in state.keys.records() if r.key_id == key_id]
+    if not found or not _manages(caller, found[0].partner):
+        raise not_visible(f"key {key_id!r}")
     return state.keys.revoke(key_id)

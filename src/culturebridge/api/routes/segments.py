@@ -1,5 +1,122 @@
-"""Routes for segments (being written)."""
+"""Audience segments: the workspace's named segments with their sizes, and a preview of an
+ad-hoc segment (its size and what it prefers) before anyone saves it to `segments.toml`."""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from culturebridge.analytics import (
+    ALL,
+    PreferenceRow,
+    Scope,
+    Segment,
+    SegmentSize,
+    load_segments,
+    preferences,
+    segment_sizes,
+)
+from culturebridge.api._deps import CallerDep, StateDep
+from culturebridge.api._models import Rows
+from culturebridge.errors import UserError
 
 router = APIRouter(prefix="/segments", tags=["segments"])
+
+
+@router.get("", response_model=Rows[SegmentSize], summary="Named segments and their sizes")
+def list_segments(state: StateDep, caller: CallerDep) -> Rows[SegmentSize]:
+    """Built-in segments and those in `DIR/segments.toml`, sized at the reference date (the day
+    of the latest event), as `segments --json` lists them; sizes below k are null."""
+
+    def compute() -> Rows[SegmentSize]:
+        with state.analysis(caller) as a:
+            sizes = segment_sizes(a.con, a.segments, a.ref, k=a.k)
+            scope = a.scope()
+        suppressed = sum(s.suppressed for s in sizes)
+        note = (
+            f"{suppressed} of {len(sizes)} segment sizes below k={scope.k} users suppressed"
+            if suppressed
+            else f"no segment below k={scope.k} users"
+        )
+        return Rows[SegmentSize](data=sizes, count=len(sizes), privacy=[note], scope=scope)
+
+    return state.cached(caller, "segments", (), compute)
+
+
+class SegmentPreviewRequest(Segment):
+    """An ad-hoc segment (the fields of a `[segments.NAME]` table) and what to compare."""
+
+    name: str = Field(default="custom", max_length=64)
+    by: Annotated[str, Field(min_length=1, max_length=100)] = Field(
+        default="kind", description="Dimension of the preferences, as for GET /preferences."
+    )
+    top: int = Field(default=10, ge=1, le=1000, description="Preference rows to return.")
+
+
+class SegmentPreview(BaseModel):
+    """An ad-hoc segment's size and its preferences against every user.
+
+    Below k users the segment is reported (users null, `suppressed` true) with no preferences:
+    a 200, not an error, so a form can show "too small" as the user narrows it."""
+
+    name: str
+    description: str
+    """All the conditions a member meets, in words."""
+    users: int | None
+    share_of_users: float | None
+    suppressed: bool
+    dimension: str
+    preferences: list[PreferenceRow]
+    count: int
+    """Preference rows before `top`."""
+    privacy: list[str]
+    scope: Scope
+
+
+@router.post(
+    "/preview",
+    response_model=SegmentPreview,
+    summary="Size and preferences of an ad-hoc segment",
+)
+def preview_segment(
+    body: SegmentPreviewRequest, state: StateDep, caller: CallerDep
+) -> SegmentPreview:
+    """How many users an ad-hoc segment holds and what it engages with more than everyone
+    (`prefs` for that segment against `all`). `all_of` may name stored segments."""
+    if body.name == ALL:
+        raise UserError(f"segment name {ALL!r} is taken (every user); choose another name")
+    seg = Segment.model_validate(body.model_dump(exclude={"by", "top"}))
+    key = body.model_dump_json()
+
+    def compute() -> SegmentPreview:
+        catalogue = {**load_segments(state.ws), seg.name: seg}
+        with state.analysis(caller, segments=catalogue) as a:
+            a.dimension(body.by)  # a mistake in `by` is a 400 at any segment size
+            size = segment_sizes(a.con, a.segments, a.ref, names=[seg.name], k=a.k)[0]
+            rows: list[PreferenceRow] = []
+            notes = [
+                f"segment size below k={a.k} users: suppressed, no preferences shown"
+                if size.suppressed
+                else f"segment size: no cell below k={a.k} users"
+            ]
+            if not size.suppressed:
+                result = preferences(a, segment=seg.name, by=body.by, vs=ALL)
+                rows = result.rows
+                notes.append(result.privacy.note())
+            return SegmentPreview(
+                name=seg.name,
+                description=size.definition,
+                users=size.users,
+                share_of_users=size.share_of_users,
+                suppressed=size.suppressed,
+                dimension=body.by,
+                preferences=rows,
+                count=len(rows),
+                privacy=notes,
+                scope=a.scope(),
+            )
+
+    result = state.cached(caller, "segment_preview", key, compute)
+    return result.model_copy(update={"preferences": result.preferences[: body.top]})

@@ -1,0 +1,578 @@
+"""Interactive charts for self-contained reports: Plotly.js figure specs built from typed results.
+
+Why Plotly.js, inlined: a partner report travels by mail and chat and is opened offline, so the
+charts must draw with nothing fetched; Plotly.js ships inside the installed `plotly` package
+(`package_data/plotly.min.js`) and is pasted once into each HTML file. The Python figure API of
+`plotly` is not used (it takes seconds to import): each builder here returns the plain
+`{"data": [...], "layout": {...}}` dict that `Plotly.newPlot` takes, so a builder is cheap,
+testable and serialisable with the result it draws.
+
+Why no URL can be fetched: only bar and scatter traces are drawn (no geo/map traces, which
+load tiles and fonts), `typesetMath` is off (no MathJax), and every layout names a local
+system font stack. `chart_html` escapes the JSON so a title such as `</script>` stays a title.
+
+Each builder returns None when it has nothing to draw: a report omits the chart (with a line
+saying why) rather than drawing an empty frame.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+from culturebridge.analytics import (
+    AudienceResult,
+    FunnelResult,
+    PreferencesResult,
+    ReachResult,
+    TrendRow,
+)
+from culturebridge.campaign._report import CampaignReport
+from culturebridge.errors import UserError
+
+Figure = dict[str, Any]
+
+FONT_FAMILY = (
+    'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", '
+    '"Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif'
+)
+ACCENT = "#2563eb"
+GREY = "#9ca3af"
+UP = "#15803d"
+DOWN = "#b91c1c"
+PALETTE = ("#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626")
+CONFIG: dict[str, Any] = {
+    "displayModeBar": False,
+    "staticPlot": False,
+    "responsive": True,
+    "typesetMath": False,
+    "showLink": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+}
+"""What every chart is drawn with: no mode bar (its "send to cloud" and image export are not
+needed offline), no MathJax, resized with the page."""
+
+AGE_ORDER = ("<15", "15-17", "18-24", "25-34", "35-44", "45-54", "55+", "unknown")
+
+_JS_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+
+
+# ---------------------------------------------------------------------------- plotly.js
+
+
+def plotly_js_path() -> Path:
+    """Where the installed `plotly` package keeps `plotly.min.js` (found without importing
+    `plotly`, whose import is slow)."""
+    spec = find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError("the plotly package is not installed; install culturebridge's dependencies")
+    path = Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
+    if not path.is_file():
+        raise UserError(f"plotly.js is missing from the plotly package (expected {path})")
+    return path
+
+
+@cache
+def plotly_js() -> str:
+    """The Plotly.js bundle, ready to sit inside one `<script>` element."""
+    text = plotly_js_path().read_text(encoding="utf-8")
+    # a literal "</script" would end the element early; the bundle has none, but be sure
+    return text.replace("</script", "<\\/script")
+
+
+def to_js(obj: Any) -> str:
+    """JSON that is safe inside an HTML `<script>` element."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str).translate(
+        _JS_ESCAPES
+    )
+
+
+def chart_html(div_id: str, figure: Figure, *, height: int | None = None) -> str:
+    """One chart: a `<div>` and the script that draws `figure` into it (needs `plotly_js()`
+    earlier in the page)."""
+    h = int(height or figure.get("layout", {}).get("height") or 320)
+    safe_id = "".join(c if c.isalnum() or c in "-_" else "-" for c in div_id)
+    return (
+        f'<div class="chart" id="{safe_id}" style="height:{h}px"></div>\n'
+        f"<script>Plotly.newPlot({to_js(safe_id)},{to_js(figure['data'])},"
+        f"{to_js(figure['layout'])},{to_js(CONFIG)});</script>"
+    )
+
+
+def _layout(title: str | None = None, *, height: int = 320, **extra: Any) -> dict[str, Any]:
+    layout: dict[str, Any] = {
+        "height": height,
+        "margin": {"l": 60, "r": 20, "t": 40 if title else 16, "b": 44},
+        "font": {"family": FONT_FAMILY, "size": 12, "color": "#1f2937"},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+        "legend": {"orientation": "h", "y": -0.18},
+    }
+    if title:
+        layout["title"] = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 14}}
+    layout.update(extra)
+    return layout
+
+
+def _short(text: str, n: int = 34) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# ---------------------------------------------------------------------------- builders
+
+
+def lift_bars(
+    rows: Sequence[tuple[str, float, float | None, float | None]],
+    *,
+    title: str | None = None,
+    x_title: str = "lift (×, 1 = same as baseline)",
+) -> Figure | None:
+    """Horizontal lift bars with their 95% interval: rows are (label, lift, low, high)."""
+    rows = [r for r in rows if r[1] is not None]
+    if not rows:
+        return None
+    rows = sorted(rows, key=lambda r: r[1])
+    labels = [_short(r[0], 40) for r in rows]
+    lifts = [round(r[1], 4) for r in rows]
+    plus = [round((r[3] - r[1]), 4) if r[3] is not None else 0 for r in rows]
+    minus = [round((r[1] - r[2]), 4) if r[2] is not None else 0 for r in rows]
+    colours = [ACCENT if (r[2] is not None and r[2] > 1) else GREY for r in rows]
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": lifts,
+        "y": labels,
+        "marker": {"color": colours},
+        "error_x": {"type": "data", "array": plus, "arrayminus": minus, "color": "#374151"},
+        "hovertemplate": "%{y}: ×%{x:.2f}<extra></extra>",
+    }
+    height = max(180, 60 + 24 * len(rows))
+    layout = _layout(
+        title,
+        height=height,
+        xaxis={"title": {"text": x_title}, "zeroline": False, "gridcolor": "#e5e7eb"},
+        yaxis={"automargin": True},
+        shapes=[
+            {
+                "type": "line",
+                "x0": 1,
+                "x1": 1,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#6b7280", "dash": "dot", "width": 1},
+            }
+        ],
+        showlegend=False,
+    )
+    return {"data": [trace], "layout": layout}
+
+
+def preference_bars(
+    p: PreferencesResult, labels: Mapping[str, str], *, limit: int = 12, title: str | None = None
+) -> Figure | None:
+    """A segment's lift per value (the `limit` largest shown values), with intervals."""
+    rows = [
+        (labels.get(r.value, r.value), r.lift, r.ci_low, r.ci_high)
+        for r in p.rows
+        if r.lift is not None and not r.suppressed
+    ]
+    rows = sorted(rows, key=lambda r: r[1] or 0, reverse=True)[:limit]
+    return lift_bars(rows, title=title)
+
+
+def trend_lines(
+    series: Sequence[tuple[str, TrendRow]],
+    *,
+    title: str | None = None,
+    y_title: str = "share of engagement",
+    forecast: bool = True,
+) -> Figure | None:
+    """Weekly shares, one line per labelled row; the forecast (if any) dashed with its band."""
+    data: list[dict[str, Any]] = []
+    for i, (label, row) in enumerate(series):
+        pts = [p for p in row.points if p.share is not None and not p.suppressed]
+        if not pts:
+            continue
+        colour = PALETTE[i % len(PALETTE)]
+        name = _short(label, 40)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": name,
+                "x": [p.period_start.isoformat() for p in pts],
+                "y": [round(p.share or 0.0, 6) for p in pts],
+                "line": {"color": colour, "width": 2},
+                "marker": {"size": 4},
+                "hovertemplate": f"{name}<br>%{{x}}: %{{y:.1%}}<extra></extra>",
+            }
+        )
+        if forecast and row.forecast:
+            fx = [f.period_start.isoformat() for f in row.forecast]
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": [*fx, *reversed(fx)],
+                    "y": [
+                        *(round(f.high, 6) for f in row.forecast),
+                        *(round(f.low, 6) for f in reversed(row.forecast)),
+                    ],
+                    "fill": "toself",
+                    "fillcolor": "rgba(37,99,235,0.12)",
+                    "line": {"width": 0},
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                }
+            )
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": f"{name} (forecast)",
+                    "x": fx,
+                    "y": [round(f.share, 6) for f in row.forecast],
+                    "line": {"color": colour, "dash": "dash", "width": 1.5},
+                    "showlegend": False,
+                }
+            )
+    if not data:
+        return None
+    layout = _layout(
+        title,
+        height=340,
+        yaxis={"title": {"text": y_title}, "tickformat": ".0%", "gridcolor": "#e5e7eb"},
+        xaxis={"type": "date", "gridcolor": "#f3f4f6"},
+    )
+    return {"data": data, "layout": layout}
+
+
+def audience_bars(a: AudienceResult, *, title: str | None = None) -> Figure | None:
+    """The item's audience against everyone's, per age band (suppressed bands left out)."""
+    order = {b: i for i, b in enumerate(AGE_ORDER)}
+    rows = sorted(
+        (
+            r
+            for r in a.rows
+            if r.dimension == "age_band" and not r.suppressed and r.item_share is not None
+        ),
+        key=lambda r: order.get(r.value, len(order)),
+    )
+    if not rows:
+        return None
+    x = [r.value for r in rows]
+    data = [
+        {
+            "type": "bar",
+            "name": "this item",
+            "x": x,
+            "y": [round(r.item_share or 0.0, 5) for r in rows],
+            "marker": {"color": ACCENT},
+            "hovertemplate": "%{x}: %{y:.1%} of the item's engagement<extra></extra>",
+        },
+        {
+            "type": "bar",
+            "name": "all engagement",
+            "x": x,
+            "y": [round(r.base_share or 0.0, 5) for r in rows],
+            "marker": {"color": GREY},
+            "hovertemplate": "%{x}: %{y:.1%} of all engagement<extra></extra>",
+        },
+    ]
+    layout = _layout(
+        title,
+        height=280,
+        barmode="group",
+        yaxis={"tickformat": ".0%", "gridcolor": "#e5e7eb", "title": {"text": "share"}},
+        xaxis={"title": {"text": "age band"}, "type": "category"},
+    )
+    return {"data": data, "layout": layout}
+
+
+def funnel_bars(f: FunnelResult, *, title: str | None = None) -> Figure | None:
+    """Step conversion per stage, segment against baseline, with 95% intervals."""
+    stages = [s for s in f.stages if s != "impression"]
+    prev = dict(zip(f.stages[1:], f.stages, strict=False))
+    data = []
+    names = {"segment": f.segment, "baseline": f.baseline or "baseline"}
+    for g, colour in (("segment", ACCENT), ("baseline", GREY)):
+        rows = {r.stage: r for r in f.rows if r.group == g}
+        xs, ys, hi, lo = [], [], [], []
+        for s in stages:
+            r = rows.get(s)
+            if r is None or r.suppressed or r.rate_from_previous is None:
+                continue
+            xs.append(f"{prev.get(s, '')} → {s}")
+            ys.append(round(r.rate_from_previous, 5))
+            hi.append(round((r.rate_from_previous_ci_high or r.rate_from_previous) - ys[-1], 5))
+            lo.append(round(ys[-1] - (r.rate_from_previous_ci_low or r.rate_from_previous), 5))
+        if xs:
+            data.append(
+                {
+                    "type": "bar",
+                    "name": names[g],
+                    "x": xs,
+                    "y": ys,
+                    "marker": {"color": colour},
+                    "error_y": {"type": "data", "array": hi, "arrayminus": lo},
+                    "hovertemplate": "%{x}: %{y:.1%}<extra>" + names[g] + "</extra>",
+                }
+            )
+    if not data:
+        return None
+    layout = _layout(
+        title,
+        height=300,
+        barmode="group",
+        yaxis={"tickformat": ".0%", "gridcolor": "#e5e7eb", "title": {"text": "step conversion"}},
+    )
+    return {"data": data, "layout": layout}
+
+
+def reach_bars(r: ReachResult, *, title: str | None = None) -> Figure | None:
+    """Users reached and active users per period (suppressed periods left out)."""
+    rows = sorted(
+        (x for x in r.rows if not x.suppressed and x.users is not None),
+        key=lambda x: x.period_start,
+    )
+    if not rows:
+        return None
+    x = [row.period_start.isoformat() for row in rows]
+    data = [
+        {
+            "type": "bar",
+            "name": "users reached",
+            "x": x,
+            "y": [row.users for row in rows],
+            "marker": {"color": "#bfdbfe"},
+        },
+        {
+            "type": "bar",
+            "name": "active users",
+            "x": x,
+            "y": [row.active_users for row in rows],
+            "marker": {"color": ACCENT},
+        },
+    ]
+    layout = _layout(
+        title,
+        height=280,
+        barmode="overlay",
+        xaxis={"type": "date"},
+        yaxis={"gridcolor": "#e5e7eb", "title": {"text": "users"}},
+    )
+    return {"data": data, "layout": layout}
+
+
+def campaign_arm_bars(rep: CampaignReport, *, title: str | None = None) -> Figure | None:
+    """Each metric's mean per arm with its 95% interval (one group per metric)."""
+    an = rep.analysis
+    kinds = {m.metric: m.kind for m in an.metrics}
+    metrics = [m for m in kinds if kinds[m] == "binary"] or list(kinds)
+    arms = sorted({a.arm for a in an.arms}, key=lambda x: (x != an.settings.control, x))
+    data = []
+    for i, arm in enumerate(arms):
+        rows = [a for a in an.arms if a.arm == arm and a.metric in metrics and a.mean is not None]
+        if not rows:
+            continue
+        data.append(
+            {
+                "type": "bar",
+                "name": arm,
+                "x": [a.metric for a in rows],
+                "y": [round(a.mean or 0.0, 6) for a in rows],
+                "marker": {"color": GREY if arm == an.settings.control else PALETTE[i]},
+                "error_y": {
+                    "type": "data",
+                    "array": [round((a.ci_high or a.mean or 0) - (a.mean or 0), 6) for a in rows],
+                    "arrayminus": [
+                        round((a.mean or 0) - (a.ci_low or a.mean or 0), 6) for a in rows
+                    ],
+                },
+                "hovertemplate": "%{x}: %{y:.2%}<extra>" + arm + "</extra>",
+            }
+        )
+    if not data:
+        return None
+    layout = _layout(
+        title,
+        height=300,
+        barmode="group",
+        yaxis={"tickformat": ".1%", "gridcolor": "#e5e7eb", "title": {"text": "rate per user"}},
+    )
+    return {"data": data, "layout": layout}
+
+
+def campaign_segment_bars(
+    rep: CampaignReport, *, metric: str, dimension: str, title: str | None = None
+) -> Figure | None:
+    """Absolute lift (treatment − control) per segment of one dimension, with intervals;
+    significant segments (after the report's correction) in colour."""
+    rows = [
+        t
+        for t in rep.analysis.segments
+        if t.metric == metric
+        and t.dimension == dimension
+        and not t.suppressed
+        and t.lift is not None
+    ]
+    if not rows:
+        return None
+    order = {b: i for i, b in enumerate(AGE_ORDER)}
+    rows.sort(key=lambda t: (order.get(t.segment, len(order)), t.segment, t.arm))
+    arms = sorted({t.arm for t in rows})
+    x = [t.segment if len(arms) == 1 else f"{t.segment} ({t.arm})" for t in rows]
+    trace = {
+        "type": "bar",
+        "x": x,
+        "y": [round(t.lift or 0.0, 6) for t in rows],
+        "marker": {"color": [UP if t.significant else GREY for t in rows]},
+        "error_y": {
+            "type": "data",
+            "array": [round((t.ci_high or t.lift or 0) - (t.lift or 0), 6) for t in rows],
+            "arrayminus": [round((t.lift or 0) - (t.ci_low or t.lift or 0), 6) for t in rows],
+        },
+        "hovertemplate": "%{x}: %{y:+.2%}<extra></extra>",
+    }
+    layout = _layout(
+        title,
+        height=300,
+        showlegend=False,
+        xaxis={"type": "category"},
+        yaxis={
+            "tickformat": "+.0%",
+            "gridcolor": "#e5e7eb",
+            "title": {"text": f"lift in {metric} (points)"},
+            "zerolinecolor": "#6b7280",
+        },
+    )
+    return {"data": [trace], "layout": layout}
+
+
+def count_bars(
+    rows: Sequence[tuple[str, float]],
+    *,
+    title: str | None = None,
+    x_title: str = "",
+    colour: str = ACCENT,
+) -> Figure | None:
+    """Plain horizontal bars (largest on top): mentions per item, ratings per player."""
+    rows = [r for r in rows if r[1] is not None]
+    if not rows:
+        return None
+    rows = sorted(rows, key=lambda r: r[1])
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": [r[1] for r in rows],
+        "y": [_short(r[0], 40) for r in rows],
+        "marker": {"color": colour},
+        "hovertemplate": "%{y}: %{x:,}<extra></extra>",
+    }
+    layout = _layout(
+        title,
+        height=max(180, 60 + 24 * len(rows)),
+        showlegend=False,
+        xaxis={"title": {"text": x_title}, "gridcolor": "#e5e7eb"},
+        yaxis={"automargin": True},
+    )
+    return {"data": [trace], "layout": layout}
+
+
+def leaderboard_chart(
+    rows: Sequence[tuple[str, float, float]], *, title: str | None = None
+) -> Figure | None:
+    """Players' ratings (best first) with ±2 sd whiskers: rows are (name, rating, sd)."""
+    if not rows:
+        return None
+    ordered = list(reversed(rows))
+    # dots, not bars: a rating has no zero, so a bar's length would mean nothing
+    trace = {
+        "type": "scatter",
+        "mode": "markers",
+        "x": [round(r[1], 1) for r in ordered],
+        "y": [r[0] for r in ordered],
+        "marker": {"color": ACCENT, "size": 9},
+        "error_x": {"type": "data", "array": [round(2 * r[2], 1) for r in ordered]},
+        "hovertemplate": "%{y}: %{x:.0f}<extra></extra>",
+    }
+    lo = min(r[1] - 2 * r[2] for r in rows)
+    hi = max(r[1] + 2 * r[2] for r in rows)
+    pad = (hi - lo) * 0.1 + 1
+    layout = _layout(
+        title,
+        height=max(200, 60 + 24 * len(rows)),
+        showlegend=False,
+        xaxis={
+            "title": {"text": "rating (± 2 sd)"},
+            "range": [lo - pad, hi + pad],
+            "gridcolor": "#e5e7eb",
+        },
+        yaxis={"automargin": True, "type": "category"},
+    )
+    return {"data": [trace], "layout": layout}
+
+
+def weekly_lines(
+    series: Sequence[tuple[str, Sequence[tuple[str, float | None]]]],
+    *,
+    title: str | None = None,
+    y_title: str = "",
+    percent: bool = False,
+) -> Figure | None:
+    """Lines over periods: series are (name, [(iso day, value or None)]); None breaks a line."""
+    data: list[dict[str, Any]] = []
+    for i, (name, pts) in enumerate(series):
+        if not any(v is not None for _, v in pts):
+            continue
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": _short(name, 40),
+                "x": [d for d, _ in pts],
+                "y": [None if v is None else round(v, 6) for _, v in pts],
+                "line": {"color": PALETTE[i % len(PALETTE)], "width": 2},
+                "marker": {"size": 4},
+                "connectgaps": False,
+            }
+        )
+    if not data:
+        return None
+    yaxis: dict[str, Any] = {"title": {"text": y_title}, "gridcolor": "#e5e7eb"}
+    if percent:
+        yaxis["tickformat"] = ".0%"
+    layout = _layout(title, height=320, xaxis={"type": "date"}, yaxis=yaxis)
+    if sum(len(t["x"]) for t in data) <= 2 * len(data):  # a point or two: markers stand out
+        for t in data:
+            t["marker"] = {"size": 8}
+    return {"data": data, "layout": layout}
+
+
+__all__ = [
+    "CONFIG",
+    "FONT_FAMILY",
+    "Figure",
+    "audience_bars",
+    "campaign_arm_bars",
+    "campaign_segment_bars",
+    "chart_html",
+    "count_bars",
+    "funnel_bars",
+    "leaderboard_chart",
+    "lift_bars",
+    "plotly_js",
+    "plotly_js_path",
+    "preference_bars",
+    "reach_bars",
+    "to_js",
+    "trend_lines",
+    "weekly_lines",
+]

@@ -1,0 +1,240 @@
+/* culturebridge dashboard: what every page shares.
+ *
+ * Data comes only from the REST API (the HttpOnly cookie carries the key), so the key's partner
+ * scope applies everywhere. Everything taken from the API goes into the page with textContent
+ * (never innerHTML), and every failed call becomes a message on the page, never an uncaught
+ * promise.
+ */
+"use strict";
+
+const CB = (() => {
+  const messages = JSON.parse(document.getElementById("i18n").textContent);
+  const lang = document.body.dataset.lang || "en";
+  const T = (key) => (Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : key);
+
+  class ApiError extends Error {
+    constructor(status, detail) {
+      super(detail);
+      this.status = status;
+      this.detail = detail;
+    }
+  }
+
+  /** GET (or POST with `body`) /api/v1/<path>; rejects with ApiError on a non-2xx answer. */
+  async function api(path, body, prefix) {
+    const init = { credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      init.method = "POST";
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch((prefix || "/api/v1") + path, init);
+    } catch (err) {
+      throw new ApiError(0, String(err));
+    }
+    let payload = null;
+    try {
+      payload = await response.json();
+    } catch (err) {
+      payload = null;
+    }
+    if (response.status === 401) {
+      window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname));
+      throw new ApiError(401, "signed out");
+    }
+    if (!response.ok) {
+      let detail = payload && payload.detail !== undefined ? payload.detail : response.statusText;
+      if (typeof detail !== "string") detail = JSON.stringify(detail);
+      throw new ApiError(response.status, detail);
+    }
+    return payload;
+  }
+
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (k === "text") node.textContent = v;
+      else if (k === "class") node.className = v;
+      else node.setAttribute(k, v);
+    }
+    for (const c of children) if (c !== null && c !== undefined) node.append(c);
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    return node;
+  }
+
+  /**
+   * A message in a container (replacing what was there). `data-state` tells a reader (and the
+   * browser tests) where the container is: loading, message, error, empty, drawn.
+   */
+  function message(node, text, isError, state) {
+    clear(node);
+    node.dataset.state = state || (isError ? "error" : "message");
+    node.append(el("p", { class: isError ? "msg error" : "msg", text }));
+  }
+
+  function errorText(err) {
+    if (err instanceof ApiError) {
+      return T("state.error") + (err.status ? ` (${err.status})` : "") + ": " + err.detail;
+    }
+    return T("state.error") + ": " + String(err && err.message ? err.message : err);
+  }
+
+  /** Run `work()`, showing "loading" in `node` meanwhile and the error there if it fails. */
+  async function load(node, work) {
+    if (node) message(node, T("state.loading"), false, "loading");
+    try {
+      const result = await work();
+      if (node && node.dataset.state === "loading") node.dataset.state = "drawn";
+      return result;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return undefined;
+      if (node) message(node, errorText(err), true);
+      return undefined;
+    }
+  }
+
+  const rowsOf = (payload) =>
+    Array.isArray(payload)
+      ? payload
+      : (payload && (payload.data || payload.rows || payload.items || payload.results)) || [];
+
+  /** An item's title in the page's language, falling back to the other, then to its id. */
+  function title(row) {
+    if (!row) return "";
+    const en = row.title_en || row.name_en;
+    const zh = row.title_zh || row.name_zh;
+    return (lang === "zh" ? zh || en : en || zh) || row.title || row.item_id || row.value || "";
+  }
+
+  function fmt(value, key) {
+    if (value === null || value === undefined) return "—";
+    if (typeof value === "boolean") return value ? T("word.yes") : T("word.no");
+    if (typeof value === "number") {
+      if (Number.isInteger(value)) return value.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB");
+      if (/share|rate|negative_share|prob/.test(key || "")) return (value * 100).toFixed(1) + "%";
+      return Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3);
+    }
+    if (Array.isArray(value)) return value.map((v) => fmt(v)).join(", ");
+    if (typeof value === "object") return JSON.stringify(value);
+    return String(value);
+  }
+
+  /**
+   * A table of `rows`. `columns`: list of field names or {key, label, value(row)}; labels come
+   * from the "col.<key>" strings. A row marked `suppressed` says so instead of blanks.
+   */
+  function table(node, rows, columns) {
+    if (!rows || rows.length === 0) {
+      message(node, T("state.empty"), false, "empty");
+      return;
+    }
+    clear(node);
+    node.dataset.state = "drawn";
+    const cols = columns.map((c) => (typeof c === "string" ? { key: c } : c));
+    const head = el("tr", {}, ...cols.map((c) => el("th", { text: c.label || T("col." + c.key) })));
+    const body = el("tbody");
+    for (const row of rows) {
+      const tr = el("tr");
+      for (const c of cols) {
+        const raw = c.value ? c.value(row) : row[c.key];
+        const td = el("td", { text: c.value && typeof raw === "string" ? raw : fmt(raw, c.key) });
+        if (typeof raw === "number") td.className = "num";
+        tr.append(td);
+      }
+      body.append(tr);
+    }
+    node.append(el("table", {}, el("thead", {}, head), body));
+  }
+
+  /** The guard's notes under a result (what was hidden below k), just after its container. */
+  function notes(node, payload) {
+    const list = payload && Array.isArray(payload.privacy) ? payload.privacy : [];
+    const texts = list.map((n) => (typeof n === "string" ? n : n.what || JSON.stringify(n)));
+    const next = node.nextElementSibling;
+    if (next && next.classList.contains("notes")) next.remove();
+    if (texts.length === 0) return;
+    node.after(el("ul", { class: "notes", title: T("state.privacy") }, ...texts.map((t) => el("li", { text: t }))));
+  }
+
+  const FONT = 'system-ui, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif';
+
+  /** Draw a Plotly chart (SVG) into `node`; an empty `traces` shows the empty state instead. */
+  function chart(node, traces, layout) {
+    clear(node);
+    if (!traces || traces.length === 0 || traces.every((t) => !(t.x || t.y || []).length)) {
+      message(node, T("state.empty"), false, "empty");
+      return false;
+    }
+    node.dataset.state = "drawn";
+    const base = {
+      margin: { l: 60, r: 20, t: 40, b: 60 },
+      font: { family: FONT, size: 12 },
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "rgba(0,0,0,0)",
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+      autosize: true,
+    };
+    const merged = Object.assign(base, layout || {});
+    merged.margin = Object.assign({ l: 60, r: 20, t: 40, b: 60 }, (layout && layout.margin) || {});
+    window.Plotly.newPlot(node, traces, merged, {
+      displayModeBar: false,
+      responsive: true,
+    });
+    return true;
+  }
+
+  /** Fill a <select> with options [{value, label}]; keeps `preferred` selected if present. */
+  function options(select, opts, preferred) {
+    clear(select);
+    for (const o of opts) select.append(el("option", { value: o.value, text: o.label }));
+    if (preferred !== undefined && opts.some((o) => o.value === preferred)) select.value = preferred;
+  }
+
+  /** The segments the API knows, as options for a <select>. */
+  async function segmentOptions(select, preferred) {
+    const payload = await api("/segments");
+    const rows = rowsOf(payload);
+    const opts = rows.map((r) => ({
+      value: r.name,
+      label: r.name === "all" ? T("word.all") : `${r.name}${r.description ? " — " + r.description : ""}`,
+    }));
+    if (!opts.some((o) => o.value === "all")) opts.unshift({ value: "all", label: T("word.all") });
+    options(select, opts, preferred);
+    return rows;
+  }
+
+  /** The items this key may see in detail (its own; every item for the platform). */
+  async function ownItems(kind) {
+    const query = kind ? "?kind=" + encodeURIComponent(kind) : "";
+    return rowsOf(await api("/items" + query, undefined, "/ui"));
+  }
+
+  function itemOptions(select, items) {
+    options(
+      select,
+      items.map((r) => ({ value: r.item_id, label: `${title(r)} (${r.item_id})` })),
+    );
+  }
+
+  async function header() {
+    const node = document.getElementById("partner-name");
+    if (!node) return;
+    try {
+      const me = await api("/whoami");
+      const name = lang === "zh" ? me.partner_name_zh || me.partner_name_en : me.partner_name_en || me.partner_name_zh;
+      node.textContent = name ? `${name} (${me.partner})` : me.partner;
+    } catch (err) {
+      node.textContent = "?";
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", header);
+
+  return { T, api, ApiError, el, clear, message, errorText, load, rowsOf, title, fmt, table, notes, chart, options, segmentOptions, ownItems, itemOptions, lang };
+})();

@@ -1,0 +1,118 @@
+/* Audiences: the segment builder (POST /segments/preview), an own item's audience, the funnel. */
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  const { T, api, load, rowsOf, chart, table, fmt, message, errorText, clear, notes, ownItems, itemOptions } = CB;
+
+  // ---------------------------------------------------------------- the segment builder
+  const form = document.getElementById("segment-form");
+  const result = document.getElementById("seg-result");
+  const msg = document.getElementById("seg-msg");
+
+  function definition() {
+    const data = new FormData(form);
+    const num = (name) => {
+      const v = String(data.get(name) || "").trim();
+      return v === "" ? null : Number(v);
+    };
+    const list = (name) => {
+      const values = data.getAll(name).map(String);
+      return values.length ? values : null;
+    };
+    const provinces = String(data.get("provinces") || "")
+      .split(/[,，、]/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const tiers = list("city_tiers");
+    return {
+      age_min: num("age_min"),
+      age_max: num("age_max"),
+      genders: list("genders"),
+      city_tiers: tiers ? tiers.map(Number) : null,
+      platforms: list("platforms"),
+      provinces: provinces.length ? provinces : null,
+      by: String(data.get("by") || "kind"),
+      top: 15,
+    };
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    result.hidden = true;
+    message(msg, T("state.loading"));
+    try {
+      const preview = await api("/segments/preview", definition());
+      clear(msg);
+      showPreview(preview);
+    } catch (err) {
+      if (!(err instanceof CB.ApiError && err.status === 401)) message(msg, errorText(err), true);
+    }
+  });
+
+  function showPreview(preview) {
+    const size = preview.size || preview;
+    const users = size.users !== undefined ? size.users : preview.segment_users;
+    document.getElementById("seg-size").textContent =
+      users === null || users === undefined ? T("aud.too_small") : `${fmt(users)} ${T("aud.users")}`;
+    document.getElementById("seg-definition").textContent =
+      preview.definition || preview.description || size.definition || "";
+    const prefs = preview.preferences;
+    const rows = (Array.isArray(prefs) ? prefs : rowsOf(prefs)).filter((r) => !r.suppressed);
+    result.hidden = false;
+    const plot = document.getElementById("seg-chart");
+    chart(plot, [
+      { type: "bar", name: T("col.segment_share"), x: rows.map((r) => r.value), y: rows.map((r) => r.segment_share) },
+      { type: "bar", name: T("col.baseline_share"), x: rows.map((r) => r.value), y: rows.map((r) => r.baseline_share) },
+    ], { barmode: "group", yaxis: { tickformat: ".0%" } });
+    table(document.getElementById("seg-table"), rows, ["value", "segment_share", "baseline_share", "lift", "significant"]);
+    notes(plot, preview);
+  }
+
+  // ---------------------------------------------------------------- an own item's audience
+  const pick = document.getElementById("aud-item");
+  const audChart = document.getElementById("aud-chart");
+  const audTable = document.getElementById("aud-table");
+
+  async function showAudience() {
+    if (!pick.value) return;
+    await load(audChart, async () => {
+      const res = await api("/audiences/" + encodeURIComponent(pick.value));
+      const rows = (res.rows || []).filter((r) => !r.suppressed && r.dimension !== "province");
+      const label = (r) => `${r.dimension}: ${r.value}`;
+      chart(audChart, [
+        { type: "bar", name: T("form.item"), x: rows.map(label), y: rows.map((r) => r.item_share) },
+        { type: "bar", name: T("word.all"), x: rows.map(label), y: rows.map((r) => r.base_share) },
+      ], { barmode: "group", yaxis: { tickformat: ".0%" }, margin: { b: 110 } });
+      table(audTable, rows, [
+        { key: "dimension", label: T("form.dimension") },
+        "value",
+        { key: "item_share", label: T("form.item") },
+        { key: "base_share", label: T("col.baseline_share") },
+        "lift",
+        "users",
+      ]);
+    });
+  }
+  pick.addEventListener("change", showAudience);
+  load(audChart, async () => {
+    const items = await ownItems();
+    if (!items.length) {
+      message(audChart, T("state.none_own"));
+      return;
+    }
+    itemOptions(pick, items);
+    await showAudience();
+  });
+
+  // ---------------------------------------------------------------- the funnel
+  const funnelChart = document.getElementById("funnel-chart");
+  load(funnelChart, async () => {
+    const res = await api("/funnel?segment=gen_z");
+    const rows = (res.rows || []).filter((r) => r.group === "segment" && !r.suppressed);
+    const kinds = [...new Set(rows.map((r) => r.kind))];
+    chart(funnelChart, kinds.map((kind) => {
+      const mine = rows.filter((r) => r.kind === kind);
+      return { type: "scatter", mode: "lines+markers", name: kind, x: mine.map((r) => r.stage), y: mine.map((r) => r.rate_from_first) };
+    }), { yaxis: { tickformat: ".2~%", type: "log" } });
+  });
+});

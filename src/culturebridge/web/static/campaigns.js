@@ -1,0 +1,63 @@
+/* Campaigns: the key's campaigns, and one campaign's A/B report (lift with its 95% CI). */
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  const { T, api, load, rowsOf, chart, table, message, options, fmt } = CB;
+  const list = document.getElementById("campaigns-table");
+  const pick = document.getElementById("campaign-pick");
+  const plot = document.getElementById("campaign-chart");
+  const rows = document.getElementById("campaign-table");
+
+  async function showReport() {
+    if (!pick.value) return;
+    await load(plot, async () => {
+      const report = await api(`/campaigns/${encodeURIComponent(pick.value)}/report`);
+      const comparisons = ((report.analysis && report.analysis.comparisons) || []).filter((c) => c.lift !== null);
+      // relative lift keeps metrics of different units on one axis; fall back to absolute
+      const rel = comparisons.every((c) => c.relative_lift !== null && c.relative_ci_low !== null);
+      const mid = (c) => (rel ? c.relative_lift : c.lift);
+      const low = (c) => (rel ? c.relative_ci_low : c.ci_low);
+      const high = (c) => (rel ? c.relative_ci_high : c.ci_high);
+      chart(plot, [{
+        type: "scatter",
+        mode: "markers",
+        x: comparisons.map(mid),
+        y: comparisons.map((c) => `${c.metric} · ${c.arm}`),
+        error_x: {
+          type: "data",
+          symmetric: false,
+          array: comparisons.map((c) => (high(c) === null ? 0 : high(c) - mid(c))),
+          arrayminus: comparisons.map((c) => (low(c) === null ? 0 : mid(c) - low(c))),
+        },
+        marker: { size: 10 },
+        name: T("col.effect"),
+      }], {
+        margin: { l: 200 },
+        showlegend: false,
+        xaxis: { zeroline: true, tickformat: rel ? ".1%" : undefined, title: { text: T("camp.effect") } },
+      });
+      table(rows, comparisons, [
+        "metric",
+        "arm",
+        { key: "effect", value: (c) => fmt(mid(c), rel ? "share" : "") },
+        { key: "ci_low", value: (c) => fmt(low(c), rel ? "share" : "") },
+        { key: "ci_high", value: (c) => fmt(high(c), rel ? "share" : "") },
+        "p_value",
+      ]);
+    });
+  }
+  pick.addEventListener("change", showReport);
+
+  load(list, async () => {
+    const camps = rowsOf(await api("/campaigns"));
+    table(list, camps, ["campaign_id", "name", "start", "end", { key: "users", value: (c) => fmt(c.assigned_users) }, { key: "arm", value: (c) => (c.arms || []).join(", ") }]);
+    // a report needs users assigned to arms; a campaign without them has nothing to compare
+    const reportable = camps.filter((c) => (c.arms || []).length > 1);
+    if (!reportable.length) {
+      message(plot, T("camp.none"));
+      return;
+    }
+    options(pick, reportable.map((c) => ({ value: c.campaign_id, label: `${c.name} (${c.campaign_id})` })));
+    await showReport();
+  });
+});

@@ -1,0 +1,62 @@
+/* E-sports: a leaderboard per game (chart + table) and a match prediction form. */
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  const { T, api, load, rowsOf, chart, table, options, message, errorText, fmt, clear, el } = CB;
+  const game = document.getElementById("es-game");
+  const plot = document.getElementById("es-chart");
+  const rows = document.getElementById("es-table");
+  const form = document.getElementById("es-predict");
+  const result = document.getElementById("es-predict-result");
+
+  async function show() {
+    await load(plot, async () => {
+      const board = rowsOf(await api(`/esports/leaderboard?game=${encodeURIComponent(game.value)}&top=15`));
+      const shown = board.slice().reverse();
+      chart(plot, [{
+        type: "bar",
+        orientation: "h",
+        x: shown.map((r) => r.conservative),
+        y: shown.map((r) => `${r.rank}. ${r.name}`),
+        error_x: { type: "data", array: shown.map((r) => 2 * r.sd), arrayminus: shown.map(() => 0) },
+        name: T("col.rating"),
+      }], { margin: { l: 140 }, showlegend: false, xaxis: { title: { text: T("col.rating") } } });
+      table(rows, board, ["rank", { key: "player", value: (r) => r.name }, "rating", "matches", { key: "wins", label: T("es.win_prob"), value: (r) => fmt(r.matches ? r.wins / r.matches : null, "prob") }]);
+      // suggest a pairing: the top two of the board
+      if (board.length >= 2 && !form.elements.team_a.value) {
+        form.elements.team_a.value = board[0].name;
+        form.elements.team_b.value = board[1].name;
+      }
+    });
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const team = (name) => String(form.elements[name].value).split(/[,，]/).map((s) => s.trim()).filter(Boolean);
+    message(result, T("state.loading"));
+    try {
+      const odds = await api("/esports/predict", { game: game.value, teams: [team("team_a"), team("team_b")] });
+      clear(result);
+      odds.teams.forEach((members, i) => {
+        result.append(el("p", { text: `${members.join(", ")}: ${T("es.win_prob")} ${fmt(odds.win[i], "prob")}` }));
+      });
+    } catch (err) {
+      if (!(err instanceof CB.ApiError && err.status === 401)) message(result, errorText(err), true);
+    }
+  });
+
+  game.addEventListener("change", () => {
+    form.elements.team_a.value = "";
+    form.elements.team_b.value = "";
+    show();
+  });
+  load(plot, async () => {
+    const games = rowsOf(await api("/esports/games"));
+    if (!games.length) {
+      message(plot, T("state.empty"));
+      return;
+    }
+    options(game, games.map((g) => ({ value: g.game, label: `${g.game} (${fmt(g.matches)} ${T("col.matches")})` })));
+    await show();
+  });
+});

@@ -1,0 +1,37 @@
+/* Trends: share of each value per period for a segment, with the rising/falling table. */
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  const { api, load, chart, table, segmentOptions } = CB;
+  const form = document.getElementById("trends-form");
+  const segment = document.getElementById("trends-segment");
+  const by = document.getElementById("trends-by");
+  const period = document.getElementById("trends-period");
+  const plot = document.getElementById("trends-chart");
+  const rows = document.getElementById("trends-table");
+
+  async function show() {
+    const query = new URLSearchParams({ by: by.value, segment: segment.value || "all", period: period.value, top: "12" });
+    await load(plot, async () => {
+      const result = await api("/trends?" + query);
+      const kept = (result.rows || []).filter((r) => !r.suppressed && (r.points || []).length);
+      chart(plot, kept.map((r) => ({
+        type: "scatter",
+        mode: "lines+markers",
+        name: r.value,
+        x: r.points.map((p) => p.period_start),
+        y: r.points.map((p) => (p.suppressed ? null : p.share)),
+      })), { yaxis: { tickformat: ".0%" } });
+      table(rows, result.rows || [], ["value", "direction", "relative_change", "first_share", "last_share", "significant", "emerging"]);
+    });
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    show();
+  });
+  load(plot, async () => {
+    await segmentOptions(segment, "gen_z");
+    await show();
+  });
+});

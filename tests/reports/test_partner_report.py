@@ -1,0 +1,290 @@
+"""The partner report: one self-contained HTML file per partner, scoped like `--partner`, that
+draws every chart in Chromium with networking disabled, and prints to PDF.
+
+The reports are built once per module through the CLI (`culturebridge report ... --json`) on
+the session's demo workspace, whose planted truth says what the campaign section must show.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from culturebridge.campaign._target import read_audit
+from culturebridge.errors import UserError
+from culturebridge.reports._charts import chart_html, lift_bars, plotly_js, plotly_js_path
+from culturebridge.reports._partner_html import write_pdf
+from tests.conftest import Demo
+from tests.test_cli import assert_one_line_error, invoke
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "reports"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}: browser checks skipped"
+)
+
+
+@pytest.fixture(scope="module")
+def reports(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """p_albion, p_britannia and the platform's reports, written by the CLI."""
+    out = tmp_path_factory.mktemp("partner-reports")
+    built = {}
+    for partner in ("p_albion", "p_britannia", "platform"):
+        path = out / f"{partner}.html"
+        code, stdout, stderr = invoke(
+            "report", demo.ws.root, "--partner", partner, "--output", path, "--json"
+        )
+        assert code == 0, stderr
+        meta = json.loads(stdout)
+        built[partner] = {**meta, "text": path.read_text(encoding="utf-8"), "path": path}
+    return built
+
+
+def _items(demo: Demo) -> list[dict[str, Any]]:
+    con = demo.ws.connect()
+    try:
+        t = con.table("items").select("item_id", "partner_id", "title_en", "title_zh")
+        return list(t.execute().to_dict("records"))
+    finally:
+        con.disconnect()
+
+
+def _content(text: str) -> str:
+    """The report without the Plotly.js bundle (library code, not report content)."""
+    return text.replace(plotly_js(), "")
+
+
+def test_albion_sees_its_own_items_and_no_one_elses(
+    reports: dict[str, dict[str, Any]], demo: Demo
+) -> None:
+    text = _content(reports["p_albion"]["text"])
+    items = _items(demo)
+    own = [i for i in items if i["partner_id"] == "p_albion"]
+    others = [i for i in items if i["partner_id"] != "p_albion"]
+    assert sum(i["item_id"] in text for i in own) >= 5
+    assert sum(bool(i["title_en"]) and i["title_en"] in text for i in own) >= 5
+    # bilingual: Chinese titles beside the English ones
+    assert sum(bool(i["title_zh"]) and i["title_zh"] in text for i in own) >= 5
+    leaked = [
+        (i["item_id"], i["title_en"])
+        for i in others
+        if re.search(rf"\b{re.escape(i['item_id'])}\b", text)
+        or (i["title_en"] and i["title_en"] in text)
+        or (i["title_zh"] and i["title_zh"] in text)
+    ]
+    assert not leaked, leaked[:5]
+    assert "(other partners)" in text
+    assert reports["p_albion"]["sections"][0] == "findings"
+    assert "campaigns" not in reports["p_albion"]["sections"]
+    assert "Campaigns: did they work, and for whom: no randomised campaign" in text
+
+
+def test_britannia_campaign_shows_the_planted_25_34_effect(
+    reports: dict[str, dict[str, Any]], demo: Demo
+) -> None:
+    truth = demo.truth["campaign"]
+    assert truth["uplift_segment"] == {"age_min": 25, "age_max": 34}
+    rep = reports["p_britannia"]
+    assert "campaigns" in rep["sections"]
+    text = _content(rep["text"])
+    section = text[
+        text.index('id="campaigns"') : text.index("</section>", text.index('id="campaigns"'))
+    ]
+    assert truth["campaign_id"] in section
+    # the significant segments listed in green: conversion in the 25-34 band leads
+    match = re.search(
+        r'<li class="sig">conversion, age_band 25-34: \+(\d+\.\d) pp \(95% CI \+(\d+\.\d) to '
+        r"\+(\d+\.\d)",
+        section,
+    )
+    assert match, section[:2000]
+    lift, lo, hi = (float(x) / 100 for x in match.groups())
+    planted = truth["uplift_in_segment"]
+    assert lo <= planted <= hi and abs(lift - planted) < 0.03
+    first = re.search(r'<li class="sig">conversion, ([^:]+):', section)
+    assert first and first.group(1) == "age_band 25-34"
+
+
+def test_platform_report_includes_every_section_and_every_partner(
+    reports: dict[str, dict[str, Any]], demo: Demo
+) -> None:
+    rep = reports["platform"]
+    assert rep["sections"] == [
+        "findings", "catalogue", "audiences", "preferences", "trends", "fashion", "social",
+        "campaigns", "localisation", "esports",
+    ]  # fmt: skip
+    text = _content(rep["text"])
+    partners = {i["partner_id"] for i in _items(demo)}
+    named = {i["partner_id"] for i in _items(demo) if i["item_id"] in text}
+    assert len(named) >= 3, named
+    assert "c_britannia_summer" in text and "E-sports leaderboards" in text
+    assert len(partners) > 3
+
+
+def test_reports_are_self_contained(reports: dict[str, dict[str, Any]]) -> None:
+    for partner, rep in reports.items():
+        text = rep["text"]
+        assert text.count(plotly_js()) == 1, partner  # the bundle once, inline
+        content = _content(text)
+        for pattern in (
+            r"<script[^>]*\bsrc\s*=",
+            r"<link[^>]*\bhref\s*=",
+            r"<img[^>]*\bsrc\s*=\s*[\"']?https?:",
+            r"url\(\s*[\"']?https?:",
+            r"@import",
+            r"\b(src|href)\s*=\s*[\"']?(https?:)?//",
+        ):
+            assert not re.search(pattern, content, re.I), (partner, pattern)
+        assert "http://" not in content and "https://" not in content, partner
+        assert (
+            '"mathjax"' not in content
+            and "mapbox" not in content
+            and "geo" not in re.findall(r'"type":"(\w+)"', content)
+        )
+
+
+def test_reports_are_audited(reports: dict[str, dict[str, Any]], demo: Demo) -> None:
+    log = [x for x in read_audit(demo.ws.root) if x.get("kind") == "report"]
+    for partner, rep in reports.items():
+        entry = next(x for x in log if x["path"] == str(Path(rep["html"]).resolve()))
+        assert entry["partner"] == partner and entry["status"] == "exported"
+        assert entry["sha256"] == rep["sha256"]
+        import hashlib
+
+        assert hashlib.sha256(rep["path"].read_bytes()).hexdigest() == rep["sha256"]
+
+
+@needs_chromium
+@pytest.mark.parametrize("partner", ["p_britannia", "platform"])
+def test_every_chart_renders_offline_in_chromium(
+    reports: dict[str, dict[str, Any]], partner: str
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    path: Path = reports[partner]["path"]
+    charts = reports[partner]["text"].count('<div class="chart"')
+    assert charts >= 8
+    errors: list[str] = []
+    failed: list[str] = []
+    blocked: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 1100, "height": 900})
+
+            def route(r: Any) -> None:
+                if r.request.url.startswith("file://"):
+                    r.continue_()
+                else:
+                    blocked.append(r.request.url)
+                    r.abort()
+
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_function(
+                "n => document.querySelectorAll('div.chart svg.main-svg').length >= n",
+                arg=charts,
+                timeout=30_000,
+            )
+            drawn = page.evaluate(
+                """() => Array.from(document.querySelectorAll('div.chart')).map(d => [
+                    d.id,
+                    d.querySelectorAll('svg.main-svg').length,
+                    d.querySelectorAll('.barlayer .point path, .scatterlayer .trace path').length
+                ])"""
+            )
+            ARTEFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTEFACTS / f"{partner}.png"), full_page=True)
+        finally:
+            browser.close()
+    assert len(drawn) == charts
+    empty = [d for d in drawn if d[1] == 0 or d[2] == 0]
+    assert not empty, empty
+    assert not errors, errors
+    assert not failed, failed
+    assert not blocked, blocked
+
+
+@needs_chromium
+def test_pdf_starts_with_the_pdf_magic(reports: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    pdf = write_pdf(reports["p_britannia"]["path"], tmp_path / "britannia.pdf")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 50_000
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pdf, ARTEFACTS / "p_britannia.pdf")
+
+
+def test_missing_chromium_is_one_clear_error(
+    reports: dict[str, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CULTUREBRIDGE_CHROMIUM", str(tmp_path / "no-chromium"))
+    with pytest.raises(UserError, match="needs Chromium.*HTML report was written"):
+        write_pdf(reports["p_albion"]["path"], tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_partner_without_items_gets_the_market_sections(demo: Demo, tmp_path: Path) -> None:
+    owners = {i["partner_id"] for i in _items(demo)}
+    assert "p_qianfan" not in owners  # the demo's platform partner has no catalogue
+    out = tmp_path / "qianfan.html"
+    code, stdout, stderr = invoke(
+        "report", demo.ws.root, "--partner", "p_qianfan", "--output", out, "--json"
+    )
+    assert code == 0, stderr
+    assert json.loads(stdout)["sections"] == ["findings", "preferences", "trends"]
+    text = out.read_text(encoding="utf-8")
+    assert "Social listening: the partner has no items to listen for" in text
+    assert text.count('<div class="chart"') >= 3
+
+
+def test_a_partner_sees_the_leaderboards_of_the_games_its_titles_name(demo: Demo) -> None:
+    from culturebridge.reports._partner import _leaderboards
+
+    game = "Crown Duel"  # a Foxglove game that the demo's matches are played in
+    assert game in {i["title_en"] for i in _items(demo) if i["partner_id"] == "p_foxglove"}
+    boards = _leaderboards(demo.ws, [f"{game} University League Final, London"])
+    assert [b.game for b in boards] == [game]
+    assert len(boards[0].standings) == 10 and boards[0].standings[0].rank == 1
+    assert _leaderboards(demo.ws, ["A Title That Names No Game"]) == []
+
+
+def test_unknown_partner_is_one_line(demo: Demo, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    code, stdout, stderr = invoke("report", demo.ws.root, "--partner", "p_nobody", "--output", out)
+    assert_one_line_error(code, stdout, stderr, r"unknown partner 'p_nobody'")
+    assert not out.exists()
+
+
+def test_output_must_be_html(demo: Demo, tmp_path: Path) -> None:
+    code, stdout, stderr = invoke(
+        "report", demo.ws.root, "--partner", "p_albion", "--output", tmp_path / "r.txt"
+    )
+    assert_one_line_error(code, stdout, stderr, r"--output: expected an \.html file")
+
+
+def test_chart_html_escapes_data_and_draws_nothing_from_nothing() -> None:
+    assert plotly_js_path().name == "plotly.min.js"
+    fig = lift_bars([("</script><script>alert(1)</script>", 2.0, 1.5, 2.5)])
+    assert fig is not None
+    html = chart_html("c1", fig)
+    assert "</script><script>alert" not in html and "\\u003c/script" in html
+    assert lift_bars([]) is None
