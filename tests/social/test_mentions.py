@@ -314,6 +314,11 @@ def test_item_mentions_for_one_item_and_a_partner(demo: Demo) -> None:
     assert "(other partners)" in ids
     assert all(i.startswith("gam_") for i in ids - {"(other partners)"})
     assert all(i.startswith("gam_") for i in links["item_id"].to_pylist())
+    # a partner with no items of its own (the platform partner) sees only the folded total
+    with Analysis.open(demo.ws, partner="p_qianfan") as a:
+        none_own, links = item_mentions(a)
+    assert {r.item_id for r in none_own.rows} <= {"(other partners)"}
+    assert links.num_rows == 0
 
 
 def test_single_character_titles_need_marks() -> None:

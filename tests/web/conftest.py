@@ -102,6 +102,10 @@ class Browse:
     problems: Problems
 
     def goto(self, path: str) -> None:
+        """Open `path` once the current page has finished (leaving earlier would abort its
+        requests, which would read as failures of the next page)."""
+        if self.page.url.startswith(self.base):
+            settle_page(self)
         self.page.goto(self.base + path, wait_until="load")
 
 

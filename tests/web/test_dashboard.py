@@ -30,7 +30,7 @@ CHARTS = """() => [...document.querySelectorAll('.chart')]
 
 UNTRANSLATED = re.compile(
     r"\b(?:app|lang|header|nav|login|state|word|form|dim|overview|aud|trends|fashion|rec|"
-    r"social|camp|es|loc|col)\.[a-z_]+(?:\.[a-z_]+)?\b"
+    r"social|camp|es|loc|col|kind|stage)\.[a-z_]+(?:\.[a-z_]+)?\b"
 )
 
 # charts a platform key must see drawn on each page (the rest may say "nothing to show")
@@ -231,7 +231,7 @@ def test_esports_prediction(platform: Browse) -> None:
     page.click("#es-predict button[type=submit]")
     page.wait_for_function("() => /%/.test(document.getElementById('es-predict-result').innerText)")
     text = page.inner_text("#es-predict-result")
-    assert text.count("Win probability") == 2
+    assert text.count("Chance of winning") == 2
     assert not platform.problems.all()
 
 

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
+from culturebridge.api import create_app
 from culturebridge.web import MESSAGES, PAGES
 from culturebridge.web._i18n import catalogue, normalise, translate
-from tests.api.conftest import Served, client
-
-__all__ = ["client"]
+from tests.api.conftest import Served
 
 WEB = Path(__file__).parents[2] / "src" / "culturebridge" / "web"
 CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def client(served: Served) -> Iterator[TestClient]:
+    """A client of its own: these tests set cookies, which must not reach the API tests."""
+    with TestClient(create_app(served.ws.root)) as c:
+        yield c
 
 
 def test_every_string_has_english_and_chinese() -> None:

@@ -27,6 +27,8 @@ from functools import partial
 from typing import Any, Literal, TypeVar
 
 import ibis
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from culturebridge import __version__
@@ -36,6 +38,7 @@ from culturebridge.analytics import (
     AudienceResult,
     PreferencesResult,
     Scope,
+    TrendRow,
     TrendsConfig,
     TrendsResult,
     item_audience,
@@ -46,9 +49,10 @@ from culturebridge.campaign._report import CampaignReport
 from culturebridge.errors import UserError
 from culturebridge.fashion._trends import FashionTrendsResult, fashion_trends
 from culturebridge.localise import CheckResult, check_workspace
-from culturebridge.reports._overview import Overview, build_overview
+from culturebridge.reports._overview import Overview, _with_forecast, build_overview
 from culturebridge.social._alerts import ItemSentiment, item_sentiment
 from culturebridge.social._mentions import MentionsResult, item_mentions
+from culturebridge.social._sentiment import default_model
 from culturebridge.workspace import Workspace
 
 PLATFORM = "platform"
@@ -276,9 +280,7 @@ def build_partner_report(
     dim = "item" if a.partner is not None and items else "kind"
     item_trends: TrendsResult | None = None
     try:
-        item_trends = timed(
-            "weekly trends", lambda: trends(a, by=dim, period="week", config=TrendsConfig())
-        )
+        item_trends = timed("weekly trends", lambda: _drawn_trends(a, dim))
     except UserError as exc:
         omitted["trends"] = f"weekly trends not computed: {exc}"
     users, items_privacy = _item_users(a, [i.item_id for i in items])
@@ -341,8 +343,13 @@ def build_partner_report(
     else:
         try:
             mentions = timed("social mentions", lambda: item_mentions(a)[0])
-            sentiment = timed("social sentiment", lambda: item_sentiment(a, period="week"))
-            monthly = timed("monthly sentiment", lambda: item_sentiment(a, period="month"))
+            scorer = _memo_scorer()  # the monthly pass reuses the weekly pass's scores
+            sentiment = timed(
+                "social sentiment", lambda: item_sentiment(a, period="week", scorer=scorer)
+            )
+            monthly = timed(
+                "monthly sentiment", lambda: item_sentiment(a, period="month", scorer=scorer)
+            )
         except UserError as exc:
             omitted["social"] = f"social listening not computed: {exc}"
     if mentions is not None and not any(
@@ -436,6 +443,36 @@ def build_partner_report(
     )
 
 
+def _drawn_trends(a: Analysis, dim: str) -> TrendsResult:
+    """`trends` by `dim`, with forecasts only for the lines the report draws: a damped-trend
+    fit per series costs more than the engine pass, and a partner has dozens of items."""
+    t = trends(a, by=dim, period="week", config=TrendsConfig(horizon=0))
+    drawn = {r.value for r in top_rows(t)}
+    rows = [_with_forecast(r, t) if r.value in drawn else r for r in t.rows]
+    return t.model_copy(update={"rows": rows})
+
+
+def top_rows(t: TrendsResult) -> list[TrendRow]:
+    """The series a report draws: the most engaged values (other partners' fold left out)."""
+    rows = [x for x in t.rows if x.value != OTHER_PARTNERS and not x.suppressed]
+    return sorted(rows, key=lambda x: (-(x.users or 0), x.value))[:TREND_LINES]
+
+
+def _memo_scorer() -> Callable[[Sequence[str]], npt.NDArray[np.float64]]:
+    """The packaged sentiment model's scorer, remembering each text's score."""
+    model = default_model()
+    seen: dict[str, float] = {}
+
+    def score(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        todo = [t for t in dict.fromkeys(texts) if t not in seen]
+        if todo:
+            probs = np.asarray(model.predict_proba(todo), dtype=np.float64)
+            seen.update(zip(todo, probs.tolist(), strict=True))
+        return np.array([seen[t] for t in texts], dtype=np.float64)
+
+    return score
+
+
 def has_rows(p: PreferencesResult) -> bool:
     return any(r.lift is not None and not r.suppressed for r in p.rows)
 
@@ -522,5 +559,6 @@ __all__ = [
     "Standing",
     "build_partner_report",
     "has_rows",
+    "top_rows",
     "open_report_analysis",
 ]

@@ -36,9 +36,9 @@ from culturebridge.reports._partner import (
     PLATFORM,
     SECTION_TITLES,
     SEGMENTS_LISTED,
-    TREND_LINES,
     PartnerReport,
     has_rows,
+    top_rows,
 )
 from culturebridge.workspace import Workspace
 
@@ -379,7 +379,7 @@ def _trends(h: _Html, r: PartnerReport, labels: dict[str, str]) -> None:
         rows = [x for x in t.rows if x.value != OTHER_PARTNERS and not x.suppressed]
         rows.sort(key=lambda x: -(x.users or 0))
         lbl = labels if t.dimension == "item" else {}
-        series = [(lbl.get(x.value, x.value), x) for x in rows[:TREND_LINES]]
+        series = [(lbl.get(x.value, x.value), x) for x in top_rows(t)]
         noun = "your titles" if t.dimension == "item" else "each kind"
         h.add(f"<h3>Weekly share of all engagement: {e(noun)}</h3>")
         sig = [x for x in rows if x.significant and x.relative_change is not None]

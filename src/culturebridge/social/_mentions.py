@@ -503,7 +503,9 @@ def item_mentions(
     if item is not None:
         links = links.filter(pc.equal(links["item_id"], item))
     if a.partner is not None:
-        own = pa.array(sorted(i for i, r in catalogue.items() if r["partner_id"] == a.partner))
+        own = pa.array(
+            sorted(i for i, r in catalogue.items() if r["partner_id"] == a.partner), pa.string()
+        )
         mine = pc.fill_null(pc.is_in(links["item_id"], own), False)
         folded = pc.if_else(mine, links["item_id"], pa.scalar(OTHER_PARTNERS))
         links = _first_per_pair(

@@ -112,16 +112,24 @@ const CB = (() => {
     return (lang === "zh" ? zh || en : en || zh) || row.title || row.item_id || row.value || "";
   }
 
+  /** A value as a reader knows it: item kinds and funnel stages translated, the rest as is. */
+  function label(value, dimension) {
+    const key = (dimension || "kind") + "." + value;
+    return Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : String(value);
+  }
+
   function fmt(value, key) {
     if (value === null || value === undefined) return "—";
     if (typeof value === "boolean") return value ? T("word.yes") : T("word.no");
     if (typeof value === "number") {
+      if (/share|(^|_)rate($|_)|prob/.test(key || "")) return (value * 100).toFixed(1) + "%";
       if (Number.isInteger(value)) return value.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB");
-      if (/share|rate|negative_share|prob/.test(key || "")) return (value * 100).toFixed(1) + "%";
       return Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3);
     }
     if (Array.isArray(value)) return value.map((v) => fmt(v)).join(", ");
     if (typeof value === "object") return JSON.stringify(value);
+    const stamp = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(String(value));
+    if (stamp) return stamp[2] === "00:00" ? stamp[1] : `${stamp[1]} ${stamp[2]}`;
     return String(value);
   }
 
@@ -182,6 +190,9 @@ const CB = (() => {
     };
     const merged = Object.assign(base, layout || {});
     merged.margin = Object.assign({ l: 60, r: 20, t: 40, b: 60 }, (layout && layout.margin) || {});
+    // long labels (titles, attribute names) push the plot area in rather than being cut off
+    merged.xaxis = Object.assign({ automargin: true }, (layout && layout.xaxis) || {});
+    merged.yaxis = Object.assign({ automargin: true }, (layout && layout.yaxis) || {});
     window.Plotly.newPlot(node, traces, merged, {
       displayModeBar: false,
       responsive: true,
@@ -236,5 +247,5 @@ const CB = (() => {
 
   document.addEventListener("DOMContentLoaded", header);
 
-  return { T, api, ApiError, el, clear, message, errorText, load, rowsOf, title, fmt, table, notes, chart, options, segmentOptions, ownItems, itemOptions, lang };
+  return { label, T, api, ApiError, el, clear, message, errorText, load, rowsOf, title, fmt, table, notes, chart, options, segmentOptions, ownItems, itemOptions, lang };
 })();

@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { T, api, load, rowsOf, chart, table, fmt, message, errorText, clear, notes, ownItems, itemOptions } = CB;
+  const { T, api, load, rowsOf, chart, table, fmt, message, errorText, clear, notes, ownItems, itemOptions, label } = CB;
 
   // ---------------------------------------------------------------- the segment builder
   const form = document.getElementById("segment-form");
@@ -58,13 +58,14 @@ document.addEventListener("DOMContentLoaded", () => {
       preview.definition || preview.description || size.definition || "";
     const prefs = preview.preferences;
     const rows = (Array.isArray(prefs) ? prefs : rowsOf(prefs)).filter((r) => !r.suppressed);
+    const by = preview.dimension || "kind";
     result.hidden = false;
     const plot = document.getElementById("seg-chart");
     chart(plot, [
-      { type: "bar", name: T("col.segment_share"), x: rows.map((r) => r.value), y: rows.map((r) => r.segment_share) },
-      { type: "bar", name: T("col.baseline_share"), x: rows.map((r) => r.value), y: rows.map((r) => r.baseline_share) },
+      { type: "bar", name: T("col.segment_share"), x: rows.map((r) => label(r.value, by)), y: rows.map((r) => r.segment_share) },
+      { type: "bar", name: T("col.baseline_share"), x: rows.map((r) => label(r.value, by)), y: rows.map((r) => r.baseline_share) },
     ], { barmode: "group", yaxis: { tickformat: ".0%" } });
-    table(document.getElementById("seg-table"), rows, ["value", "segment_share", "baseline_share", "lift", "significant"]);
+    table(document.getElementById("seg-table"), rows, [{ key: "value", value: (r) => label(r.value, by) }, "segment_share", "baseline_share", "lift", "significant"]);
     notes(plot, preview);
   }
 
@@ -82,7 +83,7 @@ document.addEventListener("DOMContentLoaded", () => {
       chart(audChart, [
         { type: "bar", name: T("form.item"), x: rows.map(label), y: rows.map((r) => r.item_share) },
         { type: "bar", name: T("word.all"), x: rows.map(label), y: rows.map((r) => r.base_share) },
-      ], { barmode: "group", yaxis: { tickformat: ".0%" }, margin: { b: 110 } });
+      ], { barmode: "group", yaxis: { tickformat: ".0%" } });
       table(audTable, rows, [
         { key: "dimension", label: T("form.dimension") },
         "value",
@@ -112,7 +113,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const kinds = [...new Set(rows.map((r) => r.kind))];
     chart(funnelChart, kinds.map((kind) => {
       const mine = rows.filter((r) => r.kind === kind);
-      return { type: "scatter", mode: "lines+markers", name: kind, x: mine.map((r) => r.stage), y: mine.map((r) => r.rate_from_first) };
+      return { type: "scatter", mode: "lines+markers", name: label(kind), x: mine.map((r) => label(r.stage, "stage")), y: mine.map((r) => r.rate_from_first) };
     }), { yaxis: { tickformat: ".2~%", type: "log" } });
   });
 });

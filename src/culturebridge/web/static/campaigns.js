@@ -32,7 +32,6 @@ document.addEventListener("DOMContentLoaded", () => {
         marker: { size: 10 },
         name: T("col.effect"),
       }], {
-        margin: { l: 200 },
         showlegend: false,
         xaxis: { zeroline: true, tickformat: rel ? ".1%" : undefined, title: { text: T("camp.effect") } },
       });

@@ -20,8 +20,8 @@ document.addEventListener("DOMContentLoaded", () => {
         y: shown.map((r) => `${r.rank}. ${r.name}`),
         error_x: { type: "data", array: shown.map((r) => 2 * r.sd), arrayminus: shown.map(() => 0) },
         name: T("col.rating"),
-      }], { margin: { l: 140 }, showlegend: false, xaxis: { title: { text: T("col.rating") } } });
-      table(rows, board, ["rank", { key: "player", value: (r) => r.name }, "rating", "matches", { key: "wins", label: T("es.win_prob"), value: (r) => fmt(r.matches ? r.wins / r.matches : null, "prob") }]);
+      }], { showlegend: false, xaxis: { title: { text: T("col.rating") } } });
+      table(rows, board, ["rank", { key: "player", value: (r) => r.name }, "rating", "matches", { key: "win_rate", value: (r) => fmt(r.matches ? r.wins / r.matches : null, "rate") }]);
       // suggest a pairing: the top two of the board
       if (board.length >= 2 && !form.elements.team_a.value) {
         form.elements.team_a.value = board[0].name;

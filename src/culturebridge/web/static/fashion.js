@@ -13,8 +13,13 @@ document.addEventListener("DOMContentLoaded", () => {
   async function show() {
     const seg = encodeURIComponent(segment.value || "gen_z");
     const trends = load(plot, async () => {
-      const res = await api(`/fashion/trends?segment=${seg}&period=week&top=15`);
-      const kept = (res.rows || []).filter((r) => !r.suppressed && r.growth && r.growth.rate !== null).slice(0, 15).reverse();
+      const res = await api(`/fashion/trends?segment=${seg}&period=week&top=50`);
+      // the fastest risers first (the chart lists them top down)
+      const kept = (res.rows || [])
+        .filter((r) => !r.suppressed && r.growth && r.growth.rate !== null)
+        .sort((a, b) => b.growth.rate - a.growth.rate)
+        .slice(0, 15)
+        .reverse();
       chart(plot, [{
         type: "bar",
         orientation: "h",
@@ -27,8 +32,8 @@ document.addEventListener("DOMContentLoaded", () => {
           arrayminus: kept.map((r) => (r.growth.low === null ? 0 : r.growth.rate - r.growth.low)),
         },
         name: T("col.growth"),
-      }], { margin: { l: 200 }, xaxis: { tickformat: ".0%", title: { text: T("col.growth") } }, showlegend: false });
-      table(rows, (res.rows || []).slice(0, 15), [
+      }], { xaxis: { tickformat: ".0%", title: { text: T("col.growth") } }, showlegend: false });
+      table(rows, kept.slice().reverse(), [
         { key: "attribute", label: T("col.attribute"), value: (r) => label(r) },
         { key: "growth", label: T("col.growth"), value: (r) => fmt(r.growth && r.growth.rate, "rate") },
         { key: "segment_share", label: T("col.segment_share"), value: (r) => fmt(r.preference && r.preference.segment_share, "share") },

@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { T, api, load, rowsOf, table, chart, el, clear, notes, fmt } = CB;
+  const { T, api, load, rowsOf, table, chart, el, clear, notes, fmt, label } = CB;
 
   const statusTable = document.getElementById("status-table");
   load(statusTable, async () => {
@@ -29,8 +29,8 @@ document.addEventListener("DOMContentLoaded", () => {
     const payload = await api("/preferences?segment=gen_z&by=kind&vs=all&top=20");
     const rows = rowsOf(payload).filter((r) => !r.suppressed && r.segment_share !== null);
     chart(prefs, [
-      { type: "bar", name: T("col.segment_share"), x: rows.map((r) => r.value), y: rows.map((r) => r.segment_share) },
-      { type: "bar", name: T("col.baseline_share"), x: rows.map((r) => r.value), y: rows.map((r) => r.baseline_share) },
+      { type: "bar", name: T("col.segment_share"), x: rows.map((r) => label(r.value)), y: rows.map((r) => r.segment_share) },
+      { type: "bar", name: T("col.baseline_share"), x: rows.map((r) => label(r.value)), y: rows.map((r) => r.baseline_share) },
     ], { barmode: "group", yaxis: { tickformat: ".0%" } });
     notes(prefs, payload);
   });
@@ -49,7 +49,7 @@ function trendTraces(result) {
     .map((r) => ({
       type: "scatter",
       mode: "lines",
-      name: r.value,
+      name: CB.label(r.value),
       x: r.points.map((p) => p.period_start),
       y: r.points.map((p) => (p.suppressed ? null : p.share)),
     }));

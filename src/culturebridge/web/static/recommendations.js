@@ -19,11 +19,11 @@ document.addEventListener("DOMContentLoaded", () => {
         x: shown.map((r) => r.score),
         y: shown.map((r) => `${title(r)} (${r.item_id})`),
         name: T("col.score"),
-      }], { margin: { l: 260 }, showlegend: false, xaxis: { title: { text: T("col.score") } } });
+      }], { showlegend: false, xaxis: { title: { text: T("col.score") } } });
       table(rows, list, [
         { key: "title", value: (r) => title(r) },
         "item_id",
-        "kind",
+        { key: "kind", value: (r) => CB.label(r.kind) },
         "score",
       ]);
     });

@@ -38,7 +38,7 @@ document.addEventListener("DOMContentLoaded", () => {
       x: shown.map((r) => r.posts),
       y: shown.map((r) => title(r) || r.item_id),
       name: T("col.posts"),
-    }], { margin: { l: 220 }, showlegend: false, xaxis: { title: { text: T("col.posts") } } });
+    }], { showlegend: false, xaxis: { title: { text: T("col.posts") } } });
     // the timeline offers the key's own items, the most mentioned first
     const mine = new Map(own.map((r) => [r.item_id, r]));
     const first = rows.filter((r) => mine.has(r.item_id)).map((r) => r.item_id);

@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { api, load, chart, table, segmentOptions } = CB;
+  const { api, load, chart, table, segmentOptions, label } = CB;
   const form = document.getElementById("trends-form");
   const segment = document.getElementById("trends-segment");
   const by = document.getElementById("trends-by");
@@ -18,11 +18,11 @@ document.addEventListener("DOMContentLoaded", () => {
       chart(plot, kept.map((r) => ({
         type: "scatter",
         mode: "lines+markers",
-        name: r.value,
+        name: label(r.value, by.value),
         x: r.points.map((p) => p.period_start),
         y: r.points.map((p) => (p.suppressed ? null : p.share)),
       })), { yaxis: { tickformat: ".0%" } });
-      table(rows, result.rows || [], ["value", "direction", "relative_change", "first_share", "last_share", "significant", "emerging"]);
+      table(rows, result.rows || [], [{ key: "value", value: (r) => label(r.value, by.value) }, "direction", "relative_change", "first_share", "last_share", "significant", "emerging"]);
     });
   }
 
