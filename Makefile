@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-workspace
 DEMO_USERS ?= 20000
 DEMO_EVENTS ?= 1000000
+# every partner of the demo universe, and `platform` (the platform's analysts: all partners)
+DEMO_PARTNERS ?= platform p_albion p_northlight p_lfc p_aurelia p_wren p_marlow p_kestrel \
+	p_britannia p_northgate p_foxglove p_qianfan
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q
 
 .PHONY: demo test lint typecheck pytest bench clean browser
@@ -41,8 +44,18 @@ demo: .stamp-install
 	$(BIN)/culturebridge esports leaderboard $(DEMO_DIR) --top 10
 	$(BIN)/culturebridge esports balance $(DEMO_DIR) --teams 2 \
 		--players Kite,HaoCN,Frost_5,ItsHao,PixelCN,Ming,Lei_9,Hao_82,SkyeCN,Nimbus_5
+	@echo "Writing each partner's report into $(DEMO_DIR)/reports/partners/ (two at a time)"
+	@printf '%s\n' $(DEMO_PARTNERS) | xargs -P 2 -I{} $(BIN)/culturebridge report $(DEMO_DIR) \
+		--partner {} --output $(DEMO_DIR)/reports/partners/{}.html --json >/dev/null
+	@ls $(DEMO_DIR)/reports/partners/
+	$(BIN)/culturebridge keys create $(DEMO_DIR) --partner platform --scope admin --label demo
+	$(BIN)/culturebridge keys create $(DEMO_DIR) --partner p_albion --label demo
+	@echo
+	@echo "Start the dashboard and the API (log in at http://127.0.0.1:8000/ with a key above):"
+	@echo "  $(BIN)/culturebridge serve $(DEMO_DIR)"
 	@echo
 	@echo "Next:"
+	@echo "  $(DEMO_DIR)/reports/partners/p_britannia.html      # a partner's report (HTML; --pdf too)"
 	@echo "  $(DEMO_DIR)/reports/overview.html                 # the report: open it in a browser"
 	@echo "  $(DEMO_DIR)/reports/designer.html                 # fashion: preferences, movers, products"
 	@echo "  $(BIN)/culturebridge prefs $(DEMO_DIR) -s gen_z_tier1 --by attributes.style"

@@ -107,10 +107,10 @@ def test_assets_are_served_locally(client: TestClient, served: Served) -> None:
 
 
 def test_item_picker_list_is_scoped(client: TestClient, served: Served) -> None:
-    assert client.get("/ui/items").status_code == 401
-    mine = client.get("/ui/items", headers=served.auth("lfc")).json()["data"]
+    assert client.get("/api/v1/items").status_code == 401
+    mine = client.get("/api/v1/items", headers=served.auth("lfc")).json()["data"]
     assert mine and all(r["item_id"] for r in mine)
-    every = client.get("/ui/items", headers=served.auth("platform")).json()["data"]
+    every = client.get("/api/v1/items", headers=served.auth("platform")).json()["data"]
     assert len(every) > len(mine)
     from tests.api.conftest import items_of
 

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from culturebridge.api._deps import COOKIE, AppState, CallerDep, StateDep
+from culturebridge.api._deps import COOKIE, AppState
 from culturebridge.reports._charts import plotly_js_path
 from culturebridge.web._i18n import (
     DEFAULT_LANG,
@@ -33,7 +33,6 @@ LANG_COOKIE = "lang"
 KEY_COOKIE_AGE = 60 * 60 * 12
 """How long a dashboard sign-in lasts (seconds); the key itself is checked on every request."""
 
-MAX_PICKER_ITEMS = 500
 
 CSP = "; ".join(
     [
@@ -170,19 +169,6 @@ def build_router() -> APIRouter:
         response = RedirectResponse("/login", 303)
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
         return secure(response)
-
-    @router.get("/ui/items")
-    def items(state: StateDep, caller: CallerDep, kind: str | None = None) -> dict[str, Any]:
-        """The items this key sees in detail (its partner's; all for the platform), for the
-        pages' item pickers: the API has no item list, and the pickers need ids and titles."""
-        from culturebridge.api.routes.recommend import catalogue
-
-        rows = [
-            {"item_id": item_id, "kind": e.kind, "title_en": e.title_en, "title_zh": e.title_zh}
-            for item_id, e in sorted(catalogue(state).items())
-            if caller.sees(e.partner_id) and (kind is None or e.kind == kind)
-        ][:MAX_PICKER_ITEMS]
-        return {"data": rows, "count": len(rows)}
 
     @router.get("/favicon.ico")
     def favicon() -> Response:

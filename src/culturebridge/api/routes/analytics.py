@@ -31,9 +31,9 @@ from culturebridge.analytics import (
     retention,
     trends,
 )
+from culturebridge.api._catalogue import visible_item
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep
 from culturebridge.api._models import Rows
-from culturebridge.api.routes.recommend import check_visible
 from culturebridge.errors import UserError
 
 router = APIRouter(tags=["analytics"])
@@ -216,7 +216,7 @@ def get_audience(
     """The typed result of `audience --item`: age bands, city tiers, provinces, platforms and
     genders, each cell's share of the item's weighted engagement against its share of all
     engagement. A partner's key asks about its own items only (404 for any other)."""
-    check_visible(state, caller, item_id)
+    visible_item(state, caller, item_id)
     checked = checked_period(period_from, period_to)
 
     def compute() -> AudienceResult:

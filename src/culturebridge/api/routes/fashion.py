@@ -10,10 +10,8 @@ a partner key gets its own items only (platform keys see all); an item outside t
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import tempfile
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +22,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from culturebridge.analytics import Scope
+from culturebridge.api._catalogue import ItemRecord, catalogue, visible_item
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep, not_visible
 from culturebridge.api._models import Message, Rows
 from culturebridge.errors import UserError
@@ -57,86 +56,6 @@ ItemId = Annotated[str, PathParam(min_length=1, max_length=200, description="An 
 
 
 # ------------------------------------------------------------------------ the catalogue
-
-
-@dataclass(frozen=True)
-class ItemRecord:
-    """What the item-level routes need to know about one item."""
-
-    item_id: str
-    partner_id: str | None
-    kind: str | None
-    title_en: str | None
-    title_zh: str | None
-    price: float | None
-    image_uri: str | None
-    attributes: dict[str, Any]
-
-
-def _attributes(value: Any) -> dict[str, Any]:
-    """The items' free attributes as a dict, whatever the engine hands back (JSON text or a
-    map's key/value pairs)."""
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    if isinstance(value, list):
-        return {str(k): v for k, v in value if k is not None}
-    return {}
-
-
-def item_catalogue(state: AppState) -> dict[str, ItemRecord]:
-    """Every item of the workspace, read once per data version."""
-
-    def load() -> dict[str, ItemRecord]:
-        con = state.ws.connect()
-        try:
-            rows = (
-                con.table("items")
-                .select(
-                    "item_id",
-                    "partner_id",
-                    "kind",
-                    "title_en",
-                    "title_zh",
-                    "price",
-                    "image_uri",
-                    "attributes",
-                )
-                .to_pyarrow()
-                .to_pylist()
-            )
-        finally:
-            con.disconnect()
-        return {
-            str(r["item_id"]): ItemRecord(
-                item_id=str(r["item_id"]),
-                partner_id=r["partner_id"],
-                kind=r["kind"],
-                title_en=r["title_en"],
-                title_zh=r["title_zh"],
-                price=r["price"],
-                image_uri=r["image_uri"],
-                attributes=_attributes(r["attributes"]),
-            )
-            for r in rows
-        }
-
-    return state.once("fashion.item_catalogue", load, state.version())
-
-
-def visible_item(state: AppState, caller: Caller, item_id: str) -> ItemRecord:
-    """The item, or a 404 when it is unknown or another partner's (the same answer)."""
-    item = item_catalogue(state).get(item_id)
-    if item is None or not caller.sees(item.partner_id):
-        raise not_visible(f"item {item_id!r}")
-    return item
 
 
 def image_url(item: ItemRecord) -> str | None:
@@ -284,7 +203,7 @@ def get_products(
     mine = sorted(
         (
             it
-            for it in item_catalogue(state).values()
+            for it in catalogue(state).values()
             if it.kind == "fashion" and caller.sees(it.partner_id)
         ),
         key=lambda it: it.item_id,
@@ -463,7 +382,7 @@ def similar_products(
     see, most similar first (`culturebridge fashion similar --image F --workspace DIR`)."""
     data = _read_upload(file)
     index = image_index(state)
-    catalogue = item_catalogue(state)
+    items = catalogue(state)
     with tempfile.TemporaryDirectory(prefix="cb-similar-") as tmp:
         path = _saved(data, tmp)
         try:
@@ -472,7 +391,7 @@ def similar_products(
             raise UserError(str(exc).replace(str(path), _upload_name(file))) from None
     rows = []
     for h in hits:
-        item = catalogue.get(h.item_id or "")
+        item = items.get(h.item_id or "")
         if item is None or not caller.sees(item.partner_id):
             continue
         rows.append(

@@ -16,9 +16,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, BeforeValidator, Field
 
+from culturebridge.api._catalogue import catalogue
 from culturebridge.api._deps import CallerDep, StateDep
 from culturebridge.api._models import Message, Rows
-from culturebridge.api.routes.fashion import item_catalogue
 from culturebridge.api.routes.social import encodable
 from culturebridge.errors import UserError
 from culturebridge.localise import CheckResult
@@ -65,7 +65,7 @@ def get_check(
         tuple(given.values()),
         lambda: check_workspace(state.ws, limits=limits),
     )
-    owners = {i: it.partner_id for i, it in item_catalogue(state).items()}
+    owners = {i: it.partner_id for i, it in catalogue(state).items()}
     mine = {i for i, owner in owners.items() if caller.sees(owner)}
     return full.model_copy(
         update={

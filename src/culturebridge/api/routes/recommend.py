@@ -23,9 +23,9 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from culturebridge.api._catalogue import ItemRecord, catalogue
 from culturebridge.api._deps import (
     AppState,
-    Caller,
     CallerDep,
     StateDep,
     not_visible,
@@ -47,14 +47,6 @@ ItemId = Annotated[str, Path(min_length=1, max_length=200, description="An item 
 # ---------------------------------------------------------------------------- the catalogue
 
 
-@dataclass(frozen=True)
-class CatalogueEntry:
-    partner_id: str | None
-    kind: str | None
-    title_en: str | None
-    title_zh: str | None
-
-
 def data_stamp(ws: Workspace) -> tuple[int, int, int]:
     """Changes whenever an ingest commits (the manifest is replaced): a `stat`, not a read."""
     try:
@@ -62,36 +54,6 @@ def data_stamp(ws: Workspace) -> tuple[int, int, int]:
     except FileNotFoundError:
         return (0, 0, 0)
     return (st.st_mtime_ns, st.st_ino, st.st_size)
-
-
-def _load_catalogue(ws: Workspace) -> dict[str, CatalogueEntry]:
-    con = ws.connect()
-    try:
-        rows = (
-            con.table("items")
-            .select("item_id", "partner_id", "kind", "title_en", "title_zh")
-            .to_pyarrow()
-            .to_pylist()
-        )
-    finally:
-        con.disconnect()
-    return {
-        str(r["item_id"]): CatalogueEntry(r["partner_id"], r["kind"], r["title_en"], r["title_zh"])
-        for r in rows
-    }
-
-
-def catalogue(state: AppState) -> dict[str, CatalogueEntry]:
-    """Every item's owner, kind and titles, loaded once per data version."""
-    return state.once("catalogue", lambda: _load_catalogue(state.ws), data_stamp(state.ws))
-
-
-def check_visible(state: AppState, caller: Caller, item_id: str) -> CatalogueEntry:
-    """The item's catalogue entry; 404 when it is unknown or another partner's."""
-    entry = catalogue(state).get(item_id)
-    if entry is None or not caller.sees(entry.partner_id):
-        raise not_visible("item")
-    return entry
 
 
 # ---------------------------------------------------------------------------- similar items
@@ -116,7 +78,7 @@ class SimilarIndex:
     model_name: str
     item_ids: list[str]
     row_of: dict[str, int]
-    catalogue: dict[str, CatalogueEntry]
+    catalogue: dict[str, ItemRecord]
     tops: dict[str | None, dict[int, tuple[list[int], list[float]]]]
     answers: dict[tuple[str | None, int], list[bytes]] = field(default_factory=dict)
 
@@ -136,16 +98,20 @@ class SimilarIndex:
         out = []
         for r, s in zip(rows, scores, strict=True):
             item_id = self.item_ids[r]
-            e = self.catalogue.get(item_id) or CatalogueEntry(None, None, None, None)
+            e = self.catalogue.get(item_id)
             item = SimilarItem(
-                item_id=item_id, title_en=e.title_en, title_zh=e.title_zh, kind=e.kind, score=s
+                item_id=item_id,
+                title_en=e.title_en if e else None,
+                title_zh=e.title_zh if e else None,
+                kind=e.kind if e else None,
+                score=s,
             )
             out.append(item.model_dump_json().encode())
         self.answers[key] = out  # a racing request builds the same list: harmless
         return out
 
 
-def build_index(model: Recommender, cat: dict[str, CatalogueEntry]) -> SimilarIndex:
+def build_index(model: Recommender, cat: dict[str, ItemRecord]) -> SimilarIndex:
     """Top lists for the platform (every item) and for each partner (its own items only).
 
     The similarity is `Recommender.similar_items`' (what `recommend similar` prints): cosine of

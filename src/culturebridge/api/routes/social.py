@@ -18,9 +18,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, BeforeValidator, Field
 
+from culturebridge.api._catalogue import visible_item
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep
 from culturebridge.api._models import Message, Rows
-from culturebridge.api.routes.fashion import FromQuery, ItemId, ToQuery, visible_item
+from culturebridge.api.routes.fashion import FromQuery, ItemId, ToQuery
 from culturebridge.social._alerts import ItemSentiment
 from culturebridge.social._mentions import MentionsResult
 

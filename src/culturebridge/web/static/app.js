@@ -21,7 +21,7 @@ const CB = (() => {
   }
 
   /** GET (or POST with `body`) /api/v1/<path>; rejects with ApiError on a non-2xx answer. */
-  async function api(path, body, prefix) {
+  async function api(path, body) {
     const init = { credentials: "same-origin", headers: { Accept: "application/json" } };
     if (body !== undefined) {
       init.method = "POST";
@@ -30,7 +30,7 @@ const CB = (() => {
     }
     let response;
     try {
-      response = await fetch((prefix || "/api/v1") + path, init);
+      response = await fetch("/api/v1" + path, init);
     } catch (err) {
       throw new ApiError(0, String(err));
     }
@@ -223,7 +223,7 @@ const CB = (() => {
   /** The items this key may see in detail (its own; every item for the platform). */
   async function ownItems(kind) {
     const query = kind ? "?kind=" + encodeURIComponent(kind) : "";
-    return rowsOf(await api("/items" + query, undefined, "/ui"));
+    return rowsOf(await api("/items" + query));
   }
 
   function itemOptions(select, items) {
