@@ -154,3 +154,36 @@ def demo(demo_source: DemoResult, tmp_path_factory: pytest.TempPathFactory) -> D
         get_settings.cache_clear()
     truth = json.loads(json.dumps(demo_source.truth, default=str))
     return Demo(ws=ws, truth=truth)
+
+
+# ---------------------------------------------------------------------- the browser
+# Debian's Chromium, driven by Playwright (never `playwright install`): one headless browser for
+# the session, shared by the dashboard and report tests (Playwright's sync API allows one
+# driver per thread).
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Headless Chromium; a skip saying why where it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -26,15 +26,6 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "reports"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}: browser checks skipped"
 )
@@ -173,49 +164,46 @@ def test_reports_are_audited(reports: dict[str, dict[str, Any]], demo: Demo) -> 
 @needs_chromium
 @pytest.mark.parametrize("partner", ["p_britannia", "platform"])
 def test_every_chart_renders_offline_in_chromium(
-    reports: dict[str, dict[str, Any]], partner: str
+    reports: dict[str, dict[str, Any]], partner: str, chromium: Any
 ) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     path: Path = reports[partner]["path"]
     charts = reports[partner]["text"].count('<div class="chart"')
     assert charts >= 8
     errors: list[str] = []
     failed: list[str] = []
     blocked: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(offline=True, viewport={"width": 1100, "height": 900})
+    context = chromium.new_context(offline=True, viewport={"width": 1100, "height": 900})
+    try:
 
-            def route(r: Any) -> None:
-                if r.request.url.startswith("file://"):
-                    r.continue_()
-                else:
-                    blocked.append(r.request.url)
-                    r.abort()
+        def route(r: Any) -> None:
+            if r.request.url.startswith("file://"):
+                r.continue_()
+            else:
+                blocked.append(r.request.url)
+                r.abort()
 
-            context.route("**/*", route)
-            page = context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("requestfailed", lambda r: failed.append(r.url))
-            page.goto(path.as_uri(), wait_until="load")
-            page.wait_for_function(
-                "n => document.querySelectorAll('div.chart svg.main-svg').length >= n",
-                arg=charts,
-                timeout=30_000,
-            )
-            drawn = page.evaluate(
-                """() => Array.from(document.querySelectorAll('div.chart')).map(d => [
-                    d.id,
-                    d.querySelectorAll('svg.main-svg').length,
-                    d.querySelectorAll('.barlayer .point path, .scatterlayer .trace path').length
-                ])"""
-            )
-            ARTEFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTEFACTS / f"{partner}.png"), full_page=True)
-        finally:
-            browser.close()
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.goto(path.as_uri(), wait_until="load")
+        page.wait_for_function(
+            "n => document.querySelectorAll('div.chart svg.main-svg').length >= n",
+            arg=charts,
+            timeout=30_000,
+        )
+        drawn = page.evaluate(
+            """() => Array.from(document.querySelectorAll('div.chart')).map(d => [
+                d.id,
+                d.querySelectorAll('svg.main-svg').length,
+                d.querySelectorAll('.barlayer .point path, .scatterlayer .trace path').length
+            ])"""
+        )
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / f"{partner}.png"), full_page=True)
+    finally:
+        context.close()
     assert len(drawn) == charts
     empty = [d for d in drawn if d[1] == 0 or d[2] == 0]
     assert not empty, empty
