@@ -83,12 +83,13 @@ lint: .stamp-test
 typecheck: .stamp-test
 	$(BIN)/mypy src
 
-# Debian's Chromium for the dashboard and report tests (and `report --pdf`): installed when
-# missing and this is a root shell with apt-get (CI); elsewhere those tests skip and say why.
+# Debian's Chromium for the dashboard and report tests (and `report --pdf`), with CJK fonts for
+# the Chinese pages' screenshots and PDFs: installed when missing and this is a root shell with
+# apt-get (CI); elsewhere those tests skip and say why.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
 				>/dev/null) || echo "note: could not install chromium; browser tests will skip"; \
 		else echo "note: chromium is not installed (apt-get install chromium); browser tests will skip"; fi; }
 
@@ -109,6 +110,8 @@ bench: .stamp-install
 	$(BIN)/python benchmarks/esports.py
 	$(BIN)/python benchmarks/esports_demo.py
 	$(BIN)/python benchmarks/uplift.py
+	test -f $(DEMO_DIR)/workspace.toml || $(MAKE) demo
+	$(BIN)/python benchmarks/api.py --workspace $(DEMO_DIR)
 
 clean:
 	rm -rf $(VENV) .stamp-* $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

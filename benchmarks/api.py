@@ -13,7 +13,9 @@ this process with an asyncio HTTP/1.1 keep-alive client over 100 connections:
   (after the first request of each, answered from the server's result cache, as a dashboard
   reader's repeat views are).
 
-Two measures per request:
+Three measures per request:
+0. first answers: every distinct request once, one at a time, on a fresh server (model loads
+   and uncached analyses included);
 1. open loop at a fixed rate (`--rate`, default 500 requests/s): request i is due at t0 + i/rate
    and its latency runs from when it was due, so a stalled server is charged for the queue it
    builds (no coordinated omission);
@@ -225,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, paths in loads.items():
             # warm up: every distinct request once (a preference's first answer is computed)
             warm = [paths(i) for i in range(len(recs) if name == "recommendation" else len(prefs))]
-            asyncio.run(_warm(port, key["key"], warm))
+            first = np.array(asyncio.run(_warm(port, key["key"], warm)))
+            results.append(summary(name, "first answer, one at a time", first, 0, first.sum()))
             lat, err, el = asyncio.run(
                 open_loop("127.0.0.1", port, key["key"], paths, args.rate, args.duration)
             )
@@ -234,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
                 closed_loop("127.0.0.1", port, key["key"], paths, args.duration)
             )
             results.append(summary(name, "closed loop", lat, err, el))
-            for r in results[-2:]:
+            for r in results[-3:]:
                 print(
                     f"{r['request']:<15} {r['mode']:<20} {r['requests']:>7,} req "
                     f"{r['rps']:>8,.0f}/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  "
@@ -250,12 +253,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def _warm(port: int, key: str, paths: list[str]) -> None:
+async def _warm(port: int, key: str, paths: list[str]) -> list[float]:
+    """Each distinct request once, one at a time; returns each first answer's latency (s)."""
     c = Conn("127.0.0.1", port, key)
+    took = []
     for p in paths:
+        start = time.perf_counter()
         status = await c.get(p)
+        took.append(time.perf_counter() - start)
         if status != 200:
             raise SystemExit(f"warm-up request {p} answered {status}")
+    return took
 
 
 def _items(ws: Path) -> list[str]:
