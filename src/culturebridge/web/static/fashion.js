@@ -8,7 +8,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const rows = document.getElementById("fashion-table");
   const products = document.getElementById("fashion-products");
 
-  const label = (r) => `${r.attribute}: ${(lang === "zh" && r.label_zh) || r.label || r.value}`;
+  // the same value can rise in the catalogue, in posts and in images: say which
+  const label = (r) =>
+    `${r.attribute}: ${(lang === "zh" && r.label_zh) || r.label || r.value} · ${T("source." + r.source)}`;
 
   async function show() {
     const seg = encodeURIComponent(segment.value || "gen_z");
