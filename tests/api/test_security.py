@@ -189,6 +189,8 @@ def probe(client: TestClient, served: Served, me: str, key: str) -> dict[str, se
                         continue  # a refusal may echo the id it was asked about
                     found = answered.setdefault(f"{method.upper()} {path}", set())
                     found |= {m.group(0) for m in leak.finditer(r.text)}
+                    if str(served.ws.root) in r.text:  # nor the server's file system
+                        found.add(f"the workspace path {served.ws.root}")
     return answered
 
 

@@ -88,6 +88,9 @@ class Analysis:
     epsilon: float | None = None
     explain: bool = False
     sql: list[str] = field(default_factory=list)
+    label: str | None = None
+    """How results name the workspace (default: its path; the API uses its name, so that a
+    server's file system does not travel in responses)."""
 
     @classmethod
     @contextmanager
@@ -103,6 +106,7 @@ class Analysis:
         epsilon: float | None = None,
         explain: bool = False,
         segments: Mapping[str, Segment] | None = None,
+        label: str | None = None,
     ) -> Iterator[Analysis]:
         """Open the workspace's connection for one analysis; closed on exit.
 
@@ -130,6 +134,7 @@ class Analysis:
                 period_to=period_to,
                 epsilon=epsilon if epsilon is not None else ws.config.privacy.epsilon,
                 explain=explain,
+                label=label,
             )
             yield a
         finally:
@@ -151,9 +156,14 @@ class Analysis:
         last = min(span[1], self.period_to) if self.period_to else span[1]
         return (first, last) if first <= last else None
 
+    @property
+    def where(self) -> str:
+        """The workspace as results name it."""
+        return self.label or str(self.ws.root)
+
     def scope(self) -> Scope:
         return Scope(
-            workspace=str(self.ws.root),
+            workspace=self.where,
             backend=self.backend,
             partner=self.partner,
             reference_date=self.ref,

@@ -187,6 +187,7 @@ class AppState:
     @contextmanager
     def analysis(self, caller: Caller, **kw: Any) -> Iterator[Analysis]:
         """An analysis in the caller's partner scope (item-level figures for its items only)."""
+        kw.setdefault("label", self.ws.config.name)
         with Analysis.open(self.ws, partner=caller.item_scope, **kw) as a:
             yield a
 

@@ -103,7 +103,7 @@ def report_workspace(
     )
     info = frame.info
     return CampaignReport(
-        source=str(a.ws.root),
+        source=a.where,
         campaign_id=info.campaign_id,
         name=info.name,
         partner_id=info.partner_id,
