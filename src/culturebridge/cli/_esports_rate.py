@@ -37,9 +37,9 @@ from culturebridge.esports._uses import (
     TEAM,
     HistoryPoint,
     Rated,
-    Standing,
-    leaderboard,
+    StandingRow,
     rate,
+    standings,
 )
 
 RATING_COLUMNS = (
@@ -105,32 +105,6 @@ def _write_csv(path: Path, header: Sequence[str], rows: Iterator[Sequence[Any]])
     except OSError as exc:
         raise UserError(f"{path}: cannot write: {exc}") from None
     return n
-
-
-def _standings(
-    rated: dict[str, Rated], kind: str, min_matches: int, top: int | None
-) -> Iterator[tuple[str, Standing]]:
-    for g, r in rated.items():
-        if kind == TEAM and not r.rates_teams:
-            continue
-        for s in leaderboard(r, kind=kind, min_matches=min_matches, top=top):
-            yield g, s
-
-
-def _standing_json(game: str, s: Standing) -> dict[str, Any]:
-    return {
-        "game": game,
-        "rank": s.rank,
-        "kind": s.kind,
-        "name": s.name,
-        "rating": round(s.rating, 2),
-        "sd": round(s.sd, 2),
-        "conservative": round(s.conservative, 2),
-        "matches": s.matches,
-        "wins": s.wins,
-        "draws": s.draws,
-        "last_played": _when(s.last_played),
-    }
 
 
 def _summary(game: str, r: Rated) -> dict[str, Any]:
@@ -203,7 +177,7 @@ def rate_cmd(
             (g, s.kind, s.name, f"{s.rating:.2f}", f"{s.sd:.2f}", f"{s.conservative:.2f}",
              s.matches, s.wins, s.draws, _when(s.last_played))
             for kind in (PLAYER, TEAM)
-            for g, s in _standings(rated, kind, 1, None)
+            for g, s in standings(rated, kind=kind)
         )  # fmt: skip
         written["ratings"] = _write_csv(output, RATING_COLUMNS, rows)
     summaries = [_summary(g, r) for g, r in rated.items()]
@@ -247,9 +221,9 @@ def leaderboard_cmd(
         raise UserError(
             f"--teams needs a model that rates team tags (culturebridge), not {model!r}"
         )
-    rows = list(_standings(rated, kind, min_matches, top))
+    rows = list(standings(rated, kind=kind, min_matches=min_matches, top=top))
     if json_out:
-        print_json([_standing_json(g, s) for g, s in rows])
+        print_json([StandingRow.of(g, s).model_dump() for g, s in rows])
         return
     for g, r in rated.items():
         table = RichTable(

@@ -12,13 +12,14 @@ win chances until no swap makes the teams more even.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
 from typing import Any, cast
 
 import numpy as np
+from pydantic import BaseModel
 
 from culturebridge.esports._evaluate import Scores, Tuned, run_online, score, tune
 from culturebridge.esports._matches import Match, check_teams
@@ -234,6 +235,52 @@ def leaderboard(
         )
         for i, (_, _, name, r, rec) in enumerate(rows)
     ]
+
+
+class StandingRow(BaseModel):
+    """A leaderboard row as it leaves (`esports leaderboard --json`, the API): rounded, named
+    by its game, the last match as a date."""
+
+    game: str
+    rank: int
+    kind: str
+    name: str
+    rating: float
+    sd: float
+    conservative: float
+    """rating - 2 sd: what orders the board."""
+    matches: int
+    wins: int
+    draws: int
+    last_played: str
+
+    @classmethod
+    def of(cls, game: str, s: Standing) -> StandingRow:
+        return cls(
+            game=game,
+            rank=s.rank,
+            kind=s.kind,
+            name=s.name,
+            rating=round(s.rating, 2),
+            sd=round(s.sd, 2),
+            conservative=round(s.conservative, 2),
+            matches=s.matches,
+            wins=s.wins,
+            draws=s.draws,
+            last_played=s.last_played.strftime("%Y-%m-%d") if s.last_played else "",
+        )
+
+
+def standings(
+    rated: Mapping[str, Rated], *, kind: str, min_matches: int = 1, top: int | None = None
+) -> Iterator[tuple[str, Standing]]:
+    """Each game's leaderboard in turn, as (game, row); games without team tags have no team
+    board."""
+    for g, r in rated.items():
+        if kind == TEAM and not r.rates_teams:
+            continue
+        for s in leaderboard(r, kind=kind, min_matches=min_matches, top=top):
+            yield g, s
 
 
 # ------------------------------------------------------------------------------- matchmaking

@@ -47,6 +47,7 @@ from culturebridge.analytics import (
 )
 from culturebridge.campaign._report import CampaignReport
 from culturebridge.errors import UserError
+from culturebridge.esports._uses import StandingRow
 from culturebridge.fashion._trends import FashionTrendsResult, fashion_trends
 from culturebridge.localise import CheckResult, check_workspace
 from culturebridge.reports._overview import Overview, _with_forecast, build_overview
@@ -125,21 +126,11 @@ class ItemInfo(BaseModel):
         return name
 
 
-class Standing(BaseModel):
-    rank: int
-    name: str
-    rating: float
-    sd: float
-    conservative: float
-    matches: int
-    wins: int
-
-
 class Leaderboard(BaseModel):
     game: str
     matches: int
     model: str
-    standings: list[Standing]
+    standings: list[StandingRow]
 
 
 class LocaliseFindings(BaseModel):
@@ -533,18 +524,7 @@ def _leaderboards(ws: Workspace, titles: Sequence[str] | None = None) -> list[Le
                     game=game or "(no game)",
                     matches=len(load.matches),
                     model="culturebridge (Bridge, default settings)",
-                    standings=[
-                        Standing(
-                            rank=s.rank,
-                            name=s.name,
-                            rating=s.rating,
-                            sd=s.sd,
-                            conservative=s.conservative,
-                            matches=s.matches,
-                            wins=s.wins,
-                        )
-                        for s in rows
-                    ],
+                    standings=[StandingRow.of(game, s) for s in rows],
                 )
             )
     return out
@@ -556,7 +536,6 @@ __all__ = [
     "Leaderboard",
     "LocaliseFindings",
     "PartnerReport",
-    "Standing",
     "build_partner_report",
     "has_rows",
     "top_rows",

@@ -21,7 +21,17 @@ from culturebridge.api.routes.recommend import data_stamp
 from culturebridge.errors import UserError
 from culturebridge.esports import Match
 from culturebridge.esports._games import TUNING_CACHE, Games, game_of, model_for
-from culturebridge.esports._uses import PLAYER, TEAM, Odds, Rated, balance, leaderboard, odds, rate
+from culturebridge.esports._uses import (
+    PLAYER,
+    TEAM,
+    Odds,
+    Rated,
+    StandingRow,
+    balance,
+    odds,
+    rate,
+    standings,
+)
 from culturebridge.esports._workspace import read_matches
 
 router = APIRouter(prefix="/esports", tags=["esports"])
@@ -108,24 +118,7 @@ async def list_games(state: StateDep, caller: CallerDep) -> Rows[GameSummary]:
 # ---------------------------------------------------------------------------- leaderboard
 
 
-class StandingPublic(BaseModel):
-    """A leaderboard row as `esports leaderboard --json` prints it."""
-
-    game: str
-    rank: int
-    kind: str
-    name: str
-    rating: float
-    sd: float
-    conservative: float
-    """rating - 2 sd: what orders the board."""
-    matches: int
-    wins: int
-    draws: int
-    last_played: str
-
-
-@router.get("/leaderboard", response_model=Rows[StandingPublic], summary="Leaderboard per game")
+@router.get("/leaderboard", response_model=Rows[StandingRow], summary="Leaderboard per game")
 async def get_leaderboard(
     state: StateDep,
     caller: CallerDep,
@@ -135,33 +128,17 @@ async def get_leaderboard(
     min_matches: Annotated[
         int, Query(ge=1, le=100_000, description="Leave out who played fewer.")
     ] = 10,
-) -> Rows[StandingPublic]:
+) -> Rows[StandingRow]:
     """Players (or team tags) of each game, best conservative rating (rating - 2 sd) first."""
     games = await rated_games(state)
     chosen = [_pick(games, game, [])] if game is not None else list(games.rated)
     kind = TEAM if teams else PLAYER
-    rows = []
-    for g in chosen:
-        r = games.rated[g]
-        if kind == TEAM and not r.rates_teams:
-            continue
-        for s in leaderboard(r, kind=kind, min_matches=min_matches, top=top):
-            rows.append(
-                StandingPublic(
-                    game=g,
-                    rank=s.rank,
-                    kind=s.kind,
-                    name=s.name,
-                    rating=round(s.rating, 2),
-                    sd=round(s.sd, 2),
-                    conservative=round(s.conservative, 2),
-                    matches=s.matches,
-                    wins=s.wins,
-                    draws=s.draws,
-                    last_played=s.last_played.strftime("%Y-%m-%d") if s.last_played else "",
-                )
-            )
-    return Rows[StandingPublic](data=rows, count=len(rows))
+    rated = {g: games.rated[g] for g in chosen}
+    rows = [
+        StandingRow.of(g, s)
+        for g, s in standings(rated, kind=kind, min_matches=min_matches, top=top)
+    ]
+    return Rows[StandingRow](data=rows, count=len(rows))
 
 
 # ---------------------------------------------------------------------------- odds

@@ -19,22 +19,11 @@ from culturebridge.api._deps import AdminDep, StateDep
 from culturebridge.errors import UserError
 from culturebridge.ingest import ingest as run_ingest
 from culturebridge.schema import TABLES, get_table
+from culturebridge.workspace import FileRecord
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
 
 _SUFFIX = re.compile(r"(\.(csv|tsv|txt|jsonl|ndjson|json|parquet))?(\.gz)?$", re.IGNORECASE)
-
-
-class FileIngested(BaseModel):
-    file: str
-    sha256: str
-    bytes: int
-    format: str
-    encoding: str
-    read: int
-    accepted: int
-    rejected: int
-    duplicates: int
 
 
 class IngestPublic(BaseModel):
@@ -50,7 +39,7 @@ class IngestPublic(BaseModel):
     rejects_file: str | None
     duration_s: float
     rows_per_s: int | None
-    files: list[FileIngested]
+    files: list[FileRecord]
     ignored_columns: dict[str, list[str]]
 
 
@@ -100,7 +89,7 @@ def ingest_upload(
     for f in result.files:
         row = asdict(f)
         row["file"] = file.filename or row["file"]
-        files.append(FileIngested.model_validate(row))
+        files.append(FileRecord.model_validate(row))
     # one file, so at most one entry: named as uploaded, not by the temporary path
     ignored: dict[str, list[str]] = {}
     for cols in result.ignored_columns.values():
