@@ -128,3 +128,13 @@ def test_a_partner_admin_manages_only_its_own_keys(client: TestClient, served: S
     r = client.delete(f"/api/v1/keys/{lfc}", headers=served.auth("albion_admin"))
     assert r.status_code == 404
     assert client.get("/api/v1/whoami", headers=served.auth("lfc")).status_code == 200
+
+
+def test_serve_on_a_busy_port_is_one_clear_error(served: Served) -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        assert_one_line_error(
+            *invoke("serve", served.ws.root, "--port", port), "cannot listen on 127.0.0.1"
+        )

@@ -131,6 +131,7 @@ def serve(
     """The REST API (under /api/v1, OpenAPI at /api/v1/docs) and the dashboard (/), for one
     workspace. Log in to the dashboard with a key from `culturebridge keys create`."""
     import os
+    import socket
 
     import uvicorn
 
@@ -143,6 +144,11 @@ def serve(
             "--partner platform --scope admin",
             highlight=False,
         )
+    try:  # say so in one line before anything is served, rather than after
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     os.environ["CULTUREBRIDGE_SERVE_DIR"] = str(ws.root)
     console.print(f"Serving {ws.config.name} on http://{host}:{port}/  (API: /api/v1/docs)")
     uvicorn.run(
