@@ -99,6 +99,11 @@ class PrivacyConfig(BaseModel):
     """Epsilon per noised release; differential privacy is off when None."""
     epsilon_budget: float = Field(default=10.0, gt=0)
     """Total epsilon each partner may spend on noised releases before they are refused."""
+    adhoc_epsilon: float = Field(default=0.5, gt=0)
+    """Epsilon of each release about an ad-hoc segment that a partner's key asks for (a
+    preview's size, and its preferences): such questions are always noised, consistently (the
+    same set of users gets the same answer, charged once), from the partner's budget. Named
+    segments stay k-only unless `epsilon` is set; the platform's analysts get exact figures."""
 
 
 class WorkspaceConfig(BaseModel):

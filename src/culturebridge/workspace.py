@@ -3,11 +3,13 @@
 Layout::
 
     DIR/workspace.toml        name, backend, Spark master, privacy k, secret (0600)
-    DIR/lake/<table>/*.parquet  the data, one Parquet file per commit and table
+    DIR/lake/<table>/*.parquet  the data, one Parquet file per commit and table (lake/ 0700)
     DIR/lake/_manifest.json   which files are committed: the single switch of every ingest
-    DIR/warehouse.duckdb      DuckDB views over the committed files
+    DIR/warehouse.duckdb      DuckDB views over the committed files (0600)
     DIR/rejects/              rejected rows with their raw text (0700; never exported)
-    DIR/models/ DIR/reports/  outputs of later stages
+    DIR/.staging/             an ingest in progress, raw rejects included (0700)
+    DIR/models/ DIR/cache/    per-user models and caches (0700)
+    DIR/reports/              aggregate outputs (released results only)
     DIR/images/               images that relative `image_uri` values name (`resolve_image`)
 
 The manifest is the source of truth: a file in `lake/` that the manifest does not list belongs
@@ -139,12 +141,13 @@ class Workspace:
         root.mkdir(parents=True, exist_ok=True)
         config = WorkspaceConfig.new(name or root.name, backend)
         ws = cls(root, config)
-        for sub in ("lake", "models", "reports"):
-            (root / sub).mkdir(exist_ok=True)
+        (root / "reports").mkdir(exist_ok=True)
+        # one row per person (pseudonymous), models of them, raw rejected rows: owner only
+        for sub in ("lake", "models", "cache", "rejects"):
+            (root / sub).mkdir(mode=0o700, exist_ok=True)
+            os.chmod(root / sub, 0o700)
         for t in TABLES:
             (ws.lake / t).mkdir(exist_ok=True)
-        ws.rejects_dir.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(ws.rejects_dir, 0o700)
         ws._write_manifest(Manifest())
         ws.refresh_warehouse()
         config.write(root / "workspace.toml")  # last: a workspace exists once this file does
@@ -250,6 +253,8 @@ class Workspace:
             con.execute("COMMIT")
         finally:
             con.close()
+        with contextlib.suppress(OSError):
+            os.chmod(self.warehouse_path, 0o600)
 
     def _warehouse_current(self, manifest: Manifest) -> bool:
         try:

@@ -115,7 +115,11 @@ def test_budget_refusal_is_one_line(tiny: Workspace, tmp_path: Path) -> None:
         code, out, err = invoke(*args, "--epsilon", "0.6", "--json")
         assert code == 0, err
         assert "noised" in err
-        code, out, err = invoke(*args, "--epsilon", "0.6")
+        # the same question again is the same release: the same answer, not charged twice
+        code, again, err = invoke(*args, "--epsilon", "0.6", "--json")
+        assert code == 0 and again == out, err
+        other = ["prefs", ws.root, "-s", "gen_z", "--by", "kind", "--partner", "p1"]
+        code, out, err = invoke(*other, "--epsilon", "0.6")
         assert_one_line_error(code, out, err, "refused")
     finally:
         ws.config = ws.config.model_copy(

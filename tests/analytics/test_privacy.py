@@ -182,13 +182,16 @@ def test_dp_mode_spends_the_budget_and_refuses_when_spent(small: Workspace, tmp_
         update={"privacy": ws.config.privacy.model_copy(update={"epsilon_budget": 2.5})}
     )
     spent = []
-    for _ in range(2):
+    answers = []
+    for segment in ("gen_z", "young_adults", "gen_z"):
         with Analysis.open(ws, partner="p_britannia", epsilon=1.0) as a:
-            r = preferences(a, segment="gen_z", by="kind")
+            r = preferences(a, segment=segment, by="kind")
             assert r.privacy.noise is not None and r.privacy.noise["epsilon"] == 1.0
             spent.append(r.privacy.noise["epsilon_left"])
+            answers.append([row.users for row in r.rows])
             assert "reach" in r.measure
-    assert spent == [1.5, 0.5]
+    # the repeated question is answered the same and charged once
+    assert spent == [1.5, 0.5, 0.5] and answers[2] == answers[0]
     ledger = json.loads((ws.root / "privacy" / "budget.json").read_text())
     before = ledger["p_britannia"]["spent"]
     with (

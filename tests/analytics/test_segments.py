@@ -20,6 +20,7 @@ import typer
 from typer.testing import CliRunner
 
 from culturebridge.analytics import (
+    Analysis,
     Behaviour,
     Segment,
     builtin_segments,
@@ -27,6 +28,7 @@ from culturebridge.analytics import (
     load_segments,
     parse_behaviour,
     reference_date,
+    released_sizes,
     segment_from_flags,
     segment_sizes,
     segment_sql,
@@ -368,7 +370,15 @@ def test_sizes_and_shares(tiny: dict[str, Any]) -> None:
 
 
 def test_small_segments_are_suppressed(tiny: dict[str, Any]) -> None:
-    sizes = {s.name: s for s in segment_sizes(tiny["con"], builtin_segments(), k=3)}
+    ws = tiny["ws"]
+    ws.config.privacy.k = 3
+    try:
+        with Analysis.open(ws, segments=builtin_segments()) as a:
+            released, report = released_sizes(a)
+    finally:
+        ws.config.privacy.k = K
+    sizes = {s.name: s for s in released}
+    assert report.k == 3 and report.suppressed == sum(s.suppressed for s in released)
     for name, expected in EXPECTED.items():
         s = sizes[name]
         if len(expected) < 3:

@@ -82,14 +82,19 @@ def test_rate_limit_per_key(served: Served) -> None:
         assert c.get("/api/v1/whoami", headers={"X-API-Key": fast}).status_code == 200
 
 
-def test_every_data_response_is_audited(client: TestClient, served: Served) -> None:
+def test_every_request_is_audited_refusals_too(client: TestClient, served: Served) -> None:
     client.get("/api/v1/status", headers=served.auth("northlight"))
-    client.get("/api/v1/status")  # refused: not an export, not logged
+    client.get("/api/v1/status?probe=anonymous")  # 401: logged without a key id
+    client.get("/api/v1/keys?probe=read", headers=served.auth("northlight"))  # 403
+    client.get("/api/v1/audiences/no_such_item", headers=served.auth("northlight"))  # 404
     log = served.ws.root / AUDIT_LOG
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     mine = [e for e in entries if e["partner"] == "p_northlight" and e["path"] == "/api/v1/status"]
     assert mine and mine[-1]["status"] == 200
-    assert all(e.get("key_id") for e in entries)
+    anonymous = [e for e in entries if e["query"] == "probe=anonymous"]
+    assert anonymous and anonymous[-1]["status"] == 401 and anonymous[-1]["key_id"] is None
+    statuses = {e["status"] for e in entries if e["partner"] == "p_northlight"}
+    assert {200, 403, 404} <= statuses
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
 
 

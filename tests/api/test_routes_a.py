@@ -84,16 +84,29 @@ def test_preview_finds_the_planted_preference(client: TestClient, served: Served
         "by": p["dimension"],
         "top": 3,
     }
-    r = client.post(f"{API}/segments/preview", json=body, headers=served.auth("lfc"))
+    # the platform's analysts get exact figures
+    r = client.post(f"{API}/segments/preview", json=body, headers=served.auth("platform"))
     assert r.status_code == 200, r.text
     out = r.json()
-    sizes = {s["name"]: s for s in get(client, served, "lfc", "/segments")["data"]}
+    sizes = {s["name"]: s for s in get(client, served, "platform", "/segments")["data"]}
     assert out["users"] == sizes["gen_z_tier1"]["users"]  # the same users as the built-in
     assert out["description"] == "age 18-24; city tier 1"
     assert len(out["preferences"]) == 3 and out["count"] >= 3
     top = out["preferences"][0]
     assert top["value"] == p["value"] and top["significant"] and top["ci_low"] > 1.0
     assert top["segment_share"] == pytest.approx(p["expected_share_in_segment"], abs=0.02)
+    # a partner's ad-hoc question is always noised, consistently: the same users, however
+    # worded and named, get the same answer
+    partner = client.post(f"{API}/segments/preview", json=body, headers=served.auth("lfc"))
+    assert partner.status_code == 200, partner.text
+    noisy = partner.json()
+    assert abs(noisy["users"] - out["users"]) <= 40
+    assert any("noised" in note for note in noisy["privacy"])
+    reworded = {**body, "name": "renamed", "age_min": seg["age_min"], "top": 5}
+    again = client.post(f"{API}/segments/preview", json=reworded, headers=served.auth("lfc"))
+    assert again.status_code == 200, again.text
+    assert again.json()["users"] == noisy["users"]
+    assert again.json()["preferences"][:3] == noisy["preferences"]
 
 
 def test_preview_of_a_tiny_segment_is_suppressed_not_an_error(

@@ -18,6 +18,7 @@ from culturebridge.privacy import (
     Noise,
     guard,
     laplace_counts,
+    release_key,
 )
 
 
@@ -98,23 +99,45 @@ def test_no_visible_cell_describes_fewer_than_k_users(
 def test_noise_spends_budget_and_refuses_once_spent(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "privacy", budget=1.0)
     t = pa.table({"value": ["a", "b"], "users": [5000, 4000]})
-    first = guard(t, k=10, noise=Noise(epsilon=0.6, partner="p_tour", ledger=ledger))
+    first = guard(t, k=10, noise=Noise(epsilon=0.6, partner="p_tour", ledger=ledger, key="q1"))
     assert first.report.noise is not None and first.report.noise["epsilon_left"] == pytest.approx(
         0.4
     )
     noisy = first.table["users"].to_pylist()
     assert all(abs(n - c) < 200 for n, c in zip(noisy, [5000, 4000], strict=True))
     with pytest.raises(BudgetExhausted, match="refused"):
-        guard(t, k=10, noise=Noise(epsilon=0.6, partner="p_tour", ledger=ledger))
+        guard(t, k=10, noise=Noise(epsilon=0.6, partner="p_tour", ledger=ledger, key="q2"))
     assert ledger.spent("p_tour") == pytest.approx(0.6)  # a refused release costs nothing
     # another partner's budget is its own
-    guard(t, k=10, noise=Noise(epsilon=0.6, partner="p_fashion", ledger=ledger))
+    guard(t, k=10, noise=Noise(epsilon=0.6, partner="p_fashion", ledger=ledger, key="q1"))
     assert ledger.remaining("p_fashion") == pytest.approx(0.4)
     assert oct((tmp_path / "privacy" / "budget.json").stat().st_mode & 0o777) == "0o600"
 
 
 def test_laplace_noise_has_the_calibrated_spread() -> None:
     """Scale = sensitivity / epsilon: at epsilon 0.5 the mean absolute error is about 2."""
-    draws = laplace_counts([1000] * 4000, epsilon=0.5)
+    draws = laplace_counts([1000] * 4000, epsilon=0.5, key="ab" * 32)
     mae = sum(abs(d - 1000) for d in draws) / len(draws)
     assert 1.6 < mae < 2.4
+
+
+def test_the_same_release_gets_the_same_noise_and_is_charged_once(tmp_path: Path) -> None:
+    """Consistent noise (PriPeARL): repeating a question neither averages the noise away nor
+    spends the budget twice; another question gets other noise."""
+    ledger = Ledger(tmp_path / "privacy", budget=1.0)
+    t = pa.table({"value": ["a", "b", "c"], "users": [500, 400, 300]})
+    key = release_key("s" * 32, "p_tour", "prefs gen_z by kind")
+
+    def ask(k: str) -> list[int]:
+        noise = Noise(epsilon=0.6, partner="p_tour", ledger=ledger, key=k, sensitivity=50)
+        return guard(t, k=10, noise=noise).table["users"].to_pylist()
+
+    first = ask(key)
+    assert all(ask(key) == first for _ in range(20))
+    assert ledger.spent("p_tour") == pytest.approx(0.6)
+    other = release_key("s" * 32, "p_tour", "prefs gen_z by genre")
+    assert other != key
+    with pytest.raises(BudgetExhausted):
+        ask(other)
+    # nobody without the secret can compute the key
+    assert release_key("t" * 32, "p_tour", "prefs gen_z by kind") != key

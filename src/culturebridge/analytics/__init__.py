@@ -35,13 +35,14 @@ from culturebridge.analytics._segments import (
     check_segments,
     describe_segment,
     load_segments,
+    members_fingerprint,
     parse_behaviour,
     reference_date,
+    released_sizes,
     segment_from_flags,
     segment_sizes,
     segment_sql,
     segment_users,
-    suppress_below,
 )
 from culturebridge.analytics._trends import (
     ForecastPoint,
@@ -92,7 +93,8 @@ __all__ = [
     "reference_date",
     "segment_from_flags",
     "segment_sizes",
+    "members_fingerprint",
+    "released_sizes",
     "segment_sql",
     "segment_users",
-    "suppress_below",
 ]

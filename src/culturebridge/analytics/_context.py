@@ -6,9 +6,14 @@ settings the guard enforces. `Analysis` holds them so that each analysis module 
 expressions and finishes its small result; nothing leaves without `Analysis.release`, which is
 the guard.
 
-Partner scope: a query run as partner P sees item-level figures only for P's items. Every other
-item is folded into one value, `OTHER_PARTNERS`, so platform-wide aggregates stay intact (shares
-still sum to one) while no other partner's title, or its partner id, appears.
+Partner scope (see `culturebridge.privacy`): a query run as partner P sees a dimension's value
+only when one of P's own items carries it; every other value (another partner's title, its
+partner id, or a genre, alias or price only its items have) is folded into `OTHER_PARTNERS`, so
+platform-wide aggregates stay intact (shares still sum to one).
+
+Noise (when an epsilon is set) is consistent: each release is keyed by what it releases (the
+question, the scope, the data version), so repeating a query returns the same figures and is
+charged to the budget once.
 """
 
 from __future__ import annotations
@@ -35,20 +40,25 @@ from culturebridge.analytics._segments import (
 )
 from culturebridge.config import Backend
 from culturebridge.errors import UserError
-from culturebridge.privacy import Guarded, GuardReport, Ledger, Noise, guard, noise_counts
+from culturebridge.privacy import (
+    OTHER_PARTNERS,
+    PLATFORM,
+    Guarded,
+    GuardReport,
+    Ledger,
+    Noise,
+    fold_values,
+    guard,
+    noise_counts,
+    release_key,
+)
 from culturebridge.workspace import Workspace
 
-OTHER_PARTNERS = "(other partners)"
-"""The one value every item outside the asking partner's catalogue is folded into."""
-PLATFORM = "platform"
-"""Ledger account for noised releases made without a partner (the platform's own analysts)."""
 ALL = "all"
 """The baseline (or segment) of every user with a users record."""
 
 ITEM_FIELDS = {"kind": "kind", "partner": "partner_id", "item": "item_id"}
 LIST_FIELDS = {"genre": "genres", "genres": "genres"}
-ITEM_LEVEL = {"item", "partner"}
-"""Dimensions whose values identify a partner's items (or the partner): scoped."""
 
 Period = Literal["day", "week", "month"]
 PERIOD_UNITS: dict[str, str] = {"day": "D", "week": "W", "month": "M"}
@@ -91,6 +101,10 @@ class Analysis:
     label: str | None = None
     """How results name the workspace (default: its path; the API uses its name, so that a
     server's file system does not travel in responses)."""
+    identity: str | None = None
+    """What the noise of this analysis' releases is keyed by, besides the question and scope
+    (default: the segment definitions). An ad-hoc segment sets its members' fingerprint, so
+    that two wordings of one set of users share their noise and cannot be averaged."""
 
     @classmethod
     @contextmanager
@@ -203,26 +217,24 @@ class Analysis:
         return self.con.table("items")
 
     def dimension(self, dimension: str) -> ir.Table:
-        """(item_id, value) for an item field, `genre`, or `attributes.KEY`, partner-scoped."""
+        """(item_id, value) for an item field, `genre`, or `attributes.KEY`, partner-scoped: a
+        value none of the partner's own items carries is `OTHER_PARTNERS`."""
         items = self.items()
         if dimension in ITEM_FIELDS:
-            col = items[ITEM_FIELDS[dimension]].cast("string")
-            if self.partner is not None and dimension in ITEM_LEVEL:
-                col = ibis.cases(
-                    (items.partner_id == self.partner, col), else_=ibis.literal(OTHER_PARTNERS)
-                )
-            t = items.select("item_id", value=col)
+            value = items[ITEM_FIELDS[dimension]].cast("string")
+            t = items.select("item_id", "partner_id", value=value)
         elif dimension in LIST_FIELDS:
-            t = items.select("item_id", value=items[LIST_FIELDS[dimension]].unnest())
+            t = items.select("item_id", "partner_id", value=items[LIST_FIELDS[dimension]].unnest())
         elif dimension.startswith("attributes."):
             key = dimension.removeprefix("attributes.")
             if not key:
                 raise UserError("attributes.KEY needs a key, e.g. attributes.colour")
-            t = items.select("item_id", value=items.attributes.get(key))
+            t = items.select("item_id", "partner_id", value=items.attributes.get(key))
         else:
             known = ", ".join([*ITEM_FIELDS, "genre", "attributes.KEY"])
             raise UserError(f"unknown dimension {dimension!r} (use one of {known})")
-        return t.filter(t.value.notnull() & (t.value != "")).distinct()
+        t = t.filter(t.value.notnull() & (t.value != ""))
+        return fold_values(t, self.partner).distinct()
 
     @staticmethod
     def single_valued(dimension: str) -> bool:
@@ -276,12 +288,33 @@ class Analysis:
 
     def _noise(self, what: str, sensitivity: int) -> Noise:
         assert self.epsilon is not None
+        partner = self.partner or PLATFORM
+        sensitivity = max(sensitivity, 1)
+        identity = self.identity
+        if identity is None:
+            identity = json.dumps(
+                {n: s.model_dump(mode="json") for n, s in sorted(self.segments.items())},
+                sort_keys=True,
+            )
+        key = release_key(
+            self.ws.config.secret,
+            partner,
+            self.ws.manifest().version,
+            self.ref,
+            self.period_from,
+            self.period_to,
+            self.epsilon,
+            sensitivity,
+            what,
+            identity,
+        )
         return Noise(
             epsilon=self.epsilon,
-            partner=self.partner or PLATFORM,
+            partner=partner,
             ledger=self.ledger(),
-            sensitivity=max(sensitivity, 1),
+            sensitivity=sensitivity,
             what=what,
+            key=key,
         )
 
     def release(

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from culturebridge.errors import UserError, read_toml
@@ -34,6 +35,8 @@ from culturebridge.schema import EVENT_TYPES, GENDERS, ITEM_KINDS
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
+    from culturebridge.analytics._context import Analysis
+    from culturebridge.privacy import GuardReport
     from culturebridge.workspace import Workspace
 
 SEGMENTS_FILE = "segments.toml"
@@ -574,31 +577,36 @@ class SegmentSize(BaseModel):
     reference_date: date
 
 
-def suppress_below(sizes: Iterable[SegmentSize], k: int) -> list[SegmentSize]:
-    """New results with counts below `k` withheld (counts and shares alike: a share times the
-    total would give the count back)."""
-    out = []
-    for s in sizes:
-        if s.users is not None and s.users < k:
-            s = s.model_copy(update={"users": None, "share_of_users": None, "suppressed": True})
-        out.append(s)
-    return out
-
-
 def segment_sizes(
     con: Any,
     segments: Mapping[str, Segment],
     ref: date | None = None,
     *,
     names: Sequence[str] | None = None,
-    k: int | None = None,
 ) -> list[SegmentSize]:
-    """Sizes of the segments `names` (default: all of `segments`) in one query.
+    """Exact sizes of the segments `names` (default: all of `segments`) in one query, for
+    computation inside the warehouse; what leaves goes through `released_sizes`.
 
     One union of counts keeps this to a single job on Spark rather than one per segment.
-    With `k`, counts below it are suppressed (see `suppress_below`).
     """
     chosen = list(names) if names is not None else list(segments)
+    counts, total, ref = _size_counts(con, segments, ref, chosen)
+    return [
+        SegmentSize(
+            name=n,
+            description=segments[n].description,
+            definition=describe_segment(n, segments),
+            users=counts[n],
+            share_of_users=counts[n] / total if total else None,
+            reference_date=ref,
+        )
+        for n in chosen
+    ]
+
+
+def _size_counts(
+    con: Any, segments: Mapping[str, Segment], ref: date | None, chosen: Sequence[str]
+) -> tuple[dict[str, int], int, date]:
     check_segments(segments)
     for n in chosen:
         if n not in segments:
@@ -611,16 +619,43 @@ def segment_sizes(
         parts.append(members.aggregate(users=members.count()).mutate(segment=ibis.literal(n)))
     frame = ibis.union(*parts).execute()
     counts = {str(r.segment): int(r.users) for r in frame.itertuples(index=False)}
-    total = counts[_TOTAL]
+    return counts, counts.pop(_TOTAL), ref
+
+
+def released_sizes(
+    a: Analysis, names: Sequence[str] | None = None
+) -> tuple[list[SegmentSize], GuardReport]:
+    """Segment sizes as they may leave: through the analysis' release step (below k
+    suppressed; noised and charged when the analysis is noised, consistently per question)."""
+    chosen = list(names) if names is not None else list(a.segments)
+    counts, total, ref = _size_counts(a.con, a.segments, a.ref, chosen)
+    table = pa.table({"name": chosen, "users": [counts[n] for n in chosen]})
+    what = "segment sizes " + ",".join(chosen)
+    info = None
+    if a.noised:
+        # one user can be in every segment, and is in the total
+        table, (total,), info = a.noise(
+            table, ["users"], what=what, sensitivity=len(chosen) + 1, totals=[total]
+        )
+    released = a.release(table, what=what, noise_info=info)
     sizes = [
         SegmentSize(
             name=n,
-            description=segments[n].description,
-            definition=describe_segment(n, segments),
-            users=counts[n],
-            share_of_users=counts[n] / total if total else None,
+            description=a.segments[n].description,
+            definition=describe_segment(n, a.segments),
+            users=row["users"],
+            share_of_users=row["users"] / total if row["users"] is not None and total else None,
+            suppressed=row["suppressed"],
             reference_date=ref,
         )
-        for n in chosen
+        for n, row in zip(chosen, released.to_pylist(), strict=True)
     ]
-    return suppress_below(sizes, k) if k is not None else sizes
+    return sizes, released.report
+
+
+def members_fingerprint(con: Any, segment: str, segments: Mapping[str, Segment], ref: date) -> str:
+    """A fingerprint of the segment's member set (order-free), so that two wordings of one set
+    of users are recognised as the same question."""
+    members = segment_users(con, segment, segments=segments, ref=ref)
+    row = members.aggregate(n=members.count(), fp=members.user_id.hash().bit_xor()).execute()
+    return f"{int(row.n.iloc[0])}:{int(row.fp.iloc[0]) if row.n.iloc[0] else 0}"

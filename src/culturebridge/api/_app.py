@@ -1,8 +1,8 @@
 """The FastAPI application: the REST API under `/api/v1` and the dashboard on the same app.
 
 `create_app(DIR)` serves one workspace. Every route needs a key (401 without one), admin routes
-need an admin key (403), every key has a rate limit (429), and every response that carried
-data is written to the audit log.
+need an admin key (403), every key has a rate limit (429), and every request, refused ones
+included, is written to the audit log.
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ def create_app(root: Path | str, *, settings: ApiSettings | None = None) -> Fast
 
 
 class AuditMiddleware:
-    """Writes every API response that carried data (status < 400, a known caller) to the audit
-    log, and adds `X-Content-Type-Options: nosniff` to every response. Plain ASGI rather than
+    """Writes every API request, refused ones (401, 403, 404, 429) included, to the audit log,
+    and adds `X-Content-Type-Options: nosniff` to every response. Plain ASGI rather than
     `@app.middleware("http")`, which would copy each response through an extra task."""
 
     def __init__(self, app: ASGIApp, audit: AuditLog) -> None:
@@ -109,11 +109,12 @@ class AuditMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_header)
-        caller = scope.get("state", {}).get("caller")
-        if caller is not None and status_code < 400 and scope["path"].startswith(API_PREFIX):
+        if scope["path"].startswith(API_PREFIX):
+            client = scope.get("client")
             self.audit.write(
                 audit_entry(
-                    caller,
+                    scope.get("state", {}).get("caller"),
+                    client=client[0] if client else None,
                     method=scope["method"],
                     path=scope["path"],
                     query=scope.get("query_string", b"").decode("latin-1"),

@@ -21,8 +21,9 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, HTTPException, Request, status
 
 from culturebridge.analytics import Analysis
-from culturebridge.api._keys import PLATFORM, KeyRecord, KeyStore
+from culturebridge.api._keys import KeyRecord, KeyStore
 from culturebridge.config import ApiSettings, get_settings
+from culturebridge.privacy import item_scope, may_write, sees
 from culturebridge.workspace import Workspace
 
 T = TypeVar("T")
@@ -42,11 +43,15 @@ class Caller:
     @property
     def item_scope(self) -> str | None:
         """The partner whose items this caller sees in detail (None: every partner)."""
-        return None if self.partner == PLATFORM else self.partner
+        return item_scope(self.partner)
 
     def sees(self, owner: str | None) -> bool:
         """Whether item-level results about an item owned by `owner` may go to this caller."""
-        return self.partner == PLATFORM or owner == self.partner
+        return sees(self.partner, owner)
+
+    def may_write(self, owner: str | None) -> bool:
+        """Whether this caller may write a row owned by `owner` (None: shared data)."""
+        return may_write(self.partner, owner)
 
 
 class RateLimiter:
@@ -73,7 +78,8 @@ class RateLimiter:
 
 
 class AuditLog:
-    """Appends one JSON line per API response that carried data (`DIR/audit/api.jsonl`, 0600)."""
+    """Appends one JSON line per API request, refused ones included (`DIR/audit/api.jsonl`,
+    0600)."""
 
     def __init__(self, root: Path, enabled: bool) -> None:
         self.path = root / AUDIT_LOG
@@ -220,6 +226,8 @@ async def get_caller(request: Request, state: StateDep) -> Caller:
             "missing or invalid API key: send `Authorization: Bearer <key>`",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    caller = Caller(key_id=record.key_id, partner=record.partner, scope=record.scope)
+    request.state.caller = caller  # known from here on, so a refusal is audited with it
     wait = state.limiter.take(record.key_id, record.rate_limit)
     if wait > 0:
         raise HTTPException(
@@ -227,8 +235,6 @@ async def get_caller(request: Request, state: StateDep) -> Caller:
             f"rate limit of {record.rate_limit} requests a minute reached for key {record.key_id}",
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
-    caller = Caller(key_id=record.key_id, partner=record.partner, scope=record.scope)
-    request.state.caller = caller
     return caller
 
 
@@ -253,14 +259,23 @@ def not_visible(what: str) -> HTTPException:
 
 
 def audit_entry(
-    caller: Caller, *, method: str, path: str, query: str, status_code: int, elapsed_ms: float
+    caller: Caller | None,
+    *,
+    method: str,
+    path: str,
+    query: str,
+    status_code: int,
+    elapsed_ms: float,
+    client: str | None = None,
 ) -> dict[str, Any]:
-    """One line of the API's audit log: who (key, partner), what (method, path, query), the
-    outcome and how long it took."""
+    """One line of the API's audit log: who (key, partner; none for a request without a valid
+    key, then the client address), what (method, path, query), the outcome and how long it
+    took."""
     return {
         "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        "key_id": caller.key_id,
-        "partner": caller.partner,
+        "key_id": caller.key_id if caller else None,
+        "partner": caller.partner if caller else None,
+        "client": client,
         "method": method,
         "path": path,
         "query": query,

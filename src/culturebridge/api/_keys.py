@@ -23,11 +23,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from culturebridge.errors import UserError
+from culturebridge.privacy import PLATFORM, item_scope
 from culturebridge.workspace import Workspace
 
 Scope = Literal["read", "admin"]
-PLATFORM = "platform"
-"""The partner id of the platform's own analysts (every partner's items are in scope)."""
 KEYS_FILE = Path("keys") / "keys.json"
 PREFIX = "cb_"
 
@@ -49,7 +48,7 @@ class KeyRecord(BaseModel):
     @property
     def item_scope(self) -> str | None:
         """The partner whose items this key sees in detail; None: every partner (platform)."""
-        return None if self.partner == PLATFORM else self.partner
+        return item_scope(self.partner)
 
 
 class KeyPublic(BaseModel):

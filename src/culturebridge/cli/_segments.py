@@ -12,11 +12,11 @@ from rich.text import Text
 
 from culturebridge.analytics import (
     SEGMENTS_FILE,
+    Analysis,
     SegmentSize,
     load_segments,
-    reference_date,
+    released_sizes,
     segment_from_flags,
-    segment_sizes,
     segment_sql,
 )
 from culturebridge.cli._common import console, handle_errors, print_json
@@ -105,18 +105,15 @@ def segments(
         catalogue[seg.name] = seg
         names = [seg.name]
     ref = _parse_date(ref_text) if ref_text else None
-    k = ws.config.privacy.k
-    con = ws.connect()
-    try:
-        ref = ref if ref is not None else reference_date(con)
-        sizes = segment_sizes(con, catalogue, ref, names=names, k=k)
+    with Analysis.open(ws, segments=catalogue, ref=ref) as a:
+        ref = a.ref
+        sizes, report = released_sizes(a, names)
         sql = (
-            {s.name: segment_sql(con, s.name, segments=catalogue, ref=ref) for s in sizes}
+            {s.name: segment_sql(a.con, s.name, segments=catalogue, ref=ref) for s in sizes}
             if explain
             else {}
         )
-    finally:
-        con.disconnect()
+    k = report.k
     if json_out:
         rows: list[dict[str, Any]] = []
         for s in sizes:

@@ -1,11 +1,12 @@
 """The only door into a workspace: read, map, validate, pseudonymise, dedupe, commit."""
 
 from culturebridge.ingest._mapping import ColumnRule, Mapping, SourceOptions
-from culturebridge.ingest._pipeline import FileResult, IngestResult, ingest
+from culturebridge.ingest._pipeline import PARTNER_TABLES, FileResult, IngestResult, ingest
 from culturebridge.ingest._pseudo import Pseudonymiser
 from culturebridge.ingest._sources import detect_encoding, open_source, sniff_delimiter
 
 __all__ = [
+    "PARTNER_TABLES",
     "ColumnRule",
     "FileResult",
     "IngestResult",

@@ -33,7 +33,7 @@ from culturebridge.errors import UserError
 from culturebridge.ingest._mapping import Mapping, SourceOptions
 from culturebridge.ingest._pseudo import Pseudonymiser
 from culturebridge.ingest._sources import Source, open_source
-from culturebridge.ingest._validate import q, validation_sql
+from culturebridge.ingest._validate import lit, q, validation_sql
 from culturebridge.schema import Table, arrow_schema, get_table
 from culturebridge.workspace import FileRecord, IngestRecord, Workspace, now_utc
 
@@ -384,6 +384,46 @@ def _reject_line(file: str, line: int, reason: str, raw: str | None) -> str:
     )
 
 
+PARTNER_TABLES = ("items", "events", "campaigns")
+"""The tables a partner's own key may write to (rows about its own items only)."""
+
+
+def _owner_checks(ws: Workspace, t: Table, owner: str) -> tuple[str, ...]:
+    """Row checks that keep a partner's write inside its own scope (see `PARTNER_TABLES`)."""
+    if t.name in ("items", "campaigns"):
+        return (
+            f'CASE WHEN "v_partner_id" IS NULL OR "v_partner_id" <> {lit(owner)} THEN '
+            f"{lit(f'partner_id must be {owner}: this key writes its own partner data only')} END",
+        )
+    if t.name == "events":
+        own = _own_items(ws, owner)
+        inside = f'"v_item_id" IN ({", ".join(lit(i) for i in own)})' if own else "FALSE"
+        return (
+            f'CASE WHEN "v_item_id" IS NULL OR NOT ({inside}) THEN '
+            f"{lit(f'item_id is not an item of {owner}: this key writes its own data only')} END",
+        )
+    raise UserError(
+        f"table {t.name!r} is the platform's to write; a partner's key may write "
+        f"{', '.join(PARTNER_TABLES)} (its own rows only)"
+    )
+
+
+def _own_items(ws: Workspace, owner: str) -> list[str]:
+    files = ws.files("items", ws.manifest())
+    if not files:
+        return []
+    listing = ", ".join(lit(str(f)) for f in files)
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"SELECT DISTINCT item_id FROM read_parquet([{listing}]) WHERE partner_id = ?",
+            [owner],
+        ).fetchall()
+    finally:
+        con.close()
+    return sorted(str(r[0]) for r in rows)
+
+
 def ingest(
     ws: Workspace,
     table: str,
@@ -393,9 +433,15 @@ def ingest(
     format: str = "auto",
     encoding: str = "auto",
     progress: Progress | None = None,
+    owner: str | None = None,
 ) -> IngestResult:
-    """Ingest files into a canonical table, atomically. See the module docstring."""
+    """Ingest files into a canonical table, atomically. See the module docstring.
+
+    With `owner` (a partner writing through its own key), only rows that partner may write are
+    accepted: its own items and campaigns, events about its own items; every other row is
+    rejected with the reason. Other tables are the platform's to write."""
     t = get_table(table)
+    extra_checks = _owner_checks(ws, t, owner) if owner is not None else ()
     mapping = mapping or Mapping()
     if mapping.table and mapping.table != t.name:
         raise UserError(f"the mapping is for table {mapping.table!r}, not {t.name!r}")
@@ -427,6 +473,7 @@ def ingest(
             file_key=path.name,
             now=now_utc(),
             null_values=tuple(opts.null_values),
+            extra_checks=extra_checks,
         )
         make_sql: Callable[[dict[str, pa.DataType]], str] = functools.partial(
             validation_sql,
@@ -436,13 +483,17 @@ def ingest(
             file_key=path.name,
             now=now_utc(),
             null_values=tuple(opts.null_values),
+            extra_checks=extra_checks,
         )
         sources.append((source, make_sql))
     total = sum(s.info.size for s, _ in sources)
     with ws.write_lock():
+        # owner-only from the start: staging holds raw rows (rejects) until the commit
+        ws.staging_dir.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(ws.staging_dir, 0o700)
         staging = ws.staging_dir / result.ingest_id
-        staging.mkdir(parents=True)
-        (staging / "tmp").mkdir()
+        staging.mkdir(mode=0o700)
+        (staging / "tmp").mkdir(mode=0o700)
         stager = _Stager(ws, t, staging)
         rejects_path = staging / "rejects.jsonl"
         fd = os.open(rejects_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

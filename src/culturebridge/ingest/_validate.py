@@ -180,9 +180,11 @@ def validation_sql(
     file_key: str,
     now: datetime,
     null_values: tuple[str, ...] = (),
+    extra_checks: tuple[str, ...] = (),
 ) -> str:
     """The query that turns relation `raw` (source columns, `_line`, `_span`) into typed rows
-    and `_reason`.
+    and `_reason`. `extra_checks` are further `CASE … THEN reason END` expressions over the
+    typed values (`"v_<column>"`), such as a partner's write scope.
 
     Three levels, so that no expression is evaluated twice: source text (decoded, trimmed),
     then typed values, then the checks.
@@ -262,6 +264,7 @@ def validation_sql(
             'CASE WHEN "v_teams" IS NOT NULL AND "v_ranks" IS NOT NULL AND '
             'len("v_teams") <> len("v_ranks") THEN \'ranks must give one rank per team\' END'
         )
+    checks.extend(extra_checks)
     outputs = ", ".join(f"{q('v_' + c.name)} AS {q(c.name)}" for c in table.columns)
     reason = f"nullif(concat_ws('; ', {', '.join(checks)}), '')" if checks else "NULL"
     inner = ", ".join(f"{expr} AS {name}" for name, expr in level1.items())

@@ -1,6 +1,7 @@
-"""The privacy guard: every aggregate that leaves culturebridge passes through here."""
+"""Every privacy duty: partner scope, k-thresholds with complementary suppression, consistent
+noise and the epsilon ledger. Every aggregate that leaves culturebridge passes through here."""
 
-from culturebridge.privacy._budget import BudgetExhausted, Ledger, laplace_counts
+from culturebridge.privacy._budget import BudgetExhausted, Ledger
 from culturebridge.privacy._guard import (
     COMPLEMENTARY,
     PRIMARY,
@@ -10,16 +11,32 @@ from culturebridge.privacy._guard import (
     guard,
     noise_counts,
 )
+from culturebridge.privacy._noise import laplace_counts, release_key
+from culturebridge.privacy._scope import (
+    OTHER_PARTNERS,
+    PLATFORM,
+    fold_values,
+    item_scope,
+    may_write,
+    sees,
+)
 
 __all__ = [
     "COMPLEMENTARY",
+    "OTHER_PARTNERS",
+    "PLATFORM",
     "PRIMARY",
     "BudgetExhausted",
     "GuardReport",
     "Guarded",
     "Ledger",
     "Noise",
+    "fold_values",
     "guard",
+    "item_scope",
     "laplace_counts",
+    "may_write",
     "noise_counts",
+    "release_key",
+    "sees",
 ]

@@ -1,10 +1,10 @@
-"""Differential privacy for exported counts: OpenDP's Laplace mechanism and a per-partner
-epsilon budget kept in the workspace.
+"""The epsilon budget: what each partner has spent on noised releases, kept in the workspace.
 
 Each noised release spends epsilon from the requesting partner's budget; once a release would
-overspend, it is refused, before any noise is drawn. The ledger (`privacy/budget.json`, owner
-only) is rewritten atomically under a lock, so concurrent processes cannot both spend the
-last of a budget.
+overspend, it is refused, before any noise is drawn. A release is named by its key (see
+`_noise`): the same release asked again gets the same noise and is not charged twice. The
+ledger (`privacy/budget.json`, owner only) is rewritten atomically under a lock, so concurrent
+processes (and threads) cannot both spend the last of a budget.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,12 +64,18 @@ class Ledger:
     def remaining(self, partner: str) -> float:
         return max(self.budget - self.spent(partner), 0.0)
 
-    def spend(self, partner: str, epsilon: float, what: str) -> float:
-        """Record a release of `epsilon` for `partner`; the budget left, or BudgetExhausted."""
+    def spend(self, partner: str, epsilon: float, what: str, key: str | None = None) -> float:
+        """Record a release of `epsilon` for `partner`; the budget left, or BudgetExhausted.
+
+        A release whose `key` was charged before costs nothing: its noise is the same, so
+        repeating it reveals nothing new."""
         if epsilon <= 0:
             raise UserError(f"epsilon must be positive, not {epsilon}")
         with self._locked() as state:
             entry = state.setdefault(partner, {"spent": 0.0, "releases": []})
+            keys = entry.setdefault("keys", [])
+            if key is not None and key in keys:
+                return self.budget - float(entry["spent"])
             if entry["spent"] + epsilon > self.budget + 1e-12:
                 left = self.budget - entry["spent"]
                 raise BudgetExhausted(
@@ -84,16 +90,6 @@ class Ledger:
                     "what": what,
                 }
             )
+            if key is not None:
+                keys.append(key)
             return self.budget - float(entry["spent"])
-
-
-def laplace_counts(counts: Sequence[int], *, epsilon: float, sensitivity: int = 1) -> list[int]:
-    """Counts with discrete Laplace noise from OpenDP, calibrated so that releasing the whole
-    vector costs `epsilon` when one user changes each count by at most `sensitivity` (L1)."""
-    import opendp.prelude as dp
-
-    dp.enable_features("contrib")
-    scale = sensitivity / epsilon
-    space = dp.vector_domain(dp.atom_domain(T=int)), dp.l1_distance(T=int)
-    measurement = space >> dp.m.then_laplace(scale=scale)
-    return [int(v) for v in measurement([int(c) for c in counts])]

@@ -18,7 +18,8 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from culturebridge.errors import UserError
-from culturebridge.privacy._budget import Ledger, laplace_counts
+from culturebridge.privacy._budget import Ledger
+from culturebridge.privacy._noise import laplace_counts
 
 PRIMARY = "fewer than k users"
 COMPLEMENTARY = "complementary: the published total would reveal a suppressed cell"
@@ -67,6 +68,9 @@ class Noise(BaseModel):
     sensitivity: int = Field(default=1, ge=1)
     """Most cells one user can count in (L1 sensitivity of the count vector)."""
     what: str = "release"
+    key: str
+    """Names the release (see `release_key`): the same key draws the same noise and is charged
+    once."""
 
 
 class Guarded(BaseModel):
@@ -183,7 +187,7 @@ def noise_counts(
 
     The budget is charged before any noise is drawn, so a refused release reveals nothing.
     """
-    left = noise.ledger.spend(noise.partner, noise.epsilon, noise.what)
+    left = noise.ledger.spend(noise.partner, noise.epsilon, noise.what, noise.key)
     raw: list[int] = []
     for c in columns:
         values = table[c].to_pylist()
@@ -192,14 +196,17 @@ def noise_counts(
         raw.extend(int(v) for v in values)
     raw.extend(int(v) for v in extra)
     noisy = [
-        max(v, 0) for v in laplace_counts(raw, epsilon=noise.epsilon, sensitivity=noise.sensitivity)
+        max(v, 0)
+        for v in laplace_counts(
+            raw, epsilon=noise.epsilon, sensitivity=noise.sensitivity, key=noise.key
+        )
     ]
     n = table.num_rows
     for i, c in enumerate(columns):
         part = noisy[i * n : (i + 1) * n]
         table = table.set_column(table.schema.get_field_index(c), c, pa.array(part, table[c].type))
     info = {
-        "mechanism": "discrete Laplace (OpenDP)",
+        "mechanism": "discrete Laplace, consistent per query",
         "epsilon": noise.epsilon,
         "sensitivity": noise.sensitivity,
         "partner": noise.partner,

@@ -50,14 +50,12 @@ from culturebridge.errors import UserError
 from culturebridge.esports._uses import StandingRow
 from culturebridge.fashion._trends import FashionTrendsResult, fashion_trends
 from culturebridge.localise import CheckResult, check_workspace
+from culturebridge.privacy import PLATFORM
 from culturebridge.reports._overview import Overview, _with_forecast, build_overview
 from culturebridge.social._alerts import ItemSentiment, item_sentiment
 from culturebridge.social._mentions import MentionsResult, item_mentions
 from culturebridge.social._sentiment import default_model
 from culturebridge.workspace import Workspace
-
-PLATFORM = "platform"
-"""The partner name that means the platform's analysts: every partner's items in scope."""
 
 SectionKey = Literal[
     "findings",

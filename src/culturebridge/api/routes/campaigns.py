@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-import ibis
+import pyarrow as pa
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
@@ -31,12 +31,15 @@ class CampaignPublic(BaseModel):
     arms: list[str]
 
 
-def _all_campaigns(state: AppState) -> list[CampaignPublic]:
-    k = state.ws.config.privacy.k
-    con = state.ws.connect()
-    try:
-        camps = con.table("campaigns").order_by("campaign_id").to_pyarrow().to_pylist()
-        asg = con.table("assignments")
+def _campaigns(state: AppState, caller: Caller) -> list[CampaignPublic]:
+    """The caller's campaigns, with assigned-user counts released through the guard."""
+    with state.analysis(caller) as a:
+        camps = [
+            c
+            for c in a.con.table("campaigns").order_by("campaign_id").to_pyarrow().to_pylist()
+            if caller.sees(c.get("partner_id"))
+        ]
+        asg = a.con.table("assignments")
         counts = (
             asg.group_by(["campaign_id", "arm"])
             .aggregate(users=asg.user_id.nunique())
@@ -44,19 +47,22 @@ def _all_campaigns(state: AppState) -> list[CampaignPublic]:
             .to_pyarrow()
             .to_pylist()
         )
-        totals = (
-            asg.group_by("campaign_id")
-            .aggregate(users=asg.user_id.nunique())
-            .filter(ibis._.users > 0)
-            .to_pyarrow()
-            .to_pylist()
-        )
-    finally:
-        con.disconnect()
+        totals = asg.group_by("campaign_id").aggregate(users=asg.user_id.nunique())
+        users = {r["campaign_id"]: int(r["users"]) for r in totals.to_pyarrow().to_pylist()}
+        ids = [c["campaign_id"] for c in camps]
+        table = pa.table({"campaign_id": ids, "users": [users.get(i, 0) for i in ids]})
+        what = "campaign assigned users"
+        info = None
+        if a.noised and ids:
+            # one user can be assigned in every campaign
+            table, _, info = a.noise(table, ["users"], what=what, sensitivity=len(ids))
+        released = {
+            r["campaign_id"]: r["users"]
+            for r in a.release(table, what=what, noise_info=info).to_pylist()
+        }
     arms: dict[str, list[str]] = {}
     for r in counts:
         arms.setdefault(r["campaign_id"], []).append(r["arm"])
-    users = {r["campaign_id"]: int(r["users"]) for r in totals}
     return [
         CampaignPublic(
             campaign_id=c["campaign_id"],
@@ -64,9 +70,7 @@ def _all_campaigns(state: AppState) -> list[CampaignPublic]:
             name=c["name"],
             start=c.get("start"),
             end=c.get("end"),
-            assigned_users=(
-                users[c["campaign_id"]] if users.get(c["campaign_id"], 0) >= k else None
-            ),
+            assigned_users=released[c["campaign_id"]],
             arms=arms.get(c["campaign_id"], []),
         )
         for c in camps
@@ -74,8 +78,7 @@ def _all_campaigns(state: AppState) -> list[CampaignPublic]:
 
 
 def visible_campaigns(state: AppState, caller: Caller) -> list[CampaignPublic]:
-    every = state.cached(caller, "campaigns", (), lambda: _all_campaigns(state))
-    return [c for c in every if caller.sees(c.partner_id)]
+    return state.cached(caller, "campaigns", (), lambda: _campaigns(state, caller))
 
 
 @router.get("", response_model=Rows[CampaignPublic], summary="Campaigns visible to the key")

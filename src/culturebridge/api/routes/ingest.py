@@ -12,11 +12,12 @@ from pathlib import Path as FsPath
 from typing import Annotated, Literal
 
 import pyarrow as pa
-from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi import APIRouter, File, HTTPException, Path, Query, UploadFile, status
 from pydantic import BaseModel
 
 from culturebridge.api._deps import AdminDep, StateDep
 from culturebridge.errors import UserError
+from culturebridge.ingest import PARTNER_TABLES
 from culturebridge.ingest import ingest as run_ingest
 from culturebridge.schema import TABLES, get_table
 from culturebridge.workspace import FileRecord
@@ -54,7 +55,12 @@ def _suffix(name: str) -> str:
     "/{table}",
     response_model=IngestPublic,
     summary="Ingest an uploaded file into a table (admin keys)",
-    responses={403: {"description": "The key is not an admin key"}},
+    responses={
+        403: {
+            "description": "The key is not an admin key, or a partner's key names a table "
+            "only the platform writes"
+        }
+    },
 )
 def ingest_upload(
     state: StateDep,
@@ -74,6 +80,13 @@ def ingest_upload(
     ingest DIR FILE --table TABLE` does; the data version moves on, so cached results are
     recomputed. An unknown table is a 400 naming the tables."""
     get_table(table)  # the clear message before the upload is copied anywhere
+    owner = caller.item_scope
+    if owner is not None and table not in PARTNER_TABLES:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"table {table!r} is the platform's to write; key {caller.key_id} of partner "
+            f"{owner!r} may write {', '.join(PARTNER_TABLES)} (its own rows only)",
+        )
     with tempfile.TemporaryDirectory(prefix="cb-upload-") as tmp:
         path = FsPath(tmp) / f"upload{_suffix(file.filename or '')}"
         with path.open("wb") as out:
@@ -81,10 +94,14 @@ def ingest_upload(
         if path.stat().st_size == 0:
             raise UserError("the uploaded file is empty")
         try:
-            result = run_ingest(state.ws, table, [path], format=format, encoding=encoding)
+            result = run_ingest(
+                state.ws, table, [path], format=format, encoding=encoding, owner=owner
+            )
         except (pa.ArrowException, UnicodeError, ValueError, csv.Error) as exc:
             # a file that is not what it claims to be is the uploader's mistake, not a 500
-            raise UserError(f"could not read the upload as {format}: {exc}") from None
+            # never echo the server's temporary path
+            detail = str(exc).replace(str(path), file.filename or "upload").replace(tmp, "")
+            raise UserError(f"could not read the upload as {format}: {detail}") from None
     files = []
     for f in result.files:
         row = asdict(f)

@@ -15,8 +15,9 @@ from culturebridge.analytics import (
     Segment,
     SegmentSize,
     load_segments,
+    members_fingerprint,
     preferences,
-    segment_sizes,
+    released_sizes,
 )
 from culturebridge.api._deps import CallerDep, StateDep
 from culturebridge.api._models import Rows
@@ -28,19 +29,14 @@ router = APIRouter(prefix="/segments", tags=["segments"])
 @router.get("", response_model=Rows[SegmentSize], summary="Named segments and their sizes")
 def list_segments(state: StateDep, caller: CallerDep) -> Rows[SegmentSize]:
     """Built-in segments and those in `DIR/segments.toml`, sized at the reference date (the day
-    of the latest event), as `segments --json` lists them; sizes below k are null."""
+    of the latest event), as `segments --json` lists them; sizes below k are null, and with
+    `[privacy] epsilon` set the sizes are noised and charged (once per data version)."""
 
     def compute() -> Rows[SegmentSize]:
         with state.analysis(caller) as a:
-            sizes = segment_sizes(a.con, a.segments, a.ref, k=a.k)
+            sizes, report = released_sizes(a)
             scope = a.scope()
-        suppressed = sum(s.suppressed for s in sizes)
-        note = (
-            f"{suppressed} of {len(sizes)} segment sizes below k={scope.k} users suppressed"
-            if suppressed
-            else f"no segment below k={scope.k} users"
-        )
-        return Rows[SegmentSize](data=sizes, count=len(sizes), privacy=[note], scope=scope)
+        return Rows[SegmentSize](data=sizes, count=len(sizes), privacy=[report.note()], scope=scope)
 
     return state.cached(caller, "segments", (), compute)
 
@@ -59,7 +55,10 @@ class SegmentPreview(BaseModel):
     """An ad-hoc segment's size and its preferences against every user.
 
     Below k users the segment is reported (users null, `suppressed` true) with no preferences:
-    a 200, not an error, so a form can show "too small" as the user narrows it."""
+    a 200, not an error, so a form can show "too small" as the user narrows it. For a partner's
+    key the size and the preferences are always noised (`[privacy] adhoc_epsilon` each, from
+    the partner's budget), consistently: the same set of users, however worded, gets the same
+    answer and is charged once."""
 
     name: str
     description: str
@@ -87,26 +86,30 @@ def preview_segment(
     (`prefs` for that segment against `all`). `all_of` may name stored segments."""
     if body.name == ALL:
         raise UserError(f"segment name {ALL!r} is taken (every user); choose another name")
-    seg = Segment.model_validate(body.model_dump(exclude={"by", "top"}))
-    key = body.model_dump_json()
+    # computed under one fixed name: the name a caller chooses must not change the noise
+    seg = Segment.model_validate({**body.model_dump(exclude={"by", "top"}), "name": ADHOC})
+    key = body.model_dump_json(exclude={"name", "top"})
+    privacy = state.ws.config.privacy
+    epsilon = privacy.adhoc_epsilon if caller.item_scope is not None else privacy.epsilon
 
     def compute() -> SegmentPreview:
         catalogue = {**load_segments(state.ws), seg.name: seg}
-        with state.analysis(caller, segments=catalogue) as a:
+        with state.analysis(caller, segments=catalogue, epsilon=epsilon) as a:
             a.dimension(body.by)  # a mistake in `by` is a 400 at any segment size
-            size = segment_sizes(a.con, a.segments, a.ref, names=[seg.name], k=a.k)[0]
+            if a.noised:
+                a.identity = members_fingerprint(a.con, seg.name, a.segments, a.ref)
+            sizes, report = released_sizes(a, [seg.name])
+            size = sizes[0]
             rows: list[PreferenceRow] = []
-            notes = [
-                f"segment size below k={a.k} users: suppressed, no preferences shown"
-                if size.suppressed
-                else f"segment size: no cell below k={a.k} users"
-            ]
-            if not size.suppressed:
+            notes = [f"segment size: {report.note()}"]
+            if size.suppressed:
+                notes.append("segment below the privacy threshold: no preferences shown")
+            else:
                 result = preferences(a, segment=seg.name, by=body.by, vs=ALL)
                 rows = result.rows
                 notes.append(result.privacy.note())
             return SegmentPreview(
-                name=seg.name,
+                name=body.name,
                 description=size.definition,
                 users=size.users,
                 share_of_users=size.share_of_users,
@@ -119,4 +122,10 @@ def preview_segment(
             )
 
     result = state.cached(caller, "segment_preview", key, compute)
-    return result.model_copy(update={"preferences": result.preferences[: body.top]})
+    return result.model_copy(
+        update={"name": body.name, "preferences": result.preferences[: body.top]}
+    )
+
+
+ADHOC = "custom"
+"""The name an ad-hoc segment is computed under, whatever the caller calls it."""
