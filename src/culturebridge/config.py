@@ -64,7 +64,7 @@ class ApiSettings(BaseModel):
     cache_entries: int = Field(default=512, ge=0)
     """Results kept per server (keyed by the workspace's data version, so an ingest clears them)."""
     audit: bool = True
-    """Log every API response that carries data to `DIR/audit/api.jsonl`."""
+    """Log every API request, refused ones included, to `DIR/audit/audit.jsonl`."""
 
 
 class Settings(BaseSettings):

@@ -38,7 +38,8 @@ from culturebridge.cli._segments import register
 from culturebridge.config import get_settings
 from culturebridge.demo import DemoConfig, DemoResult, generate
 from culturebridge.errors import UserError
-from culturebridge.ingest import Pseudonymiser, ingest
+from culturebridge.ingest import ingest
+from culturebridge.privacy import Pseudonymiser
 from culturebridge.workspace import Workspace
 
 # --- a hand-made workspace ----------------------------------------------------------------------

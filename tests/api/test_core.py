@@ -8,7 +8,7 @@ import stat
 from fastapi.testclient import TestClient
 
 from culturebridge.api import KeyStore, create_app
-from culturebridge.api._deps import AUDIT_LOG
+from culturebridge.privacy import AUDIT_LOG
 from culturebridge.workspace import Workspace
 from tests.api.conftest import Served
 from tests.test_cli import assert_one_line_error, invoke

@@ -11,9 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from culturebridge.analytics._context import Analysis
-from culturebridge.campaign._target import AUDIT_LOG, pick_arms, read_audit
+from culturebridge.campaign._target import pick_arms
 from culturebridge.cli import app
 from culturebridge.errors import UserError
+from culturebridge.privacy import AUDIT_LOG, read_audit
 from tests.conftest import Demo
 
 pytestmark = pytest.mark.slow
@@ -58,7 +59,7 @@ def test_target_picks_the_planted_responders_and_is_audited(demo: Demo, tmp_path
     base = np.mean([a is not None and lo <= a <= hi for a in age.values()])
     assert in_band > max(0.6, 2 * base), (in_band, base)  # the model found the planted segment
     assert summary["validation"]["qini_auc"] > 0
-    log = read_audit(demo.ws.root)
+    log = read_audit(demo.ws.root, "export")
     assert log[-1]["status"] == "exported" and log[-1]["rows"] == len(rows)
     assert log[-1]["path"] == str(out.resolve()) and len(log[-1]["sha256"]) == 64
 
@@ -73,7 +74,7 @@ def test_lists_below_k_are_refused_and_logged(demo: Demo, tmp_path: Path) -> Non
     )  # fmt: skip
     assert res.exit_code == 2 and "privacy threshold" in res.stderr
     assert not out.exists()
-    last = read_audit(demo.ws.root)[-1]
+    last = read_audit(demo.ws.root, "export")[-1]
     assert last["status"] == "refused" and last["rows"] == 0
     assert (demo.ws.root / AUDIT_LOG).stat().st_mode & 0o777 == 0o600
 
@@ -100,7 +101,7 @@ def test_lookalikes_resemble_their_seeds(demo: Demo, tmp_path: Path) -> None:
     base = np.mean([u["city_tier"] == 1 and u["platform"] == "ios" for u in users])
     assert share > 3 * base, (share, base)
     assert json.loads(res.stdout)["seeds_not_found"] == 1
-    assert read_audit(demo.ws.root)[-1]["command"] == "campaign lookalike"
+    assert read_audit(demo.ws.root, "export")[-1]["command"] == "campaign lookalike"
     few = tmp_path / "few.csv"
     few.write_text("user_id\n" + "\n".join(seeds[:3]) + "\n", encoding="utf-8")
     res = CliRunner().invoke(

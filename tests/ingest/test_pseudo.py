@@ -11,7 +11,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from culturebridge.ingest import Pseudonymiser, ingest
+from culturebridge.ingest import ingest
+from culturebridge.privacy import Pseudonymiser
 from culturebridge.workspace import Workspace
 from tests.helpers import assert_conserved, lake_rows
 

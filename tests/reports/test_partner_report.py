@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from culturebridge.campaign._target import read_audit
 from culturebridge.errors import UserError
+from culturebridge.privacy import read_audit
 from culturebridge.reports._charts import chart_html, lift_bars, plotly_js, plotly_js_path
 from culturebridge.reports._partner_html import write_pdf
 from tests.conftest import Demo
@@ -151,7 +151,7 @@ def test_reports_are_self_contained(reports: dict[str, dict[str, Any]]) -> None:
 
 
 def test_reports_are_audited(reports: dict[str, dict[str, Any]], demo: Demo) -> None:
-    log = [x for x in read_audit(demo.ws.root) if x.get("kind") == "report"]
+    log = [x for x in read_audit(demo.ws.root, "report")]
     for partner, rep in reports.items():
         entry = next(x for x in log if x["path"] == str(Path(rep["html"]).resolve()))
         assert entry["partner"] == partner and entry["status"] == "exported"

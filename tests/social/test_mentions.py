@@ -284,7 +284,7 @@ def test_item_mentions_are_guarded(demo: Demo) -> None:
     spike = demo.truth["sentiment_spike"]["item_id"]
     with Analysis.open(demo.ws) as a:
         result, links = item_mentions(a)
-        k = a.k
+        k = a.policy.k
     assert result.rows[0].item_id == spike  # the most-discussed title
     assert result.linked_posts <= result.posts
     assert tuple(links.column_names) == LINK_COLUMNS and "user_id" not in links.column_names

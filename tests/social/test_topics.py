@@ -72,7 +72,7 @@ def test_demo_spike_week_bursts_name_the_title_and_the_complaints(demo) -> None:
     for start in result.periods:
         rows = result.keywords_for(start)
         assert len(rows) <= TopicsConfig().keywords
-        assert all(r.authors >= a.k for r in rows)
+        assert all(r.authors >= a.policy.k for r in rows)
         assert [r.rank for r in rows] == list(range(1, len(rows) + 1))
     # topics: readable labels, sizes that add up to the posts with text
     assert 2 <= len(result.topics) <= 5

@@ -304,7 +304,7 @@ def item_audience(a: Analysis, *, item_id: str) -> AudienceResult:
     return AudienceResult(
         item_id=item_id,
         partner_id=owner,
-        item_users=item_users if item_users is not None and item_users >= a.k else None,
+        item_users=a.policy.shown(item_users),
         scope=a.scope(),
         rows=[AudienceRow.model_validate(r) for r in guarded.to_pylist()],
         privacy=guarded.report,

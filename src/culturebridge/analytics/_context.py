@@ -47,8 +47,8 @@ from culturebridge.privacy import (
     GuardReport,
     Ledger,
     Noise,
+    Policy,
     fold_values,
-    guard,
     noise_counts,
     release_key,
 )
@@ -158,8 +158,9 @@ class Analysis:
     # ------------------------------------------------------------------ inputs
 
     @property
-    def k(self) -> int:
-        return self.ws.config.privacy.k
+    def policy(self) -> Policy:
+        """The workspace's privacy settings, applied (the only holder of k)."""
+        return Policy(self.ws.config.privacy, self.ws.root)
 
     def span(self) -> tuple[date, date] | None:
         """First and last days with events, clipped to the period (None: no events)."""
@@ -183,7 +184,7 @@ class Analysis:
             reference_date=self.ref,
             period_from=self.period_from,
             period_to=self.period_to,
-            k=self.k,
+            k=self.policy.k,
         )
 
     def check_segment(self, name: str) -> None:
@@ -333,8 +334,8 @@ class Analysis:
         noise = None
         if self.epsilon is not None and noise_info is None:
             noise = self._noise(what, sensitivity)
-        out = guard(
-            table, k=self.k, users=users, blank=blank, partition_by=partition_by, noise=noise
+        out = self.policy.guard(
+            table, users=users, blank=blank, partition_by=partition_by, noise=noise
         )
         if noise_info is not None:
             out = out.model_copy(
@@ -343,7 +344,7 @@ class Analysis:
         return out
 
     def ledger(self) -> Ledger:
-        return Ledger(self.ws.root / "privacy", self.ws.config.privacy.epsilon_budget)
+        return self.policy.ledger()
 
 
 def event_span(ws: Workspace, con: Any) -> tuple[date, date] | None:

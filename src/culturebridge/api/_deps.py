@@ -5,9 +5,7 @@ log and a result cache. Routes declare what they need with the `Annotated` alias
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -23,13 +21,12 @@ from fastapi import Depends, HTTPException, Request, status
 from culturebridge.analytics import Analysis
 from culturebridge.api._keys import KeyRecord, KeyStore
 from culturebridge.config import ApiSettings, get_settings
-from culturebridge.privacy import item_scope, may_write, sees
+from culturebridge.privacy import AuditLog, item_scope, may_write, sees
 from culturebridge.workspace import Workspace
 
 T = TypeVar("T")
 COOKIE = "cb_key"
 """The dashboard's cookie: the key a user logged in with (HttpOnly, SameSite=Strict)."""
-AUDIT_LOG = Path("audit") / "api.jsonl"
 
 
 @dataclass(frozen=True)
@@ -75,35 +72,6 @@ class RateLimiter:
                 return 0.0
             self._buckets[key_id] = (tokens, now)
             return (1.0 - tokens) / rate
-
-
-class AuditLog:
-    """Appends one JSON line per API request, refused ones included (`DIR/audit/api.jsonl`,
-    0600)."""
-
-    def __init__(self, root: Path, enabled: bool) -> None:
-        self.path = root / AUDIT_LOG
-        self.enabled = enabled
-        self._lock = threading.Lock()
-        self._fh: Any = None
-
-    def write(self, entry: dict[str, Any]) -> None:
-        if not self.enabled:
-            return
-        line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
-        with self._lock:
-            if self._fh is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-                self._fh = os.fdopen(fd, "a", encoding="utf-8")
-            self._fh.write(line)
-            self._fh.flush()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._fh is not None:
-                self._fh.close()
-                self._fh = None
 
 
 class ResultCache:
@@ -273,6 +241,7 @@ def audit_entry(
     took."""
     return {
         "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "channel": "api",
         "key_id": caller.key_id if caller else None,
         "partner": caller.partner if caller else None,
         "client": client,

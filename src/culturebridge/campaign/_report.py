@@ -16,10 +16,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
 from culturebridge.analytics._context import Analysis
-from culturebridge.campaign._ab import ExperimentReport, analyse
+from culturebridge.campaign._ab import ExperimentReport, analyse, benjamini_hochberg, holm
 from culturebridge.campaign._workspace import (
     CONTROL_NAMES,
     DEFAULT_PRE_DAYS,
@@ -28,6 +29,7 @@ from culturebridge.campaign._workspace import (
     campaign_frame,
 )
 from culturebridge.errors import UserError
+from culturebridge.privacy import PRIMARY
 
 Correction = Literal["holm", "bh"]
 
@@ -88,6 +90,11 @@ def report_workspace(
     bad = [d for d in dimensions if d not in SEGMENT_DIMENSIONS]
     if bad:
         raise UserError(f"unknown segment {bad[0]!r}; choose from {', '.join(SEGMENT_DIMENSIONS)}")
+    if a.noised:
+        raise UserError(
+            "campaign analysis is not available with differential privacy on (its intervals "
+            "need exact arm sizes); the platform's analysts can run it with k-anonymity only"
+        )
     frame = campaign_frame(a, campaign_id, pre_days=pre_days)
     ctrl = _control_of(frame.info.arms, control)
     result = _run(
@@ -99,8 +106,8 @@ def report_workspace(
         alpha=alpha,
         correction=correction,
         sequential=sequential,
-        min_cell=a.k,
     )
+    result = _release_segments(a, result, correction=correction, alpha=alpha)
     info = frame.info
     return CampaignReport(
         source=a.where,
@@ -114,6 +121,70 @@ def report_workspace(
         pre_days=pre_days if cuped else None,
         analysis=result,
     )
+
+
+_FIGURES = ["control_mean", "arm_mean", "lift", "ci_low", "ci_high", "p_value"]
+
+
+def _release_segments(
+    a: Analysis, result: ExperimentReport, *, correction: Correction, alpha: float
+) -> ExperimentReport:
+    """The segment tests as they may leave: through the guard (a cell with fewer than k units
+    in either arm is blanked, and, since a dimension's cells add up to the published arm
+    totals, one more beside a lone suppressed cell), then the multiple-testing adjustment
+    again over the tests still shown."""
+    tests = result.segments
+    shown = [i for i, t in enumerate(tests) if not t.suppressed]
+    table = pa.Table.from_pylist(
+        [
+            {
+                "i": i,
+                "metric": tests[i].metric,
+                "arm": tests[i].arm,
+                "dimension": tests[i].dimension,
+                "n_control": tests[i].n_control,
+                "n_arm": tests[i].n_arm,
+            }
+            for i in shown
+        ],
+        schema=pa.schema(
+            [
+                ("i", pa.int64()),
+                ("metric", pa.string()),
+                ("arm", pa.string()),
+                ("dimension", pa.string()),
+                ("n_control", pa.int64()),
+                ("n_arm", pa.int64()),
+            ]
+        ),
+    )
+    released = a.release(
+        table,
+        users=["n_control", "n_arm"],
+        partition_by=["metric", "arm", "dimension"],
+        what=f"campaign segment tests ({len(shown)} cells)",
+    )
+    hidden = {r["i"]: r["suppression"] for r in released.to_pylist() if r["suppressed"]}
+    out = list(tests)
+    for i, why in hidden.items():
+        blank = dict.fromkeys(["n_control", "n_arm", "p_adjusted", "significant", *_FIGURES])
+        reason = "fewer than k units in an arm (privacy)" if why == PRIMARY else why
+        out[i] = tests[i].model_copy(update={**blank, "suppressed": True, "reason": reason})
+    adjust = holm if correction == "holm" else benjamini_hochberg
+    for metric in {t.metric for t in out}:
+        family = [
+            i
+            for i, t in enumerate(out)
+            if t.metric == metric and not t.suppressed and t.p_value is not None
+        ]
+        family = [i for i in family if np.isfinite(float(out[i].p_value or 0.0))]
+        p_adj = adjust(np.array([float(out[i].p_value or 0.0) for i in family]))
+        for i, p in zip(family, p_adj, strict=True):
+            out[i] = out[i].model_copy(
+                update={"p_adjusted": float(p), "significant": bool(p < alpha)}
+            )
+    settings = result.settings.model_copy(update={"min_cell": a.policy.k})
+    return result.model_copy(update={"segments": out, "settings": settings})
 
 
 def report_file(

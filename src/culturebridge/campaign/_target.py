@@ -8,20 +8,15 @@ members on standardised demographics and behaviour).
 
 Exports hold pseudonymous ids and a score only. A list of fewer than `k` users (the workspace's
 privacy threshold) is refused: a handful of ids picked by a model can single people out. Every
-export, and every refusal, is appended to the workspace's audit log (`audit/exports.jsonl`) with
-who asked for what, how many rows, and the file's SHA-256.
+export, and every refusal, is appended to the workspace's audit log (`culturebridge.privacy`)
+with who asked for what, how many rows, and the file's SHA-256.
 """
 
 from __future__ import annotations
 
-import csv
-import getpass
-import hashlib
-import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,9 +35,8 @@ from culturebridge.campaign._workspace import (
     user_features,
 )
 from culturebridge.errors import UserError
-from culturebridge.ingest import Pseudonymiser
+from culturebridge.privacy import ExportRecord, Pseudonymiser, export_rows
 
-AUDIT_LOG = Path("audit") / "exports.jsonl"
 Candidates = Literal["untreated", "unassigned", "all"]
 
 
@@ -266,87 +260,32 @@ def lookalike(a: Analysis, seed_ids: Sequence[str], *, size: int) -> TargetList:
 # ------------------------------------------------------------------------------ export + audit
 
 
-@dataclass(frozen=True)
-class ExportRecord:
-    """What the audit log keeps of one export (or refusal)."""
-
-    status: Literal["exported", "refused"]
-    rows: int
-    path: str
-    sha256: str | None
-    reason: str | None = None
-
-
-def audit(ws_root: Path, entry: Mapping[str, Any]) -> None:
-    """Append one line to the workspace's audit log (created 0600 on first use)."""
-    path = ws_root / AUDIT_LOG
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    line = json.dumps(dict(entry), ensure_ascii=False, default=str) + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, line.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def read_audit(ws_root: Path) -> list[dict[str, Any]]:
-    path = ws_root / AUDIT_LOG
-    if not path.exists():
-        return []
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-
-
 def export_list(
-    ws_root: Path,
+    a: Analysis,
     target: TargetList,
     output: Path,
     *,
-    k: int,
     command: str,
     params: Mapping[str, Any],
 ) -> ExportRecord:
-    """Write `target` to `output` (user_id, score, rank) if it holds at least `k` users, and log
-    the export, or the refusal, to the audit log. A refusal raises a UserError after logging."""
-    entry: dict[str, Any] = {
-        "ts": datetime.now(UTC).isoformat(timespec="seconds"),
-        "who": _who(),
-        "command": command,
-        "kind": target.kind,
-        "params": dict(params),
-        "k": k,
-        "path": str(output.resolve()),
-        "rows": target.n,
-        "candidates": target.candidates,
-    }
-    if target.n < k:
-        reason = (
-            f"the list would hold {target.n} users, fewer than the privacy threshold k={k}; "
-            "nothing was written"
-        )
-        audit(ws_root, {**entry, "status": "refused", "reason": reason, "rows": 0})
-        raise UserError(reason)
-    tmp = output.with_name(output.name + ".tmp")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["user_id", "score", "rank"])
-            for rank, (uid, s) in enumerate(zip(target.user_id, target.score, strict=True), 1):
-                w.writerow([uid, f"{float(s):.6f}", rank])
-        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-        tmp.replace(output)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"{output}: cannot write: {exc}") from None
-    audit(ws_root, {**entry, "status": "exported", "sha256": digest})
-    return ExportRecord("exported", target.n, str(output), digest)
-
-
-def _who() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        return f"uid {os.getuid()}"
+    """Write `target` to `output` (user_id, score, rank) if it holds at least k users, and log
+    the export, or the refusal, to the audit log (see `culturebridge.privacy.export_rows`)."""
+    rows = (
+        (uid, f"{float(s):.6f}", rank)
+        for rank, (uid, s) in enumerate(zip(target.user_id, target.score, strict=True), 1)
+    )
+    return export_rows(
+        a.ws.root,
+        output,
+        ["user_id", "score", "rank"],
+        rows,
+        users=target.n,
+        command=command,
+        kind=target.kind,
+        params=params,
+        policy=a.policy,
+        extra={"candidates": target.candidates},
+    )
 
 
 def frame_summary(frame: CampaignFrame) -> dict[str, int]:

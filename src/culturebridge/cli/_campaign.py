@@ -10,7 +10,7 @@
     culturebridge campaign audit DIR
 
 Exported lists hold pseudonymous ids only, are refused below the workspace's privacy threshold k,
-and are written to the audit log (DIR/audit/exports.jsonl) together with every refusal.
+and are written to the audit log (DIR/audit/audit.jsonl) together with every refusal.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def target_cmd(
         )  # fmt: skip
         params = {"campaign": campaign, "budget": budget, "model": model,
                   "candidates": candidates, "min_uplift": min_uplift}  # fmt: skip
-        rec = export_list(ws.root, lst, output, k=a.k, command="campaign target", params=params)
+        rec = export_list(a, lst, output, command="campaign target", params=params)
     summary = {**lst.details, "rows": rec.rows, "output": rec.path, "sha256": rec.sha256,
                "budget": budget, "candidates_scored": lst.candidates}  # fmt: skip
     if json_out:
@@ -179,14 +179,14 @@ def lookalike_cmd(
     ids = _read_seed(seed, id_col)
     ws = Workspace.open(directory)
     with Analysis.open(ws) as a:
-        if len(set(ids)) < a.k:
+        if not a.policy.enough(len(set(ids))):
             raise UserError(
                 f"the seed list names {len(set(ids))} users, fewer than the privacy threshold "
-                f"k={a.k}"
+                f"k={a.policy.k}"
             )
         lst = running(lambda: lookalike(a, ids, size=size), "finding lookalikes", json_out)
         params = {"seed": str(seed), "size": size}
-        rec = export_list(ws.root, lst, output, k=a.k, command="campaign lookalike", params=params)
+        rec = export_list(a, lst, output, command="campaign lookalike", params=params)
     if lst.details["seeds_not_found"]:
         err_console.print(
             f"note: {lst.details['seeds_not_found']} seed ids are not users of this workspace",
@@ -210,11 +210,12 @@ def audit_cmd(
     last: Annotated[int, typer.Option("--last", help="Entries shown.")] = 20,
     json_out: JsonOpt = False,
 ) -> None:
-    """The audit log of exported (and refused) lists, newest last."""
-    from culturebridge.campaign._target import read_audit
+    """The audit log of exported (and refused) lists and reports, newest last."""
+    from culturebridge.privacy import read_audit
     from culturebridge.workspace import Workspace
 
-    entries = read_audit(Workspace.open(directory).root)[-last:]
+    root = Workspace.open(directory).root
+    entries = [e for e in read_audit(root) if e.get("channel") != "api"][-last:]
     if json_out:
         print_json(entries)
         return

@@ -8,8 +8,8 @@ DIR) [--model NAME] [--param key=value ...] --out MODEL_DIR`, `topn --model-dir 
 
 from __future__ import annotations
 
-import csv
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +20,7 @@ from rich.table import Table as RichTable
 from culturebridge.cli import _recommend_audience
 from culturebridge.cli._common import console, err_console, handle_errors, print_json, progress_bar
 from culturebridge.errors import UserError
+from culturebridge.privacy import export_rows
 from culturebridge.recommend import (
     DEFAULT_MODEL,
     REGISTRY,
@@ -139,6 +140,15 @@ def _read_users(path: Path) -> list[str]:
     return list(dict.fromkeys(users))
 
 
+def _workspace_of(path: Path) -> Path:
+    """The workspace folder holding `path` (its models/), or `path` itself outside one."""
+    path = path.resolve()
+    for folder in (path, *path.parents):
+        if (folder / "workspace.toml").is_file():
+            return folder
+    return path
+
+
 @group.command("topn")
 @handle_errors
 def topn(
@@ -156,15 +166,8 @@ def topn(
     rows = model.user_rows(ids)
     unknown = int((rows < 0).sum())
     item_ids = model.item_ids
-    written = 0
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    with (
-        tmp.open("w", encoding="utf-8", newline="") as fh,
-        progress_bar(len(ids) > batch_size) as update,
-    ):
-        out = csv.writer(fh)
-        out.writerow(["user_id", "item_id", "rank", "score"])
+
+    def ranked(update: Any) -> Iterator[tuple[str, str, int, str]]:
         for start in range(0, len(ids), batch_size):
             block = rows[start : start + batch_size]
             recs = model.recommend(block, n, batch_size=batch_size)
@@ -174,10 +177,25 @@ def topn(
                 for rank, (i, s) in enumerate(zip(items.tolist(), scores.tolist(), strict=True), 1):
                     if i < 0:
                         break
-                    out.writerow([u, item_ids[i], rank, f"{s:.6g}"])
-                    written += 1
+                    yield u, item_ids[i], rank, f"{s:.6g}"
             update("ranking", min(start + batch_size, len(ids)), len(ids))
-    tmp.replace(output)
+
+    # per-user lists leave the warehouse: logged, with the file's digest, in the audit log of
+    # the workspace the model lives in (or beside the model when it lives outside one)
+    root = _workspace_of(model_dir)
+    with progress_bar(len(ids) > batch_size) as update:
+        record = export_rows(
+            root,
+            output,
+            ["user_id", "item_id", "rank", "score"],
+            ranked(update),
+            users=len(ids),
+            command="recommend topn",
+            kind="recommendations",
+            params={"model_dir": str(model_dir), "users": str(users), "n": n},
+            policy=None,
+        )
+    written = record.rows
     console.print(f"{written:,} recommendations for {len(ids):,} users -> {output}")
     if unknown:
         with_segment = model.user_segments is not None

@@ -5,7 +5,7 @@
 `--partner platform` is the platform's analysts (every partner's items); any other partner sees
 item-level figures for its own items only, as with `--partner` elsewhere. The analyses run once
 (`reports.build_partner_report`) with a Rich status line per step; the file is written
-atomically and logged to DIR/audit/exports.jsonl. With `--json`, stdout holds only
+atomically and logged to DIR/audit/audit.jsonl. With `--json`, stdout holds only
 {html, pdf, sections, sha256}.
 """
 

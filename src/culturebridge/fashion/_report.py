@@ -130,9 +130,9 @@ def example_items(
     table = items.select("item_id", "title_en", "title_zh", "image_uri", **cols)
     table = table.left_join(per_item, "item_id").drop("item_id_right")
     fetched = a.run(table).to_pylist()
-    k = a.k
     for r in fetched:
-        seg_ok = (r["seg_users"] or 0) >= k
+        # ranked by the segment's weight only where that rests on k or more of its users
+        seg_ok = a.policy.enough(r["seg_users"] or 0)
         r["_rank"] = (0 if seg_ok else 1, -(r["w_seg"] or 0.0) if seg_ok else -(r["w_all"] or 0.0))
     fetched.sort(key=lambda r: (r["_rank"], r["item_id"]))
     by_id = {r["item_id"]: r for r in fetched}

@@ -790,8 +790,8 @@ def _assemble(
                 source=key[0],
                 attribute=key[1],
                 values=table.num_rows,
-                segment_users=seg_n if seg_n >= a.k else None,
-                baseline_users=base_n if base_n >= a.k else None,
+                segment_users=a.policy.shown(seg_n),
+                baseline_users=a.policy.shown(base_n),
             )
         )
     privacy: list[PrivacyNote] = []

@@ -2,7 +2,6 @@
 
 from culturebridge.ingest._mapping import ColumnRule, Mapping, SourceOptions
 from culturebridge.ingest._pipeline import PARTNER_TABLES, FileResult, IngestResult, ingest
-from culturebridge.ingest._pseudo import Pseudonymiser
 from culturebridge.ingest._sources import detect_encoding, open_source, sniff_delimiter
 
 __all__ = [
@@ -11,7 +10,6 @@ __all__ = [
     "FileResult",
     "IngestResult",
     "Mapping",
-    "Pseudonymiser",
     "SourceOptions",
     "detect_encoding",
     "ingest",

@@ -31,9 +31,9 @@ import pyarrow.parquet as pq
 from culturebridge.config import get_settings
 from culturebridge.errors import UserError
 from culturebridge.ingest._mapping import Mapping, SourceOptions
-from culturebridge.ingest._pseudo import Pseudonymiser
 from culturebridge.ingest._sources import Source, open_source
 from culturebridge.ingest._validate import lit, q, validation_sql
+from culturebridge.privacy import Pseudonymiser
 from culturebridge.schema import Table, arrow_schema, get_table
 from culturebridge.workspace import FileRecord, IngestRecord, Workspace, now_utc
 

@@ -1,6 +1,15 @@
 """Every privacy duty: partner scope, k-thresholds with complementary suppression, consistent
 noise and the epsilon ledger. Every aggregate that leaves culturebridge passes through here."""
 
+from culturebridge.privacy._audit import (
+    AUDIT_LOG,
+    AuditLog,
+    ExportRecord,
+    audit,
+    export_rows,
+    read_audit,
+    who,
+)
 from culturebridge.privacy._budget import BudgetExhausted, Ledger
 from culturebridge.privacy._guard import (
     COMPLEMENTARY,
@@ -12,6 +21,8 @@ from culturebridge.privacy._guard import (
     noise_counts,
 )
 from culturebridge.privacy._noise import laplace_counts, release_key
+from culturebridge.privacy._policy import Policy
+from culturebridge.privacy._pseudo import Pseudonymiser
 from culturebridge.privacy._scope import (
     OTHER_PARTNERS,
     PLATFORM,
@@ -22,6 +33,15 @@ from culturebridge.privacy._scope import (
 )
 
 __all__ = [
+    "AUDIT_LOG",
+    "AuditLog",
+    "ExportRecord",
+    "Policy",
+    "Pseudonymiser",
+    "audit",
+    "export_rows",
+    "read_audit",
+    "who",
     "COMPLEMENTARY",
     "OTHER_PARTNERS",
     "PLATFORM",

@@ -33,7 +33,7 @@ from pydantic import (
 
 from culturebridge.analytics import ALL, OTHER_PARTNERS, Analysis, Scope, Segment
 from culturebridge.errors import UserError, read_toml
-from culturebridge.privacy import GuardReport
+from culturebridge.privacy import GuardReport, Policy
 from culturebridge.recommend._content import (
     catalogue_frame,
     item_features,
@@ -247,10 +247,10 @@ def plan_audience(
         similarity = _similarity(ws, catalogue, spec, owner)
         engaged = _engaged(a)
         sizes = _audience_sizes(a, engaged)
-        chosen = _neighbours(catalogue, similarity, sizes, a.k, n_neighbours)
+        chosen = _neighbours(catalogue, similarity, sizes, a.policy, n_neighbours)
         if chosen.empty:
             raise UserError(
-                f"no catalogue item has an audience of at least k={a.k} users to learn from"
+                f"no catalogue item has an audience of at least k={a.policy.k} users to learn from"
             )
         weights = _softmax(chosen["similarity"].to_numpy(np.float64))
         names = [n for n in a.segments if n != ALL]
@@ -307,7 +307,7 @@ def _audience_sizes(a: Analysis, engaged: Any) -> dict[str, int]:
 
 
 def _neighbours(
-    catalogue: pd.DataFrame, similarity: np.ndarray, sizes: dict[str, int], k: int, n: int
+    catalogue: pd.DataFrame, similarity: np.ndarray, sizes: dict[str, int], policy: Policy, n: int
 ) -> pd.DataFrame:
     """The `n` most similar items with an audience of at least k users (a smaller audience
     could not be published, and its shares would be noise). Ties go to the lower item id."""
@@ -315,7 +315,7 @@ def _neighbours(
         similarity=similarity,
         users=[sizes.get(str(i), 0) for i in catalogue["item_id"]],
     )
-    frame = frame[frame["users"] >= k]
+    frame = frame[frame["users"].map(lambda u: policy.enough(int(u))).astype(bool)]
     return frame.sort_values(["similarity", "item_id"], ascending=[False, True]).head(n)
 
 

@@ -823,15 +823,6 @@ def write_pdf(html_path: Path, pdf_path: Path, *, timeout_s: float = 180.0) -> P
     return pdf_path
 
 
-def _who() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid {os.getuid()}"
-
-
 def write_partner_report(
     ws: Workspace,
     report: PartnerReport,
@@ -840,7 +831,7 @@ def write_partner_report(
     pdf: Path | None = None,
 ) -> WrittenReport:
     """Write the HTML (atomically), optionally its PDF, and log the export to the audit log."""
-    from culturebridge.campaign._target import audit
+    from culturebridge.privacy import audit, who
 
     if output.suffix.lower() not in (".html", ".htm"):
         raise UserError(f"--output: expected an .html file, not {output}")
@@ -850,7 +841,8 @@ def write_partner_report(
     digest = hashlib.sha256(data).hexdigest()
     entry: dict[str, Any] = {
         "ts": datetime.now(UTC).isoformat(timespec="seconds"),
-        "who": _who(),
+        "channel": "report",
+        "who": who(),
         "command": "report",
         "kind": "report",
         "partner": report.partner,

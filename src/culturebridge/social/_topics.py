@@ -36,7 +36,7 @@ from scipy.stats import poisson
 
 from culturebridge.analytics._context import Analysis, Period, Scope
 from culturebridge.analytics._prefs import bh_adjust
-from culturebridge.privacy import GuardReport
+from culturebridge.privacy import GuardReport, Policy
 from culturebridge.social._corpus import Corpus, distinct_users, read_corpus, user_codes
 
 Progress = Callable[[str, int, int], None]
@@ -422,7 +422,7 @@ def _topics(
                 "posts": int(len(members)),
                 "share": round(len(members) / max(int(has.sum()), 1), 4),
                 "authors": int(len(np.unique(users[members][users[members] >= 0]))),
-                "examples": _examples(corpus, members, users, a.k),
+                "examples": _examples(corpus, members, users, a.policy),
                 "series": series,
             }
         )
@@ -443,7 +443,7 @@ def _l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def _examples(
-    corpus: Corpus, members: npt.NDArray[np.int64], users: npt.NDArray[np.int64], k: int
+    corpus: Corpus, members: npt.NDArray[np.int64], users: npt.NDArray[np.int64], policy: Policy
 ) -> list[str]:
     """The topic's most posted texts that at least k distinct authors posted word for word."""
     idx = corpus.text_index[members]
@@ -453,4 +453,4 @@ def _examples(
         return []
     texts, authors = np.unique(pairs[:, 0], return_counts=True)
     order = np.argsort(-authors, kind="stable")
-    return [corpus.texts[int(texts[i])] for i in order[:3] if authors[i] >= k]
+    return [corpus.texts[int(texts[i])] for i in order[:3] if policy.enough(int(authors[i]))]
