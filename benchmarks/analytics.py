@@ -75,17 +75,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from culturebridge.analytics import (
-    Analysis,
-    PrefsConfig,
-    builtin_segments,
-    describe_segment,
-    funnel,
-    load_segments,
-    preferences,
-    trends,
-)
+from culturebridge.analytics import PrefsConfig, funnel, preferences, trends
 from culturebridge.config import Backend, get_settings
+from culturebridge.query import Analysis, builtin_segments, connect, describe_segment, load_segments
 from culturebridge.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -713,7 +705,7 @@ def spark_worker(args: argparse.Namespace) -> int:
             fh.write(json.dumps(record) + "\n")
 
     start, cpu0 = time.perf_counter(), cpu_seconds(tree=True)
-    ws.connect("spark")  # starts the JVM and the session; later opens reuse it
+    connect(ws, "spark")  # starts the JVM and the session; later opens reuse it
     emit(
         event="session",
         wall=time.perf_counter() - start,

@@ -43,6 +43,8 @@ from pathlib import Path
 
 import numpy as np
 
+from culturebridge.query import connect
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "api.md"
 BIN = Path(sys.executable).parent
@@ -270,7 +272,7 @@ def _items(ws: Path) -> list[str]:
     """Every item in the catalogue (the platform key sees them all)."""
     from culturebridge.workspace import Workspace
 
-    con = Workspace.open(ws).connect()
+    con = connect(Workspace.open(ws))
     try:
         return [str(i) for i in con.table("items").item_id.to_pyarrow().to_pylist()]
     finally:

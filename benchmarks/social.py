@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from culturebridge.analytics._context import Analysis
 from culturebridge.demo import DemoConfig, generate
 from culturebridge.ingest import ingest
+from culturebridge.query import Analysis
 from culturebridge.schema import TABLES
 from culturebridge.social._alerts import item_sentiment
 from culturebridge.social._mentions import post_mentions

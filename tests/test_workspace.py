@@ -13,6 +13,7 @@ import pytest
 
 from culturebridge.config import WorkspaceConfig
 from culturebridge.errors import UserError
+from culturebridge.query import connect
 from culturebridge.schema import TABLES
 from culturebridge.workspace import Manifest, Workspace
 from tests.conftest import IngestBytes
@@ -147,7 +148,7 @@ def test_ingest_commits_and_status_reports(ws: Workspace, ingest_bytes: IngestBy
 
 def test_ibis_connection_reads_the_committed_rows(ws: Workspace, ingest_bytes: IngestBytes) -> None:
     ingest_bytes("events", "e.csv", EVENTS)
-    con = ws.connect()
+    con = connect(ws)
     events = con.table("events")
     assert events.count().execute() == 3
     by_type = events.group_by("type").aggregate(n=events.count()).order_by("type").execute()
@@ -163,7 +164,7 @@ def test_a_moved_workspace_points_its_views_at_its_new_place(
     shutil.copytree(ws.root, moved)
     shutil.rmtree(ws.root)
     other = Workspace.open(moved)
-    assert other.connect().table("events").count().execute() == 3
+    assert connect(other).table("events").count().execute() == 3
     assert warehouse_counts(other)["events"] == 3
 
 

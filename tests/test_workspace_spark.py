@@ -15,6 +15,7 @@ import pytest
 
 from culturebridge.config import get_settings
 from culturebridge.ingest import ingest
+from culturebridge.query import connect
 from culturebridge.schema import TABLES
 from culturebridge.workspace import Workspace
 
@@ -93,8 +94,8 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         for table, path in _write_inputs(folder / "in").items():
             r = ingest(ws, table, [path])
             assert r.accepted == r.read, (table, r.to_dict())
-        spark = ws.connect("spark")
-        duck = ws.connect("duckdb")
+        spark = connect(ws, "spark")
+        duck = connect(ws, "duckdb")
         try:
             yield {"ws": ws, "duckdb": duck, "spark": spark}
         finally:

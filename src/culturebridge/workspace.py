@@ -34,7 +34,7 @@ from urllib.request import url2pathname
 import duckdb
 from pydantic import BaseModel, Field
 
-from culturebridge.config import Backend, WorkspaceConfig, get_settings
+from culturebridge.config import Backend, WorkspaceConfig
 from culturebridge.errors import UserError
 from culturebridge.schema import TABLES, duckdb_type, get_table
 
@@ -231,7 +231,7 @@ class Workspace:
 
     # ------------------------------------------------------------------ warehouse
 
-    def _view_sql(self, table: str, files: list[Path]) -> str:
+    def view_sql(self, table: str, files: list[Path]) -> str:
         t = get_table(table)
         if files:
             listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
@@ -247,7 +247,7 @@ class Workspace:
         try:
             con.execute("BEGIN")
             for t in TABLES:
-                con.execute(self._view_sql(t, self.files(t, m)))
+                con.execute(self.view_sql(t, self.files(t, m)))
             con.execute("CREATE OR REPLACE TABLE _culturebridge (version BIGINT, root VARCHAR)")
             con.execute("INSERT INTO _culturebridge VALUES (?, ?)", [m.version, str(self.root)])
             con.execute("COMMIT")
@@ -256,7 +256,7 @@ class Workspace:
         with contextlib.suppress(OSError):
             os.chmod(self.warehouse_path, 0o600)
 
-    def _warehouse_current(self, manifest: Manifest) -> bool:
+    def warehouse_current(self, manifest: Manifest) -> bool:
         try:
             con = duckdb.connect(str(self.warehouse_path), read_only=True)
         except duckdb.Error:
@@ -268,70 +268,6 @@ class Workspace:
         finally:
             con.close()
         return row is not None and row[0] == manifest.version and row[1] == str(self.root)
-
-    # ------------------------------------------------------------------ query layer
-
-    def connect(self, backend: Backend | None = None) -> Any:
-        """One Ibis connection with every canonical table registered.
-
-        DuckDB (default) opens the warehouse read-only; Spark reads the same committed Parquet
-        files, so the same Ibis expression gives the same answer on either.
-        """
-        chosen = backend or self.config.backend
-        manifest = self.manifest()
-        if chosen == "spark":
-            return self._connect_spark(manifest)
-        import ibis
-
-        settings = get_settings()
-        try:
-            if not self._warehouse_current(manifest):
-                self.refresh_warehouse(manifest)
-            con = ibis.duckdb.connect(
-                str(self.warehouse_path),
-                read_only=True,
-                memory_limit=settings.duckdb_memory_limit,
-            )
-        except duckdb.Error:
-            # Another process holds the warehouse file (DuckDB allows one writer): the same
-            # views in memory, over the same committed files, give the same answers.
-            con = ibis.duckdb.connect(memory_limit=settings.duckdb_memory_limit)
-            for t in TABLES:
-                con.raw_sql(self._view_sql(t, self.files(t, manifest)))
-        con.raw_sql("SET TimeZone = 'UTC'")
-        return con
-
-    def _connect_spark(self, manifest: Manifest) -> Any:
-        try:
-            import ibis
-            from pyspark.sql import SparkSession
-        except ImportError:
-            raise UserError(
-                "the Spark backend needs PySpark: pip install 'culturebridge[spark]'"
-            ) from None
-        from culturebridge.schema import spark_schema
-
-        settings = get_settings()
-        master = settings.spark.master or self.config.spark.master
-        session = (
-            SparkSession.builder.master(master)
-            .appName(self.config.spark.app_name)
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "8")
-            .config("spark.driver.memory", settings.spark.driver_memory)
-            .config("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
-            .getOrCreate()
-        )
-        for t in TABLES:
-            files = [str(p) for p in self.files(t, manifest)]
-            schema = spark_schema(t)
-            if files:
-                df = session.read.schema(schema).parquet(*files)
-            else:
-                df = session.createDataFrame([], schema)
-            df.createOrReplaceTempView(t)
-        return ibis.pyspark.connect(session)
 
     # ------------------------------------------------------------------ status
 
@@ -347,7 +283,7 @@ class Workspace:
                 entry: dict[str, Any] = {"rows": m.tables[name].rows, "files": len(files)}
                 if files and t.time_column:
                     con.execute(
-                        self._view_sql(name, files).replace(
+                        self.view_sql(name, files).replace(
                             "OR REPLACE VIEW", "OR REPLACE TEMP VIEW"
                         )
                     )

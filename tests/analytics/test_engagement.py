@@ -31,13 +31,14 @@ from culturebridge.analytics._engagement import (
     finish_retention,
     funnel_sums,
     retention_sums,
-    wilson,
 )
 from culturebridge.config import get_settings
 from culturebridge.demo import DemoConfig, generate
 from culturebridge.errors import UserError
 from culturebridge.ingest import ingest
+from culturebridge.query import connect
 from culturebridge.schema import TABLES
+from culturebridge.stats import wilson_interval
 from culturebridge.workspace import Workspace
 
 Z95 = 1.959963984540054
@@ -285,7 +286,7 @@ def test_retention_cohorts(duck: Any) -> None:
 
 
 def test_wilson_known_values() -> None:
-    lo, hi = wilson(np.array([0, 1, 5, 3]), np.array([1, 2, 5, 0]))
+    lo, hi = wilson_interval(np.array([0, 1, 5, 3]), np.array([1, 2, 5, 0]))
     assert lo[0] == 0.0 and hi[0] == pytest.approx(0.79346, abs=1e-5)
     assert (lo[1], hi[1]) == pytest.approx((0.09453, 0.90547), abs=1e-5)
     assert lo[2] == pytest.approx(0.56552, abs=1e-5) and hi[2] == 1.0
@@ -393,7 +394,7 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for table in TABLES:
         if result.files.get(table):
             ingest(ws, table, result.files[table])
-    con = ws.connect()
+    con = connect(ws)
     return {"ws": ws, "con": con, "truth": result.truth}
 
 
@@ -563,7 +564,7 @@ def spark_con(tiny_ws: dict[str, Any]) -> Iterator[Any]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CULTUREBRIDGE_SPARK__MASTER", "local[2]")
         get_settings.cache_clear()
-        con = tiny_ws["ws"].connect("spark")
+        con = connect(tiny_ws["ws"], "spark")
         try:
             yield con
         finally:
@@ -593,7 +594,7 @@ def _all_exprs(con: Any, truth: dict[str, Any]) -> dict[str, ir.Table]:
 @pytest.mark.spark
 @pytest.mark.slow
 def test_same_tables_on_spark(tiny_ws: dict[str, Any], spark_con: Any) -> None:
-    duck_con = tiny_ws["ws"].connect("duckdb")
+    duck_con = connect(tiny_ws["ws"], "duckdb")
     try:
         duck = _all_exprs(duck_con, tiny_ws["truth"])
         spark = _all_exprs(spark_con, tiny_ws["truth"])

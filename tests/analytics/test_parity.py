@@ -12,17 +12,11 @@ from typing import Any
 
 import pytest
 
-from culturebridge.analytics import (
-    Analysis,
-    funnel,
-    preferences,
-    preferences_many,
-    retention,
-    trends,
-)
+from culturebridge.analytics import funnel, preferences, preferences_many, retention, trends
 from culturebridge.config import get_settings
 from culturebridge.demo import DemoConfig, generate
 from culturebridge.ingest import ingest
+from culturebridge.query import Analysis
 from culturebridge.schema import TABLES
 from culturebridge.workspace import Workspace
 

@@ -7,9 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from culturebridge.analytics import OTHER_PARTNERS, Analysis, preferences
-from culturebridge.analytics._prefs import PrefsConfig, bh_adjust
+from culturebridge.analytics import preferences
+from culturebridge.analytics._prefs import PrefsConfig
 from culturebridge.errors import UserError
+from culturebridge.query import OTHER_PARTNERS, Analysis
+from culturebridge.stats import benjamini_hochberg as bh_adjust
 from culturebridge.workspace import Workspace
 from tests.analytics.tiny import tiny_workspace
 

@@ -15,21 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from culturebridge.analytics import (
-    OTHER_PARTNERS,
-    Analysis,
-    funnel,
-    item_audience,
-    preferences,
-    reach,
-    retention,
-    segment_from_flags,
-    trends,
-)
+from culturebridge.analytics import funnel, item_audience, preferences, reach, retention, trends
 from culturebridge.demo import DemoConfig, generate
 from culturebridge.errors import UserError
 from culturebridge.ingest import ingest
 from culturebridge.privacy import BudgetExhausted
+from culturebridge.query import OTHER_PARTNERS, Analysis, segment_from_flags
 from culturebridge.schema import TABLES
 from culturebridge.workspace import Workspace
 

@@ -19,11 +19,18 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from culturebridge.analytics import (
+from culturebridge.cli._segments import register
+from culturebridge.config import get_settings
+from culturebridge.demo import DemoConfig, DemoResult, generate
+from culturebridge.errors import UserError
+from culturebridge.ingest import ingest
+from culturebridge.privacy import Pseudonymiser
+from culturebridge.query import (
     Analysis,
     Behaviour,
     Segment,
     builtin_segments,
+    connect,
     describe_segment,
     load_segments,
     parse_behaviour,
@@ -34,12 +41,6 @@ from culturebridge.analytics import (
     segment_sql,
     segment_users,
 )
-from culturebridge.cli._segments import register
-from culturebridge.config import get_settings
-from culturebridge.demo import DemoConfig, DemoResult, generate
-from culturebridge.errors import UserError
-from culturebridge.ingest import ingest
-from culturebridge.privacy import Pseudonymiser
 from culturebridge.workspace import Workspace
 
 # --- a hand-made workspace ----------------------------------------------------------------------
@@ -120,7 +121,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         assert r.accepted == r.read, (table, r.to_dict())
     pseudo = Pseudonymiser(ws.config.secret)
     raw_of = {pseudo.one(raw): raw for raw in EVERYONE | {"ghost"}}
-    con = ws.connect()
+    con = connect(ws)
     try:
         yield {"ws": Workspace.open(ws.root), "con": con, "raw_of": raw_of}
     finally:
@@ -143,7 +144,7 @@ def test_reference_date_is_the_latest_event(tiny: dict[str, Any]) -> None:
 
 
 def test_reference_date_without_events_is_today(tmp_path: Path) -> None:
-    con = Workspace.create(tmp_path / "empty").connect()
+    con = connect(Workspace.create(tmp_path / "empty"))
     try:
         assert reference_date(con) == pd.Timestamp.now(tz="UTC").date()
         assert segment_users(con, "gen_z").count().execute() == 0
@@ -502,7 +503,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         for table in ("users", "items", "events"):
             ingest(ws, table, result.files[table])
     get_settings.cache_clear()
-    con = ws.connect()
+    con = connect(ws)
     lake = duckdb.connect()
     lake.execute("SET TimeZone = 'UTC'")
     for table in ("users", "items", "events"):
@@ -573,7 +574,7 @@ def spark_con(tiny: dict[str, Any]) -> Iterator[Any]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CULTUREBRIDGE_SPARK__MASTER", "local[2]")
         get_settings.cache_clear()
-        con = tiny["ws"].connect("spark")
+        con = connect(tiny["ws"], "spark")
         try:
             yield con
         finally:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from culturebridge.analytics._trendstats import (
+from culturebridge.stats import (
     emerging_many,
     forecast,
     is_emerging,

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from culturebridge.analytics import Analysis, preferences, segment_from_flags, trends
+from culturebridge.analytics import preferences, trends
+from culturebridge.query import Analysis, segment_from_flags
 from culturebridge.workspace import Workspace
 from tests.conftest import Demo
 

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from culturebridge.api import KeyStore, create_app
+from culturebridge.query import connect
 from culturebridge.workspace import Workspace
 from tests.conftest import Demo
 from tests.test_cli import invoke
@@ -63,7 +64,7 @@ def client(served: Served) -> Iterator[TestClient]:
 
 def items_of(ws: Workspace) -> dict[str, str]:
     """item_id -> partner_id for every item in the workspace."""
-    con = ws.connect()
+    con = connect(ws)
     try:
         rows = con.table("items").select("item_id", "partner_id").to_pyarrow().to_pylist()
     finally:
@@ -73,7 +74,7 @@ def items_of(ws: Workspace) -> dict[str, str]:
 
 def campaigns_of(ws: Workspace) -> dict[str, str]:
     """campaign_id -> partner_id."""
-    con = ws.connect()
+    con = connect(ws)
     try:
         rows = con.table("campaigns").select("campaign_id", "partner_id").to_pyarrow().to_pylist()
     finally:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from culturebridge.analytics import OTHER_PARTNERS
 from culturebridge.api import KeyStore, create_app
 from culturebridge.api._models import Rows
 from culturebridge.api.routes.recommend import SimilarItem
+from culturebridge.query import OTHER_PARTNERS
 from culturebridge.workspace import Workspace
 from tests.api.conftest import Served, campaigns_of, items_of
 from tests.test_cli import invoke

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from culturebridge.analytics import OTHER_PARTNERS, Analysis
 from culturebridge.api import KeyStore, create_app
 from culturebridge.localise import UiLimits, check_workspace
+from culturebridge.query import OTHER_PARTNERS, Analysis, connect
 from culturebridge.social._mentions import item_mentions
 from culturebridge.workspace import Workspace
 from tests.api.conftest import KEYS, Served, items_of
@@ -153,7 +153,7 @@ def test_sentiment_of_texts(client: TestClient, served: Served) -> None:
 
 def _fashion_items(served: Served) -> dict[str, str]:
     """item_id -> partner of the fashion items that have an image."""
-    con = served.ws.connect()
+    con = connect(served.ws)
     try:
         t = con.table("items")
         rows = (
@@ -436,7 +436,7 @@ def test_texts_that_are_not_unicode_are_mended_not_a_500(
 
 
 def test_an_item_without_an_image_has_none(client: TestClient, served: Served) -> None:
-    con = served.ws.connect()
+    con = connect(served.ws)
     try:
         t = con.table("items")
         item = t.filter(t.image_uri.isnull()).select("item_id").limit(1).to_pyarrow()

@@ -18,13 +18,11 @@ from statsmodels.stats.multitest import multipletests
 
 from culturebridge.campaign._ab import (
     analyse,
-    benjamini_hochberg,
-    holm,
     msprt_interval,
     msprt_pvalue,
     srm_check,
-    wilson_interval,
 )
+from culturebridge.stats import benjamini_hochberg, holm, wilson_interval
 
 
 def _two_arms(

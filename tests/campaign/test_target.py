@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from culturebridge.analytics._context import Analysis
 from culturebridge.campaign._target import pick_arms
 from culturebridge.cli import app
 from culturebridge.errors import UserError
 from culturebridge.privacy import AUDIT_LOG, read_audit
+from culturebridge.query import Analysis
 from tests.conftest import Demo
 
 pytestmark = pytest.mark.slow

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from culturebridge.analytics._context import Analysis
 from culturebridge.campaign._report import report_workspace
 from culturebridge.campaign._workspace import campaign_frame
 from culturebridge.cli import app
 from culturebridge.errors import UserError
+from culturebridge.query import Analysis
 from tests.conftest import Demo
 
 pytestmark = pytest.mark.slow

@@ -20,7 +20,6 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from culturebridge.analytics import Analysis, load_segments, segment_from_flags
 from culturebridge.fashion._report import (
     MOVERS,
     ExampleItem,
@@ -34,6 +33,7 @@ from culturebridge.fashion._trends import (
     fashion_trends,
     log_linear_growth,
 )
+from culturebridge.query import Analysis, load_segments, segment_from_flags
 from culturebridge.reports import segment_label
 from culturebridge.workspace import Workspace
 from tests.conftest import Demo

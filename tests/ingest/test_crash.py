@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pytest
 
+from culturebridge.query import connect
 from culturebridge.workspace import Workspace
 from tests.helpers import CLI, warehouse_counts
 
@@ -73,7 +74,7 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
     m = ws.manifest()
     status = ws.status()
     status.pop("workspace")
-    con = ws.connect()
+    con = connect(ws)
     ibis_count = con.table("events").count().execute()
     con.disconnect()
     return {
@@ -164,7 +165,7 @@ def test_killed_ingest_changes_nothing_and_a_rerun_completes(tmp_path: Path) -> 
     assert not orphans & lake_files_on_disk(ws)
     assert [p.name for p in ws.rejects_dir.iterdir()] == [Path(result["rejects_file"]).name]
     assert not ws.staging_dir.exists() or not any(ws.staging_dir.iterdir())
-    con = ws.connect()
+    con = connect(ws)
     events = con.table("events")
     assert events.event_id.nunique().execute() == 1000 + N_ROWS - N_BAD
     con.disconnect()

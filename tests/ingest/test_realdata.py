@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from culturebridge.ingest import IngestResult, ingest
+from culturebridge.query import connect
 from culturebridge.workspace import Workspace
 from tests.helpers import (
     assert_conserved,
@@ -80,7 +81,7 @@ def test_movielens_ratings(ws: Workspace, run: Run) -> None:
     assert first[0]["ts"] == datetime(1997, 12, 4, 15, 55, 49)
     assert (first[0]["type"], first[0]["channel"]) == ("rate", "movielens")
 
-    con = ws.connect()
+    con = connect(ws)
     ev = con.table("events")
     agg = ev.aggregate(
         n=ev.count(),

@@ -13,9 +13,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from culturebridge.analytics import OTHER_PARTNERS, Segment, load_segments
 from culturebridge.cli._recommend_audience import register
 from culturebridge.errors import UserError
+from culturebridge.query import OTHER_PARTNERS, Segment, load_segments
 from culturebridge.recommend._planning import (
     AudiencePlan,
     ProposedTitle,

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from culturebridge.analytics import Analysis, builtin_segments, preferences
+from culturebridge.analytics import preferences
 from culturebridge.cli import app
 from culturebridge.config import get_settings
 from culturebridge.demo import DemoConfig, generate
 from culturebridge.errors import UserError
 from culturebridge.ingest import ingest
+from culturebridge.query import Analysis, builtin_segments
 from culturebridge.reports import Finding, FindingsScan, scan, segment_label, strongest_findings
 from culturebridge.reports._overview import Overview, build_overview, overview_html, write_overview
 from culturebridge.schema import TABLES

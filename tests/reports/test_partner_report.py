@@ -17,6 +17,7 @@ import pytest
 
 from culturebridge.errors import UserError
 from culturebridge.privacy import read_audit
+from culturebridge.query import connect
 from culturebridge.reports._charts import chart_html, lift_bars, plotly_js, plotly_js_path
 from culturebridge.reports._partner_html import write_pdf
 from tests.conftest import Demo
@@ -48,7 +49,7 @@ def reports(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, d
 
 
 def _items(demo: Demo) -> list[dict[str, Any]]:
-    con = demo.ws.connect()
+    con = connect(demo.ws)
     try:
         t = con.table("items").select("item_id", "partner_id", "title_en", "title_zh")
         return list(t.execute().to_dict("records"))

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from culturebridge.analytics._context import Analysis
 from culturebridge.cli import app
+from culturebridge.query import Analysis
 from culturebridge.social._alerts import AlertsConfig, item_sentiment
 
 pytestmark = pytest.mark.slow

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from culturebridge.analytics import Analysis
 from culturebridge.demo import DemoResult
+from culturebridge.query import Analysis, connect
 from culturebridge.social._mentions import (
     LINK_COLUMNS,
     MENTION_SCHEMA,
@@ -222,7 +222,7 @@ def test_the_demo_truth_file_exists_and_adds_up(demo: Demo, demo_source: DemoRes
 def test_demo_links_match_the_truth(demo: Demo, demo_source: DemoResult) -> None:
     """Precision and recall of post -> item links against the per-post truth, per form."""
     truth, _ = _post_truth(demo, demo_source)
-    con = demo.ws.connect("duckdb")
+    con = connect(demo.ws, "duckdb")
     try:
         links = post_mentions(con)
     finally:
@@ -271,7 +271,7 @@ def test_demo_links_match_the_truth(demo: Demo, demo_source: DemoResult) -> None
 
 
 def test_period_filter(demo: Demo) -> None:
-    con = demo.ws.connect("duckdb")
+    con = connect(demo.ws, "duckdb")
     try:
         june = post_mentions(con, period_from=date(2026, 6, 1), period_to=date(2026, 6, 30))
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jieba
 import pytest
 
+from culturebridge.query import connect
 from culturebridge.social._segment import (
     STOPWORDS,
     Segmenter,
@@ -88,7 +89,7 @@ def test_aliases_of_reads_dicts_and_arrow_maps() -> None:
 
 
 def test_workspace_words_and_segmenter(demo: Demo) -> None:
-    con = demo.ws.connect("duckdb")
+    con = connect(demo.ws, "duckdb")
     try:
         words = workspace_words(con)
         seg = workspace_segmenter(con)

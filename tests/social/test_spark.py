@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from culturebridge.analytics._context import Analysis
 from culturebridge.config import get_settings
+from culturebridge.query import Analysis
 from culturebridge.social._alerts import item_sentiment
 from culturebridge.social._topics import TopicsConfig, social_topics
 

@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from culturebridge.analytics._context import Analysis
+from culturebridge.query import Analysis
 from culturebridge.social._topics import TopicsConfig, bursts, ctfidf, social_topics
 
 

@@ -1,4 +1,5 @@
-"""Who the audience is: named segments first; preferences, trends and engagement build on them.
+"""Who the audience is and what it prefers: preferences, trends and engagement, built on the
+query session and segments of `culturebridge.query`.
 
 Every analysis here is an Ibis expression over the canonical tables, so it runs on DuckDB or
 Spark unchanged, and returns typed results that the CLI prints and the API serialises.
@@ -18,31 +19,12 @@ from culturebridge.analytics._audience import (
     reach,
     retention,
 )
-from culturebridge.analytics._context import ALL, OTHER_PARTNERS, Analysis, Scope
 from culturebridge.analytics._prefs import (
     PreferenceRow,
     PreferencesResult,
     PrefsConfig,
     preferences,
     preferences_many,
-)
-from culturebridge.analytics._segments import (
-    SEGMENTS_FILE,
-    Behaviour,
-    Segment,
-    SegmentSize,
-    builtin_segments,
-    check_segments,
-    describe_segment,
-    load_segments,
-    members_fingerprint,
-    parse_behaviour,
-    reference_date,
-    released_sizes,
-    segment_from_flags,
-    segment_sizes,
-    segment_sql,
-    segment_users,
 )
 from culturebridge.analytics._trends import (
     ForecastPoint,
@@ -54,7 +36,6 @@ from culturebridge.analytics._trends import (
 )
 
 __all__ = [
-    "ALL",
     "AudienceResult",
     "AudienceRow",
     "FunnelResult",
@@ -67,13 +48,10 @@ __all__ = [
     "item_audience",
     "reach",
     "retention",
-    "OTHER_PARTNERS",
-    "Analysis",
     "ForecastPoint",
     "PreferenceRow",
     "PreferencesResult",
     "PrefsConfig",
-    "Scope",
     "TrendPoint",
     "TrendRow",
     "TrendsConfig",
@@ -81,20 +59,4 @@ __all__ = [
     "preferences",
     "preferences_many",
     "trends",
-    "SEGMENTS_FILE",
-    "Behaviour",
-    "Segment",
-    "SegmentSize",
-    "builtin_segments",
-    "check_segments",
-    "describe_segment",
-    "load_segments",
-    "parse_behaviour",
-    "reference_date",
-    "segment_from_flags",
-    "segment_sizes",
-    "members_fingerprint",
-    "released_sizes",
-    "segment_sql",
-    "segment_users",
 ]

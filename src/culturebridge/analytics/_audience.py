@@ -13,7 +13,6 @@ import ibis
 import pyarrow as pa
 from pydantic import BaseModel, Field
 
-from culturebridge.analytics._context import ALL, Analysis, Period, Scope
 from culturebridge.analytics._engagement import (
     activity,
     audience_sums,
@@ -26,6 +25,7 @@ from culturebridge.analytics._engagement import (
 from culturebridge.analytics._prefs import DEFAULT_WEIGHTS
 from culturebridge.errors import UserError
 from culturebridge.privacy import GuardReport
+from culturebridge.query import ALL, Analysis, Period, Scope
 
 
 def _no_dp(a: Analysis, what: str) -> None:

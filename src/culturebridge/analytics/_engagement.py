@@ -27,15 +27,14 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
-from culturebridge.analytics._context import PERIOD_UNITS, Period
 from culturebridge.analytics._prefs import (
     DEFAULT_WEIGHTS,
-    _norm_sf2,
     _ratio_var,
-    bh_adjust,
     weight_expr,
 )
 from culturebridge.errors import UserError
+from culturebridge.query import PERIOD_UNITS, Period
+from culturebridge.stats import benjamini_hochberg, normal_two_sided, wilson_interval
 
 PASSIVE_TYPES = ("impression", "click")
 """Event types that do not make a user active: being shown something, or only clicking it."""
@@ -347,19 +346,6 @@ def retention_sums(
     return out.order_by(["cohort_week", "week_offset"])
 
 
-def wilson(k: np.ndarray, n: np.ndarray, z: float = _Z95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of k successes in n trials: sensible at 0, 1 and small n, where
-    the normal approximation gives bounds outside [0, 1] or of zero width. NaN where n = 0."""
-    k = k.astype(float)
-    n = n.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        denom = 1 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
-
-
 def finish_retention(t: pa.Table, *, weeks: int | None = None) -> pa.Table:
     """Retention rates with Wilson 95% intervals; the weeks nobody came back filled with 0.
 
@@ -390,7 +376,7 @@ def finish_retention(t: pa.Table, *, weeks: int | None = None) -> pa.Table:
         users = n = np.zeros(0, dtype=np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = users / n
-    lo, hi = wilson(users, n)
+    lo, hi = wilson_interval(users, n)
     return pa.table(
         {
             "cohort_week": pa.array(cohort, type=pa.date32()),
@@ -522,8 +508,8 @@ def finish_audience(sums: pa.Table) -> pa.Table:
             ci_low = np.exp(np.log(lift) - _Z95 * se_log)
             ci_high = np.exp(np.log(lift) + _Z95 * se_log)
             zstat = (r_i - r_b) / np.sqrt(v_i + v_b)
-        p = _norm_sf2(zstat)
-        p_adj = bh_adjust(p)
+        p = normal_two_sided(zstat)
+        p_adj = benjamini_hochberg(p)
         order = np.argsort(-np.nan_to_num(lift, nan=-np.inf), kind="stable")
         part = pa.table(
             {

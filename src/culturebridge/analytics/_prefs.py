@@ -14,7 +14,6 @@ leaves it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,10 +23,11 @@ import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from culturebridge.analytics._context import ALL, Analysis, Scope
 from culturebridge.errors import UserError
 from culturebridge.privacy import GuardReport
+from culturebridge.query import ALL, Analysis, Scope
 from culturebridge.schema import EVENT_TYPES
+from culturebridge.stats import benjamini_hochberg, normal_two_sided
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "purchase": 5.0,
@@ -204,28 +204,6 @@ def _ratio_var(
     return r, np.maximum(var, 0.0)
 
 
-def bh_adjust(p: np.ndarray) -> np.ndarray:
-    """Benjamini–Hochberg adjusted p-values (NaN stays NaN)."""
-    out = np.full_like(p, np.nan, dtype=float)
-    ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return out
-    pv = p[ok]
-    order = np.argsort(pv)
-    ranked = pv[order] * m / np.arange(1, m + 1)
-    adj = np.minimum.accumulate(ranked[::-1])[::-1]
-    res = np.empty(m)
-    res[order] = np.minimum(adj, 1.0)
-    out[ok] = res
-    return out
-
-
-def _norm_sf2(z: np.ndarray) -> np.ndarray:
-    """Two-sided normal tail probability."""
-    return np.array([math.erfc(abs(v) / math.sqrt(2)) if np.isfinite(v) else np.nan for v in z])
-
-
 def finish(
     sums: pa.Table, totals: pa.Table, *, config: PrefsConfig, baseline_is_all: bool
 ) -> pa.Table:
@@ -272,7 +250,7 @@ def finish(
         ci_low = np.exp(np.log(lift) - 1.959964 * se_log)
         ci_high = np.exp(np.log(lift) + 1.959964 * se_log)
         z = (r_seg - r_oth) / np.sqrt(v_seg + v_oth)
-        p = _norm_sf2(z)
+        p = normal_two_sided(z)
         mean_w = seg_t["w"] / seg_t["n"] if seg_t["n"] else 0.0
         m = config.prior_users * mean_w
         shrunk = (s_seg["s1"] + m * r_base) / (seg_t["w"] + m) if seg_t["w"] + m > 0 else r_seg
@@ -313,7 +291,7 @@ def _figures(
     baseline_users: Any,
 ) -> pa.Table:
     """The per-value table, BH-adjusted and ordered by shrunk lift (the list a reader sees)."""
-    p_adj = bh_adjust(p)
+    p_adj = benjamini_hochberg(p)
 
     def clean(a: np.ndarray) -> list[float | None]:
         return [float(x) if np.isfinite(x) else None for x in a]
@@ -379,7 +357,7 @@ def reach_figures(
         se_log = np.sqrt(v_seg / r_seg**2 + v_base / r_base**2)
         ci_low = np.exp(np.log(lift) - 1.959964 * se_log)
         ci_high = np.exp(np.log(lift) + 1.959964 * se_log)
-        p = _norm_sf2((r_seg - r_base) / np.sqrt(v_seg + v_base))
+        p = normal_two_sided((r_seg - r_base) / np.sqrt(v_seg + v_base))
         lift_shrunk = ((u + prior * r_base) / (seg_n + prior)) / r_base
     return _figures(
         table["value"],

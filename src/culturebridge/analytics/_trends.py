@@ -21,11 +21,11 @@ import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from culturebridge.analytics._context import ALL, PERIOD_UNITS, Analysis, Period, Scope
-from culturebridge.analytics._prefs import DEFAULT_WEIGHTS, bh_adjust, weight_expr
-from culturebridge.analytics._trendstats import forecast, is_emerging, mann_kendall_many
+from culturebridge.analytics._prefs import DEFAULT_WEIGHTS, weight_expr
 from culturebridge.errors import UserError
 from culturebridge.privacy import GuardReport
+from culturebridge.query import ALL, PERIOD_UNITS, Analysis, Period, Scope
+from culturebridge.stats import benjamini_hochberg, forecast, is_emerging, mann_kendall_many
 
 Direction = Literal["rising", "falling", "flat"]
 
@@ -267,7 +267,7 @@ def trends(
     cells_out = guarded_cells.table.to_pylist()
 
     stats = mann_kendall_many(np.nan_to_num(share, nan=0.0)) if values else None
-    p_adj = bh_adjust(stats[2]) if stats is not None else np.array([])
+    p_adj = benjamini_hochberg(stats[2]) if stats is not None else np.array([])
     summary_rows = []
     for i, v in enumerate(values):
         assert stats is not None

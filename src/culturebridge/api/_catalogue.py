@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from culturebridge.api._deps import AppState, Caller, not_visible
+from culturebridge.query import engine
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,7 @@ def catalogue(state: AppState) -> dict[str, ItemRecord]:
     """Every item of the workspace, read once per data version."""
 
     def load() -> dict[str, ItemRecord]:
-        con = state.ws.connect()
-        try:
+        with engine(state.ws) as con:
             rows = (
                 con.table("items")
                 .select(
@@ -63,8 +63,6 @@ def catalogue(state: AppState) -> dict[str, ItemRecord]:
                 .to_pyarrow()
                 .to_pylist()
             )
-        finally:
-            con.disconnect()
         return {
             str(r["item_id"]): ItemRecord(
                 item_id=str(r["item_id"]),

@@ -18,10 +18,10 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 
-from culturebridge.analytics import Analysis
 from culturebridge.api._keys import KeyRecord, KeyStore
 from culturebridge.config import ApiSettings, get_settings
 from culturebridge.privacy import AuditLog, item_scope, may_write, sees
+from culturebridge.query import Analysis
 from culturebridge.workspace import Workspace
 
 T = TypeVar("T")

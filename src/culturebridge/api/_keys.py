@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from culturebridge.errors import UserError
 from culturebridge.privacy import PLATFORM, item_scope
+from culturebridge.query import engine
 from culturebridge.workspace import Workspace
 
 Scope = Literal["read", "admin"]
@@ -181,8 +182,5 @@ class KeyStore:
         raise UserError(f"no key {key_id!r} in {self.path}")
 
     def partners(self) -> set[str]:
-        con = self.ws.connect()
-        try:
+        with engine(self.ws) as con:
             return {str(p) for p in con.table("partners").partner_id.to_pyarrow().to_pylist()}
-        finally:
-            con.disconnect()

@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from culturebridge.analytics import Scope
+from culturebridge.query import Scope
 
 T = TypeVar("T")
 

@@ -24,6 +24,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator
 from scipy import stats
 
+from culturebridge.stats import benjamini_hochberg, holm, wilson_interval
+
 __all__ = [
     "MSPRT_EFFECT_SD",
     "AnalysisSettings",
@@ -36,12 +38,9 @@ __all__ = [
     "Sequential",
     "SrmResult",
     "analyse",
-    "benjamini_hochberg",
-    "holm",
     "msprt_interval",
     "msprt_pvalue",
     "srm_check",
-    "wilson_interval",
 ]
 
 MSPRT_EFFECT_SD = 0.1
@@ -231,53 +230,6 @@ class ExperimentReport(_Result):
 
 
 # ------------------------------------------------------------------------------ pure helpers
-
-
-def wilson_interval(successes: Any, n: Any, alpha: float = 0.05) -> tuple[FloatArray, FloatArray]:
-    """Wilson score interval for a proportion (vectorised). Chosen over the Wald interval because
-    it never leaves [0, 1] and keeps near-nominal coverage for rare conversions and small cells,
-    where Wald collapses to a zero-width interval at 0 successes. n = 0 gives NaN."""
-    s = np.asarray(successes, dtype=np.float64)
-    m = np.asarray(n, dtype=np.float64)
-    z = float(stats.norm.ppf(1.0 - alpha / 2.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = s / m
-        denom = 1.0 + z * z / m
-        centre = (p + z * z / (2.0 * m)) / denom
-        half = z * np.sqrt(p * (1.0 - p) / m + z * z / (4.0 * m * m)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
-
-
-def holm(p_values: Any) -> FloatArray:
-    """Holm step-down adjusted p-values (family-wise error control). Preferred to Bonferroni
-    because it is uniformly more powerful under the same guarantee, with no assumption on how the
-    tests depend on each other (segments of one experiment overlap and correlate)."""
-    p = np.asarray(p_values, dtype=np.float64)
-    m = p.size
-    if m == 0:
-        return p.copy()
-    order = np.argsort(p, kind="stable")
-    scaled = (m - np.arange(m)) * p[order]
-    adjusted = np.minimum(np.maximum.accumulate(scaled), 1.0)
-    out = np.empty(m)
-    out[order] = adjusted
-    return out
-
-
-def benjamini_hochberg(p_values: Any) -> FloatArray:
-    """Benjamini-Hochberg step-up adjusted p-values (false-discovery-rate control). For scanning
-    many segments for where a campaign works, a small share of false leads is acceptable and BH
-    finds more real ones than a family-wise method; it is never stricter than Holm."""
-    p = np.asarray(p_values, dtype=np.float64)
-    m = p.size
-    if m == 0:
-        return p.copy()
-    order = np.argsort(p, kind="stable")
-    scaled = p[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    out = np.empty(m)
-    out[order] = adjusted
-    return out
 
 
 def msprt_pvalue(estimate: Any, variance: Any, *, tau2: Any) -> FloatArray:

@@ -19,8 +19,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
-from culturebridge.analytics._context import Analysis
-from culturebridge.campaign._ab import ExperimentReport, analyse, benjamini_hochberg, holm
+from culturebridge.campaign._ab import ExperimentReport, analyse
 from culturebridge.campaign._workspace import (
     CONTROL_NAMES,
     DEFAULT_PRE_DAYS,
@@ -30,6 +29,8 @@ from culturebridge.campaign._workspace import (
 )
 from culturebridge.errors import UserError
 from culturebridge.privacy import PRIMARY
+from culturebridge.query import Analysis
+from culturebridge.stats import benjamini_hochberg, holm
 
 Correction = Literal["holm", "bh"]
 

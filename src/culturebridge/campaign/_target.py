@@ -24,7 +24,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from culturebridge.analytics._context import Analysis
 from culturebridge.campaign._features import Encoder
 from culturebridge.campaign._qini import qini_auc, uplift_at_k
 from culturebridge.campaign._uplift import MODELS
@@ -36,6 +35,7 @@ from culturebridge.campaign._workspace import (
 )
 from culturebridge.errors import UserError
 from culturebridge.privacy import ExportRecord, Pseudonymiser, export_rows
+from culturebridge.query import Analysis
 
 Candidates = Literal["untreated", "unassigned", "all"]
 

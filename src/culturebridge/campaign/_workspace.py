@@ -28,9 +28,9 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from culturebridge.analytics._context import Analysis
 from culturebridge.analytics._engagement import ENGAGE_TYPES, VIEW_TYPES, age_band
 from culturebridge.errors import UserError
+from culturebridge.query import Analysis
 
 METRICS = ("conversion", "visit", "revenue")
 """Outcome metrics per assigned user, in report order."""

@@ -20,20 +20,13 @@ from pydantic import BaseModel
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from culturebridge.analytics import (
-    Analysis,
-    funnel,
-    item_audience,
-    preferences,
-    reach,
-    retention,
-    trends,
-)
+from culturebridge.analytics import funnel, item_audience, preferences, reach, retention, trends
 from culturebridge.analytics._trends import TrendRow
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
 from culturebridge.config import Backend
 from culturebridge.errors import UserError
 from culturebridge.privacy import GuardReport
+from culturebridge.query import Analysis
 from culturebridge.workspace import Workspace
 
 T = TypeVar("T")

@@ -163,7 +163,7 @@ def report_cmd(
             json_out,
         )  # fmt: skip
     else:
-        from culturebridge.analytics._context import Analysis
+        from culturebridge.query import Analysis
         from culturebridge.workspace import Workspace
 
         if directory is None or campaign is None:

@@ -14,10 +14,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from culturebridge.analytics import Analysis
 from culturebridge.cli._analytics import Dir, JsonOpt, PartnerOpt, running
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
 from culturebridge.errors import UserError
+from culturebridge.query import Analysis
 from culturebridge.reports import Overview, build_overview, write_overview
 from culturebridge.workspace import Workspace
 

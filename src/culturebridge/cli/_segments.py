@@ -10,7 +10,9 @@ import typer
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from culturebridge.analytics import (
+from culturebridge.cli._common import console, handle_errors, print_json
+from culturebridge.errors import UserError
+from culturebridge.query import (
     SEGMENTS_FILE,
     Analysis,
     SegmentSize,
@@ -19,8 +21,6 @@ from culturebridge.analytics import (
     segment_from_flags,
     segment_sql,
 )
-from culturebridge.cli._common import console, handle_errors, print_json
-from culturebridge.errors import UserError
 from culturebridge.workspace import Workspace
 
 ListOpt = list[str] | None

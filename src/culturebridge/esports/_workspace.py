@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from culturebridge.errors import UserError
 from culturebridge.esports._matches import Match, MatchLoad
+from culturebridge.query import engine
 from culturebridge.workspace import Workspace
 
 NO_GAME = ""
@@ -50,16 +51,13 @@ def read_matches(ws: Workspace, game: str | None = None) -> dict[str, MatchLoad]
     """The workspace's matches by game (`NO_GAME` for rows without one), optionally one game.
 
     A UserError when there are none, or none of `game` (naming the games there are)."""
-    con = ws.connect()
-    try:
+    with engine(ws) as con:
         t = con.table("matches")
         table: pa.Table = (
             t.select("match_id", "ts", "game", "league", "teams", "ranks")
             .order_by(["ts", "match_id"])
             .to_pyarrow()
         )
-    finally:
-        con.disconnect()
     rows = table.to_pylist()
     if not rows:
         raise UserError(f"{ws.root}: the workspace has no matches (ingest a matches table)")

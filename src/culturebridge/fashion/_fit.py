@@ -22,11 +22,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from culturebridge.analytics import Analysis
-from culturebridge.analytics._context import Period
 from culturebridge.errors import UserError
 from culturebridge.fashion._decode import find_images
 from culturebridge.fashion._trends import CATALOGUE, FashionTrendsResult, fashion_trends
+from culturebridge.query import Analysis, Period
 
 HORIZON = 4
 """Periods ahead a trend is projected: about the month a collection takes to reach shelves."""

@@ -27,7 +27,6 @@ import pyarrow as pa
 from pydantic import BaseModel
 
 from culturebridge import __version__
-from culturebridge.analytics._context import ALL, Analysis
 from culturebridge.analytics._prefs import weight_expr
 from culturebridge.errors import UserError
 from culturebridge.fashion._trends import (
@@ -39,6 +38,7 @@ from culturebridge.fashion._trends import (
     per_period,
     with_forecast,
 )
+from culturebridge.query import ALL, Analysis
 from culturebridge.reports._overview import (
     CSS,
     TrendSeries,

@@ -43,20 +43,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
-from culturebridge.analytics._context import (
-    ALL,
-    PERIOD_UNITS,
-    Analysis,
-    Period,
-    Scope,
-    midnight,
-)
 from culturebridge.analytics._prefs import (
     BLANKED,
     DEFAULT_WEIGHTS,
     PreferenceRow,
     PrefsConfig,
-    bh_adjust,
     finish,
     preference_sums,
     split_sums,
@@ -70,10 +61,11 @@ from culturebridge.analytics._trends import (
     _truncate,
     trend_sums,
 )
-from culturebridge.analytics._trendstats import forecast, is_emerging, mann_kendall_many
 from culturebridge.errors import UserError
 from culturebridge.privacy import GuardReport
+from culturebridge.query import ALL, PERIOD_UNITS, Analysis, Period, Scope, midnight
 from culturebridge.reports._findings import segment_label
+from culturebridge.stats import benjamini_hochberg, forecast, is_emerging, mann_kendall_many
 
 Direction = Literal["rising", "falling", "flat"]
 
@@ -861,7 +853,7 @@ def _assemble(
                 )
         filled = np.nan_to_num(share, nan=0.0)
         stats = mann_kendall_many(filled)
-        p_adj = bh_adjust(stats.p_value)
+        p_adj = benjamini_hochberg(stats.p_value)
         for i, v in enumerate(values):
             row_series = filled[i]
             series[(key[0], key[1], v)] = row_series

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from culturebridge.query import engine
 from culturebridge.workspace import Workspace
 
 ITEM_COLUMNS = ("item_id", "kind", "title_en", "title_zh", "description_en", "description_zh")
@@ -45,8 +46,7 @@ class Catalogue:
 
 def read_catalogue(ws: Workspace) -> Catalogue:
     """Every item's and partner's English and Chinese texts, in id order."""
-    con = ws.connect()
-    try:
+    with engine(ws) as con:
         items: list[dict[str, Any]] = (
             con.table("items").select(*ITEM_COLUMNS).order_by("item_id").to_pyarrow().to_pylist()
         )
@@ -57,8 +57,6 @@ def read_catalogue(ws: Workspace) -> Catalogue:
             .to_pyarrow()
             .to_pylist()
         )
-    finally:
-        con.disconnect()
     return Catalogue(
         items=tuple(ItemText(**row) for row in items),
         partners=tuple(PartnerText(**row) for row in partners),

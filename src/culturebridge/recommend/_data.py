@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +22,13 @@ import pandas as pd
 import scipy.sparse as sp
 from pydantic import BaseModel, Field
 
+from culturebridge.config import Backend
 from culturebridge.errors import UserError
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
+    from culturebridge.workspace import Workspace
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float32]
@@ -304,13 +310,13 @@ def age_band(age: float | None) -> str:
 
 
 def from_workspace(
-    ws: Any,
+    ws: Workspace,
     source: WorkspaceSource | None = None,
     *,
     until: date | datetime | None = None,
-    con: Any = None,
+    con: BaseBackend | None = None,
     features: bool = False,
-    backend: str | None = None,
+    backend: Backend | None = None,
 ) -> Interactions:
     """A workspace's events as interactions: one row per (user, item), weighted by event type
     and decayed by age; events at or after `until` are left out (a temporal split point).
@@ -320,7 +326,7 @@ def from_workspace(
     every catalogue item's content features (bilingual text embedding plus attributes) come
     along, so content-based and hybrid models can rank items nobody has touched yet.
     """
-    from culturebridge.analytics._segments import reference_date
+    from culturebridge.query import connect, reference_date
 
     source = source or WorkspaceSource()
     unknown = sorted(set(source.weights) - set(RECOMMEND_WEIGHTS))
@@ -328,7 +334,7 @@ def from_workspace(
         raise UserError(f"unknown event type(s) in weights: {', '.join(unknown)}")
     own = con is None
     chosen = backend or ws.config.backend
-    con = con if con is not None else ws.connect(chosen)
+    con = con if con is not None else connect(ws, chosen)
     try:
         ref = reference_date(con)
         cut = (

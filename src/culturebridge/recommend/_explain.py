@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from pydantic import BaseModel
 
+from culturebridge.query import engine
 from culturebridge.recommend._base import Recommender
 
 
@@ -37,13 +38,10 @@ class Explanation(BaseModel):
 
 
 def _titles(ws: Any, item_ids: list[str]) -> dict[str, str]:
-    con = ws.connect("duckdb")
-    try:
+    with engine(ws, "duckdb") as con:
         items = con.table("items")
         t = items.filter(items.item_id.isin(item_ids)).select("item_id", "title_en", "title_zh")
         df = t.to_pyarrow().to_pandas()
-    finally:
-        con.disconnect()
     out = {}
     for row in df.itertuples(index=False):
         en, zh = row.title_en or "", row.title_zh or ""

@@ -31,9 +31,9 @@ from pydantic import (
     model_validator,
 )
 
-from culturebridge.analytics import ALL, OTHER_PARTNERS, Analysis, Scope, Segment
 from culturebridge.errors import UserError, read_toml
 from culturebridge.privacy import GuardReport, Policy
+from culturebridge.query import ALL, OTHER_PARTNERS, Analysis, Scope, Segment
 from culturebridge.recommend._content import (
     catalogue_frame,
     item_features,

@@ -34,15 +34,11 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
 from culturebridge.analytics import (
-    ALL,
-    OTHER_PARTNERS,
-    Analysis,
     AudienceResult,
     FunnelResult,
     PreferenceRow,
     PreferencesResult,
     PrefsConfig,
-    Segment,
     TrendRow,
     TrendsConfig,
     TrendsResult,
@@ -52,6 +48,7 @@ from culturebridge.analytics import (
 )
 from culturebridge.analytics._prefs import preferences_many
 from culturebridge.errors import UserError
+from culturebridge.query import ALL, OTHER_PARTNERS, Analysis, Segment
 
 FindingKind = Literal["preference", "trend", "audience", "funnel"]
 

@@ -28,23 +28,20 @@ from pydantic import BaseModel, Field
 
 from culturebridge import __version__
 from culturebridge.analytics import (
-    ALL,
-    Analysis,
     AudienceResult,
     ForecastPoint,
     FunnelResult,
     PreferencesResult,
     ReachResult,
-    Scope,
     TrendRow,
     TrendsConfig,
     TrendsResult,
     reach,
 )
 from culturebridge.analytics._prefs import DEFAULT_WEIGHTS, PreferenceRow
-from culturebridge.analytics._trendstats import forecast
 from culturebridge.campaign._report import CampaignReport, report_workspace
 from culturebridge.errors import UserError
+from culturebridge.query import ALL, Analysis, Scope
 from culturebridge.reports._findings import (
     Finding,
     FindingsConfig,
@@ -55,6 +52,7 @@ from culturebridge.reports._findings import (
     trend_finding,
     value_label,
 )
+from culturebridge.stats import forecast
 from culturebridge.workspace import Workspace
 
 REPORT_FILE = Path("reports") / "overview.html"

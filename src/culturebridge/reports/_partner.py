@@ -33,11 +33,8 @@ from pydantic import BaseModel, Field
 
 from culturebridge import __version__
 from culturebridge.analytics import (
-    OTHER_PARTNERS,
-    Analysis,
     AudienceResult,
     PreferencesResult,
-    Scope,
     TrendRow,
     TrendsConfig,
     TrendsResult,
@@ -51,6 +48,7 @@ from culturebridge.esports._uses import StandingRow
 from culturebridge.fashion._trends import FashionTrendsResult, fashion_trends
 from culturebridge.localise import CheckResult, check_workspace
 from culturebridge.privacy import PLATFORM
+from culturebridge.query import OTHER_PARTNERS, Analysis, Scope
 from culturebridge.reports._overview import Overview, _with_forecast, build_overview
 from culturebridge.social._alerts import ItemSentiment, item_sentiment
 from culturebridge.social._mentions import MentionsResult, item_mentions

@@ -26,9 +26,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from culturebridge.analytics import ALL, OTHER_PARTNERS
 from culturebridge.campaign._ab import SegmentTest
 from culturebridge.errors import UserError
+from culturebridge.query import ALL, OTHER_PARTNERS
 from culturebridge.reports import _charts as charts
 from culturebridge.reports._overview import Overview, write_report_file
 from culturebridge.reports._partner import (

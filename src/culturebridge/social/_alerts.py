@@ -32,10 +32,10 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import binom
 
-from culturebridge.analytics._context import PERIOD_UNITS, Analysis, Period, Scope
-from culturebridge.analytics._prefs import bh_adjust
 from culturebridge.privacy import GuardReport
+from culturebridge.query import PERIOD_UNITS, Analysis, Period, Scope
 from culturebridge.social._corpus import distinct_users, posts_in_scope, user_codes
+from culturebridge.stats import benjamini_hochberg
 
 Scorer = Callable[[Sequence[str]], npt.NDArray[np.float64]]
 Progress = Callable[[str, int, int], None]
@@ -243,7 +243,7 @@ def _cells_and_alerts(
     tested = n >= cfg.min_posts
     p = np.full(shape, np.nan)
     p[tested] = binom.sf(x[tested] - 1, n[tested], baseline[tested])
-    q = bh_adjust(p.ravel()).reshape(shape)
+    q = benjamini_hochberg(p.ravel()).reshape(shape)
     share = np.divide(x, n, out=np.zeros(shape), where=n > 0)
     hit = (
         tested & (q < cfg.alpha) & (x >= cfg.min_negative) & (share - baseline >= cfg.min_increase)

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from culturebridge.analytics._context import PERIOD_UNITS, Analysis, Period, midnight
+from culturebridge.query import PERIOD_UNITS, Analysis, Period, midnight
 
 
 @dataclass(frozen=True)

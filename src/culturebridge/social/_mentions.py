@@ -46,8 +46,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, Field
 
-from culturebridge.analytics._context import OTHER_PARTNERS, Analysis, Scope, midnight
 from culturebridge.privacy import GuardReport
+from culturebridge.query import OTHER_PARTNERS, Analysis, Scope, midnight
 from culturebridge.social._segment import (
     Segmenter,
     aliases_of,

@@ -34,10 +34,10 @@ import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import poisson
 
-from culturebridge.analytics._context import Analysis, Period, Scope
-from culturebridge.analytics._prefs import bh_adjust
 from culturebridge.privacy import GuardReport, Policy
+from culturebridge.query import Analysis, Period, Scope
 from culturebridge.social._corpus import Corpus, distinct_users, read_corpus, user_codes
+from culturebridge.stats import benjamini_hochberg
 
 Progress = Callable[[str, int, int], None]
 
@@ -204,7 +204,7 @@ def bursts(
     test = np.zeros(counts.shape, dtype=bool)
     test[config.warmup :] = observed[config.warmup :] >= config.min_count
     p[test] = poisson.sf(observed[test] - 1, expected[test])
-    q = bh_adjust(p.ravel()).reshape(p.shape)
+    q = benjamini_hochberg(p.ravel()).reshape(p.shape)
     ratio = np.where(expected > 0, observed / np.maximum(expected, 1e-12), np.inf)
     hit = test & (q < config.alpha) & (ratio >= config.min_ratio)
     out = []

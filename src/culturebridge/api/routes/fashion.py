@@ -21,12 +21,12 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from culturebridge.analytics import Scope
 from culturebridge.api._catalogue import ItemRecord, catalogue, visible_item
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep, not_visible
 from culturebridge.api._models import Message, Rows
 from culturebridge.errors import UserError
 from culturebridge.fashion._trends import FashionTrendsResult
+from culturebridge.query import Scope
 
 router = APIRouter(prefix="/fashion", tags=["fashion"])
 

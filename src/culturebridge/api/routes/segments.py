@@ -8,20 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from culturebridge.analytics import (
+from culturebridge.analytics import PreferenceRow, preferences
+from culturebridge.api._deps import CallerDep, StateDep
+from culturebridge.api._models import Rows
+from culturebridge.errors import UserError
+from culturebridge.query import (
     ALL,
-    PreferenceRow,
     Scope,
     Segment,
     SegmentSize,
     load_segments,
     members_fingerprint,
-    preferences,
     released_sizes,
 )
-from culturebridge.api._deps import CallerDep, StateDep
-from culturebridge.api._models import Rows
-from culturebridge.errors import UserError
 
 router = APIRouter(prefix="/segments", tags=["segments"])
 

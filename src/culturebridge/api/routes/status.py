@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from culturebridge.api._deps import CallerDep, StateDep
+from culturebridge.query import engine
 
 router = APIRouter(tags=["status"])
 
@@ -76,11 +77,8 @@ def whoami(state: StateDep, caller: CallerDep) -> WhoAmI:
 
 
 def _partner_names(state: Any) -> dict[str, tuple[str | None, str | None]]:
-    con = state.ws.connect()
-    try:
+    with engine(state.ws) as con:
         rows = con.table("partners").to_pyarrow().to_pylist()
-    finally:
-        con.disconnect()
     out = {r["partner_id"]: (r.get("name_en"), r.get("name_zh")) for r in rows}
     out["platform"] = ("Platform analysts", "平台分析师")
     return out

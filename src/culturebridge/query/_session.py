@@ -29,15 +29,9 @@ from typing import Any, Literal
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+from ibis.backends import BaseBackend
 from pydantic import BaseModel, ConfigDict
 
-from culturebridge.analytics._segments import (
-    Segment,
-    describe_segment,
-    load_segments,
-    reference_date,
-    segment_users,
-)
 from culturebridge.config import Backend
 from culturebridge.errors import UserError
 from culturebridge.privacy import (
@@ -51,6 +45,14 @@ from culturebridge.privacy import (
     fold_values,
     noise_counts,
     release_key,
+)
+from culturebridge.query._engine import connect
+from culturebridge.query._segments import (
+    Segment,
+    describe_segment,
+    load_segments,
+    reference_date,
+    segment_users,
 )
 from culturebridge.workspace import Workspace
 
@@ -88,7 +90,7 @@ class Analysis:
     """An open connection plus everything an analysis needs to run and to release a result."""
 
     ws: Workspace
-    con: Any
+    con: BaseBackend
     backend: Backend
     segments: dict[str, Segment]
     ref: date
@@ -133,7 +135,7 @@ class Analysis:
             )
         catalogue = dict(segments) if segments is not None else load_segments(ws)
         chosen: Backend = backend or ws.config.backend
-        con = ws.connect(chosen)
+        con = connect(ws, chosen)
         try:
             if partner is not None:
                 _check_partner(con, partner)

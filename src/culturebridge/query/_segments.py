@@ -35,8 +35,8 @@ from culturebridge.schema import EVENT_TYPES, GENDERS, ITEM_KINDS
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from culturebridge.analytics._context import Analysis
     from culturebridge.privacy import GuardReport
+    from culturebridge.query._session import Analysis
     from culturebridge.workspace import Workspace
 
 SEGMENTS_FILE = "segments.toml"

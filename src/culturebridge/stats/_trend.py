@@ -15,7 +15,7 @@ capture: a value going from 0.1% to 3% is newsworthy in a way a 30% -> 32% drift
 
 Everything here is numpy on small arrays, with no I/O and no Ibis; statsmodels is imported only
 inside `forecast` because importing it takes about a second. The multiple-testing correction is
-`culturebridge.analytics._prefs.bh_adjust`, shared with the preferences analysis.
+`culturebridge.stats.benjamini_hochberg`, shared with every other analysis.
 
 Missing values: NaN (and ±inf) periods are dropped; the remaining points keep their positions
 (so slopes stay "per period" even with gaps).

@@ -1,0 +1,99 @@
+"""The engine: one Ibis connection over a workspace's committed tables, on DuckDB or Spark.
+
+Only the query session (`Analysis`) and ingest open the engine; everything else asks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from culturebridge.config import Backend, get_settings
+from culturebridge.errors import UserError
+from culturebridge.schema import TABLES
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
+    from culturebridge.workspace import Manifest, Workspace
+
+
+def connect(ws: Workspace, backend: Backend | None = None) -> BaseBackend:
+    """One Ibis connection with every canonical table registered.
+
+    DuckDB (default) opens the warehouse read-only; Spark reads the same committed Parquet
+    files, so the same Ibis expression gives the same answer on either.
+    """
+    chosen = backend or ws.config.backend
+    manifest = ws.manifest()
+    if chosen == "spark":
+        return _connect_spark(ws, manifest)
+    import ibis
+
+    settings = get_settings()
+    con: BaseBackend
+    try:
+        if not ws.warehouse_current(manifest):
+            ws.refresh_warehouse(manifest)
+        con = ibis.duckdb.connect(
+            str(ws.warehouse_path),
+            read_only=True,
+            memory_limit=settings.duckdb_memory_limit,
+        )
+    except duckdb.Error:
+        # Another process holds the warehouse file (DuckDB allows one writer): the same
+        # views in memory, over the same committed files, give the same answers.
+        con = ibis.duckdb.connect(memory_limit=settings.duckdb_memory_limit)
+        for t in TABLES:
+            con.raw_sql(ws.view_sql(t, ws.files(t, manifest)))
+    con.raw_sql("SET TimeZone = 'UTC'")
+    return con
+
+
+@contextmanager
+def engine(ws: Workspace, backend: Backend | None = None) -> Iterator[BaseBackend]:
+    """A connection for reading reference tables (items, partners, matches) that an analysis
+    does not need a session for; closed on exit (a Spark session lives on for the process)."""
+    chosen = backend or ws.config.backend
+    con = connect(ws, chosen)
+    try:
+        yield con
+    finally:
+        if chosen == "duckdb":
+            con.disconnect()
+
+
+def _connect_spark(ws: Workspace, manifest: Manifest) -> BaseBackend:
+    try:
+        import ibis
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UserError(
+            "the Spark backend needs PySpark: pip install 'culturebridge[spark]'"
+        ) from None
+    from culturebridge.schema import spark_schema
+
+    settings = get_settings()
+    master = settings.spark.master or ws.config.spark.master
+    session = (
+        SparkSession.builder.master(master)
+        .appName(ws.config.spark.app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.driver.memory", settings.spark.driver_memory)
+        .config("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
+        .getOrCreate()
+    )
+    for t in TABLES:
+        files = [str(p) for p in ws.files(t, manifest)]
+        schema = spark_schema(t)
+        if files:
+            df = session.read.schema(schema).parquet(*files)
+        else:
+            df = session.createDataFrame([], schema)
+        df.createOrReplaceTempView(t)
+    return ibis.pyspark.connect(session)
