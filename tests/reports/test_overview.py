@@ -20,8 +20,8 @@ from culturebridge.config import get_settings
 from culturebridge.demo import DemoConfig, generate
 from culturebridge.errors import UserError
 from culturebridge.ingest import ingest
-from culturebridge.query import Analysis, builtin_segments
-from culturebridge.reports import Finding, FindingsScan, scan, segment_label, strongest_findings
+from culturebridge.query import Analysis, builtin_segments, segment_label
+from culturebridge.reports import Finding, FindingsScan, scan, strongest_findings
 from culturebridge.reports._overview import Overview, build_overview, overview_html, write_overview
 from culturebridge.schema import TABLES
 from culturebridge.workspace import Workspace

@@ -5,6 +5,8 @@ Every analysis here is an Ibis expression over the canonical tables, so it runs 
 Spark unchanged, and returns typed results that the CLI prints and the API serialises.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from culturebridge.analytics._audience import (
     AudienceResult,
     AudienceRow,
@@ -20,11 +22,17 @@ from culturebridge.analytics._audience import (
     retention,
 )
 from culturebridge.analytics._prefs import (
+    BLANKED,
+    DEFAULT_WEIGHTS,
     PreferenceRow,
     PreferencesResult,
     PrefsConfig,
+    finish,
+    preference_sums,
     preferences,
     preferences_many,
+    split_sums,
+    weight_expr,
 )
 from culturebridge.analytics._trends import (
     ForecastPoint,
@@ -32,10 +40,40 @@ from culturebridge.analytics._trends import (
     TrendRow,
     TrendsConfig,
     TrendsResult,
+    trend_sums,
     trends,
 )
 
+if TYPE_CHECKING:
+    from culturebridge.analytics._engagement import ENGAGE_TYPES, VIEW_TYPES, age_band
+
+_LAZY = {
+    "ENGAGE_TYPES": "culturebridge.analytics._engagement",
+    "VIEW_TYPES": "culturebridge.analytics._engagement",
+    "age_band": "culturebridge.analytics._engagement",
+}
+"""Loaded on first use: these pull in heavier modules than the rest of the package."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "trend_sums",
+    "BLANKED",
+    "DEFAULT_WEIGHTS",
+    "finish",
+    "preference_sums",
+    "split_sums",
+    "weight_expr",
+    "ENGAGE_TYPES",
+    "VIEW_TYPES",
+    "age_band",
     "AudienceResult",
     "AudienceRow",
     "FunnelResult",

@@ -12,7 +12,7 @@ The engine returns one small table (period × value sums); the statistics run he
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 import ibis
@@ -24,7 +24,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from culturebridge.analytics._prefs import DEFAULT_WEIGHTS, weight_expr
 from culturebridge.errors import UserError
 from culturebridge.privacy import GuardReport
-from culturebridge.query import ALL, PERIOD_UNITS, Analysis, Period, Scope
+from culturebridge.query import (
+    ALL,
+    PERIOD_UNITS,
+    Analysis,
+    Period,
+    Scope,
+    next_period,
+    period_starts,
+    truncate_period,
+)
 from culturebridge.stats import benjamini_hochberg, forecast, is_emerging, mann_kendall_many
 
 Direction = Literal["rising", "falling", "flat"]
@@ -153,31 +162,6 @@ def trend_sums(
     )
 
 
-def _next_period(d: date, period: Period, steps: int = 1) -> date:
-    if period == "day":
-        return d + timedelta(days=steps)
-    if period == "week":
-        return d + timedelta(weeks=steps)
-    month = d.month - 1 + steps
-    return date(d.year + month // 12, month % 12 + 1, 1)
-
-
-def _truncate(d: date, period: Period) -> date:
-    """The start of the period holding `d` (weeks start on Monday), as the engine truncates."""
-    if period == "week":
-        return d - timedelta(days=d.weekday())
-    if period == "month":
-        return d.replace(day=1)
-    return d
-
-
-def _periods(first: date, last: date, period: Period) -> list[date]:
-    out = [first]
-    while out[-1] < last:
-        out.append(_next_period(out[-1], period))
-    return out
-
-
 def trends(
     a: Analysis,
     *,
@@ -212,8 +196,8 @@ def trends(
     span = a.span()
     periods = []
     if totals and span is not None:
-        first = _truncate(span[0], period)
-        periods = _periods(first, _truncate(span[1], period), period)
+        first = truncate_period(span[0], period)
+        periods = period_starts(first, truncate_period(span[1], period), period)
     if len(periods) < config.min_periods and cells:
         raise UserError(
             f"only {len(periods)} {period}(s) of data in range: trends need at least "
@@ -354,7 +338,7 @@ def trends(
             method = f.method
             fc = [
                 ForecastPoint(
-                    period_start=_next_period(periods[-1], period, h + 1),
+                    period_start=next_period(periods[-1], period, h + 1),
                     share=float(f.mean[h]),
                     low=float(f.low[h]),
                     high=float(f.high[h]),

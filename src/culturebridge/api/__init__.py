@@ -4,9 +4,10 @@ dashboard."""
 
 from culturebridge.api._app import API_PREFIX, create_app
 from culturebridge.api._deps import AppState, Caller
-from culturebridge.api._keys import PLATFORM, KeyPublic, KeyRecord, KeyStore, NewKey
+from culturebridge.api._keys import PLATFORM, KeyPublic, KeyRecord, KeyStore, NewKey, public
 
 __all__ = [
+    "public",
     "API_PREFIX",
     "PLATFORM",
     "AppState",

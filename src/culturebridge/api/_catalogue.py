@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from culturebridge.api._deps import AppState, Caller, not_visible
-from culturebridge.query import engine
+from culturebridge.query import reference_table
 
 
 @dataclass(frozen=True)
@@ -47,22 +47,17 @@ def catalogue(state: AppState) -> dict[str, ItemRecord]:
     """Every item of the workspace, read once per data version."""
 
     def load() -> dict[str, ItemRecord]:
-        with engine(state.ws) as con:
-            rows = (
-                con.table("items")
-                .select(
-                    "item_id",
-                    "partner_id",
-                    "kind",
-                    "title_en",
-                    "title_zh",
-                    "price",
-                    "image_uri",
-                    "attributes",
-                )
-                .to_pyarrow()
-                .to_pylist()
-            )
+        columns = [
+            "item_id",
+            "partner_id",
+            "kind",
+            "title_en",
+            "title_zh",
+            "price",
+            "image_uri",
+            "attributes",
+        ]
+        rows = reference_table(state.ws, "items", columns).to_pylist()
         return {
             str(r["item_id"]): ItemRecord(
                 item_id=str(r["item_id"]),

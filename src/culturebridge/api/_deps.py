@@ -22,11 +22,10 @@ from culturebridge.api._keys import KeyRecord, KeyStore
 from culturebridge.config import ApiSettings, get_settings
 from culturebridge.privacy import AuditLog, item_scope, may_write, sees
 from culturebridge.query import Analysis
+from culturebridge.web import COOKIE
 from culturebridge.workspace import Workspace
 
 T = TypeVar("T")
-COOKIE = "cb_key"
-"""The dashboard's cookie: the key a user logged in with (HttpOnly, SameSite=Strict)."""
 
 
 @dataclass(frozen=True)

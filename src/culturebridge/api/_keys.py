@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from culturebridge.errors import UserError
 from culturebridge.privacy import PLATFORM, item_scope
-from culturebridge.query import engine
+from culturebridge.query import reference_table
 from culturebridge.workspace import Workspace
 
 Scope = Literal["read", "admin"]
@@ -182,5 +182,5 @@ class KeyStore:
         raise UserError(f"no key {key_id!r} in {self.path}")
 
     def partners(self) -> set[str]:
-        with engine(self.ws) as con:
-            return {str(p) for p in con.table("partners").partner_id.to_pyarrow().to_pylist()}
+        ids = reference_table(self.ws, "partners", ["partner_id"])["partner_id"].to_pylist()
+        return {str(p) for p in ids}

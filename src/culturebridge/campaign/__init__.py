@@ -9,7 +9,7 @@ treat next under the privacy guard and writes every export to the audit log.
 
 from typing import TYPE_CHECKING, Any
 
-from culturebridge.campaign._ab import ExperimentReport, analyse, srm_check
+from culturebridge.campaign._ab import ExperimentReport, SegmentTest, analyse, srm_check
 from culturebridge.campaign._qini import auuc, qini_auc, qini_curve, uplift_at_k, uplift_curve
 from culturebridge.campaign._report import CampaignReport, report_file, report_workspace
 from culturebridge.campaign._workspace import (
@@ -45,6 +45,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "SegmentTest",
     "METRICS",
     "MODELS",
     "CampaignFrame",

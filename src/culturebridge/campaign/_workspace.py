@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from culturebridge.analytics._engagement import ENGAGE_TYPES, VIEW_TYPES, age_band
+from culturebridge.analytics import ENGAGE_TYPES, VIEW_TYPES, age_band
 from culturebridge.errors import UserError
 from culturebridge.query import Analysis
 

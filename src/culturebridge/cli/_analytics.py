@@ -20,8 +20,15 @@ from pydantic import BaseModel
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from culturebridge.analytics import funnel, item_audience, preferences, reach, retention, trends
-from culturebridge.analytics._trends import TrendRow
+from culturebridge.analytics import (
+    TrendRow,
+    funnel,
+    item_audience,
+    preferences,
+    reach,
+    retention,
+    trends,
+)
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
 from culturebridge.config import Backend
 from culturebridge.errors import UserError
@@ -271,7 +278,7 @@ def trends_cmd(
 ) -> None:
     """Each value's share per period: rising and falling values (Mann–Kendall with Sen's
     slope, BH-adjusted), emerging values, and a damped-trend forecast with 80% intervals."""
-    from culturebridge.analytics._trends import TrendsConfig
+    from culturebridge.analytics import TrendsConfig
 
     if period not in ("day", "week", "month"):
         raise UserError(f"--period must be day, week or month, not {period!r}")

@@ -94,7 +94,7 @@ def target_cmd(
     ranks the candidates. The list is refused below the privacy threshold k; every export and
     refusal goes to the audit log.
     """
-    from culturebridge.campaign._target import export_list, uplift_targets
+    from culturebridge.campaign import export_list, uplift_targets
     from culturebridge.query import Analysis
     from culturebridge.workspace import Workspace
 
@@ -172,7 +172,7 @@ def lookalike_cmd(
     Raw seed ids are pseudonymised with the workspace secret, as on ingest. Similarity: mean
     cosine similarity to the 10 nearest seed members on demographics and recent behaviour.
     """
-    from culturebridge.campaign._target import export_list, lookalike
+    from culturebridge.campaign import export_list, lookalike
     from culturebridge.query import Analysis
     from culturebridge.workspace import Workspace
 

@@ -141,7 +141,7 @@ def report_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Did the campaign work, and for whom: lifts, intervals, SRM, CUPED and segments."""
-    from culturebridge.campaign._report import report_file, report_workspace
+    from culturebridge.campaign import report_file, report_workspace
 
     if correction not in ("holm", "bh"):
         raise UserError(f"--correction must be holm or bh, not {correction!r}")
@@ -196,7 +196,7 @@ def report_cmd(
 
 def draw_report(rep: object, segment_metric: str | None = None) -> None:
     """The human view of a CampaignReport."""
-    from culturebridge.campaign._report import CampaignReport
+    from culturebridge.campaign import CampaignReport
 
     assert isinstance(rep, CampaignReport)
     an = rep.analysis

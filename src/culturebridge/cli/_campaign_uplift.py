@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 import typer
 
-from culturebridge.campaign._features import Encoder
-from culturebridge.campaign._uplift import MODELS
+from culturebridge.campaign import MODELS, Encoder
 from culturebridge.cli._common import err_console, handle_errors, print_json
 from culturebridge.errors import UserError
 

@@ -41,9 +41,7 @@ def demo(
     which item (and how) to DIR/truth/posts.parquet, and a product photo of every fashion item
     to DIR/images/items/ (its image_uri, relative to DIR).
     """
-    from culturebridge.demo import DemoConfig, generate
-    from culturebridge.demo._images import ITEM_IMAGE_DIR
-    from culturebridge.demo._truth import POST_TRUTH_PATH
+    from culturebridge.demo import ITEM_IMAGE_DIR, POST_TRUTH_PATH, DemoConfig, generate
 
     try:
         config = DemoConfig(users=users, events=events, seed=seed)

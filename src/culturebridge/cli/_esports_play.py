@@ -27,8 +27,17 @@ from culturebridge.cli._esports_source import (
     split_names,
 )
 from culturebridge.errors import UserError
-from culturebridge.esports._games import check_model, game_of, model_for
-from culturebridge.esports._uses import PLAYER, Odds, Rated, balance, odds, rate
+from culturebridge.esports import (
+    PLAYER,
+    Odds,
+    Rated,
+    balance,
+    check_model,
+    game_of,
+    model_for,
+    odds,
+    rate,
+)
 
 
 def _rated_for(

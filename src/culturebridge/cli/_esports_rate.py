@@ -31,13 +31,15 @@ from culturebridge.cli._esports_source import (
     load_games,
 )
 from culturebridge.errors import UserError
-from culturebridge.esports._games import check_model, game_of, model_for
-from culturebridge.esports._uses import (
+from culturebridge.esports import (
     PLAYER,
     TEAM,
     HistoryPoint,
     Rated,
     StandingRow,
+    check_model,
+    game_of,
+    model_for,
     rate,
     standings,
 )

@@ -15,11 +15,7 @@ import typer
 
 from culturebridge.cli._common import err_console
 from culturebridge.errors import UserError
-from culturebridge.esports import MODELS, Match, read_jsonl
-from culturebridge.esports._games import (
-    TUNING_CACHE,
-    Games,
-)
+from culturebridge.esports import MODELS, TUNING_CACHE, Games, Match, read_jsonl
 
 DirArg = Annotated[
     Path | None,
@@ -76,7 +72,7 @@ def load_games(directory: Path | None, matches: Path | None, game: str | None) -
                 raise UserError(f"no matches of game {game!r} in {matches}; it has {names}")
             groups = {game: groups[game]}
         return Games(dict(sorted(groups.items())))
-    from culturebridge.esports._workspace import read_matches
+    from culturebridge.esports import read_matches
     from culturebridge.workspace import Workspace
 
     root = directory if directory is not None else Path.cwd()

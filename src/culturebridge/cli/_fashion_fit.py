@@ -27,7 +27,7 @@ from culturebridge.cli._analytics import (
 )
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
 from culturebridge.errors import UserError
-from culturebridge.fashion._fit import HORIZON, Contribution, collection_fit
+from culturebridge.fashion import HORIZON, Contribution, collection_fit
 
 
 def register(group: typer.Typer) -> None:

@@ -52,8 +52,8 @@ def tag(
     {"path": ..., "error": ...} in its place and a line on stderr; the rest go on, and the exit
     code is 1 if any file failed.
     """
-    from culturebridge.fashion._decode import find_images
-    from culturebridge.fashion._image import TagError, default_tagger
+    from culturebridge.fashion import TagError, find_images
+    from culturebridge.fashion import default_image_tagger as default_tagger
 
     if fmt != "jsonl":
         raise UserError(f"--format must be jsonl, not {fmt!r}")
@@ -106,7 +106,7 @@ def similar(
     Embeddings are cached (the workspace's cache/image_tags.npz, or
     `.culturebridge-embeddings.npz` in the folder) and refreshed when files change.
     """
-    from culturebridge.fashion._similar import ImageIndex
+    from culturebridge.fashion import ImageIndex
 
     if not image.is_file():
         raise UserError(f"{image}: no such file")
@@ -151,11 +151,11 @@ def train(
     Split by product id (id % 5: 0 test, 1 validation, else train); the committed heads were
     made with this command on the Kaggle fashion product images.
     """
-    from culturebridge.fashion._heads import save_heads
-    from culturebridge.fashion._train import (
+    from culturebridge.fashion import (
         extract_features,
         meta_record,
         read_catalogue,
+        save_heads,
         train_heads,
     )
 

@@ -162,7 +162,8 @@ def text(
     ] = None,
 ) -> None:
     """Tag fashion attributes in posts, titles and descriptions (help: `_HELP`)."""
-    from culturebridge.fashion._text import default_tagger, summarise
+    from culturebridge.fashion import default_text_tagger as default_tagger
+    from culturebridge.fashion import summarise
 
     rows, total, in_bytes = _rows(input_path, text_column, id_column)
     first = next(rows, None)  # reads the header: a missing column fails before any output

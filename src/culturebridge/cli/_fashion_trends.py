@@ -39,7 +39,7 @@ from culturebridge.cli._analytics import (
 )
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
 from culturebridge.errors import UserError
-from culturebridge.fashion._trends import (
+from culturebridge.fashion import (
     ATTRIBUTES,
     IMAGES,
     REST,
@@ -70,7 +70,7 @@ def _split(text: str, flag: str, allowed: tuple[str, ...] | None = None) -> list
 
 def image_attributes(ws: Workspace) -> tuple[pa.Table | None, str | None]:
     """The workspace's image-derived item attributes, or None and why they are missing."""
-    from culturebridge.fashion._similar import workspace_image_attributes
+    from culturebridge.fashion import workspace_image_attributes
 
     try:  # a UserError also when the fashion extra (torch) is not installed
         table = workspace_image_attributes(ws)
@@ -159,7 +159,7 @@ def trends_cmd(
             json_out,
         )
         if report is not None:
-            from culturebridge.fashion._report import example_items
+            from culturebridge.reports import example_items
 
             examples = running(
                 lambda: example_items(a, result, item_attributes=table),
@@ -169,7 +169,7 @@ def trends_cmd(
         root = a.ws.root
     written = None
     if report is not None:
-        from culturebridge.fashion._report import write_designer_report
+        from culturebridge.reports import write_designer_report
 
         written = running(
             lambda: write_designer_report(result, report, examples=examples, root=root),

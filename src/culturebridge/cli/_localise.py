@@ -323,7 +323,7 @@ def tm_search_cmd(
 
 def _read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """Rows of a UTF-8 CSV, TSV or JSON Lines file."""
-    from culturebridge.localise._text import read_utf8
+    from culturebridge.localise import read_utf8
 
     text = read_utf8(path)
     suffix = path.suffix.lower()

@@ -15,7 +15,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
-from culturebridge.recommend._planning import AudiencePlan, load_spec, plan_audience
+from culturebridge.recommend import AudiencePlan, load_spec, plan_audience
 from culturebridge.workspace import Workspace
 
 Dir = Annotated[Path, typer.Argument(help="Workspace folder.")]

@@ -51,8 +51,11 @@ def report(
 ) -> None:
     """What matters to one partner, with charts and how each figure was computed, in one
     self-contained HTML file (opens offline; nothing is fetched); --pdf prints it to PDF."""
-    from culturebridge.reports._partner import build_partner_report, open_report_analysis
-    from culturebridge.reports._partner_html import write_partner_report
+    from culturebridge.reports import (
+        build_partner_report,
+        open_report_analysis,
+        write_partner_report,
+    )
     from culturebridge.workspace import Workspace
 
     if output.suffix.lower() not in (".html", ".htm"):

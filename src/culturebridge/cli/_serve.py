@@ -77,8 +77,7 @@ def create(
 @handle_errors
 def list_keys(directory: Dir, json_out: JsonOpt = False) -> None:
     """Every key: id, partner, scope, rate limit, created, revoked (never the key)."""
-    from culturebridge.api import KeyStore
-    from culturebridge.api._keys import public
+    from culturebridge.api import KeyStore, public
 
     rows = [public(r) for r in KeyStore(Workspace.open(directory)).records()]
     if json_out:

@@ -32,8 +32,14 @@ from culturebridge.cli._analytics import (
 from culturebridge.cli._common import console, err_console, handle_errors, print_json, progress_bar
 from culturebridge.errors import UserError
 from culturebridge.privacy import GuardReport
-from culturebridge.social._alerts import AlertsConfig, ItemSentiment, item_sentiment
-from culturebridge.social._topics import TopicsConfig, TopicsResult, social_topics
+from culturebridge.social import (
+    AlertsConfig,
+    ItemSentiment,
+    TopicsConfig,
+    TopicsResult,
+    item_sentiment,
+    social_topics,
+)
 
 SegmentOpt = Annotated[
     str | None,

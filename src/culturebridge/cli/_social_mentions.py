@@ -32,7 +32,7 @@ from culturebridge.cli._analytics import (
 )
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
 from culturebridge.errors import UserError
-from culturebridge.social._mentions import MentionsResult, item_mentions
+from culturebridge.social import MentionsResult, item_mentions
 
 OUTPUT_FORMATS = (".csv", ".parquet")
 

@@ -317,7 +317,7 @@ def sentiment(
     ] = False,
 ) -> None:
     """Score each row's text (help: `_HELP`)."""
-    from culturebridge.social._sentiment import SentimentModel, default_model
+    from culturebridge.social import SentimentModel, default_model
 
     if output.suffix.lower() != ".csv":
         raise UserError(f"--output must be a .csv file, not {output.name!r}")
@@ -424,7 +424,7 @@ def train(
     ] = False,
 ) -> None:
     """Retrain the sentiment model (help: `_TRAIN_HELP`)."""
-    from culturebridge.social._sentiment_train import train_default
+    from culturebridge.social import train_default
 
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file; give a folder")

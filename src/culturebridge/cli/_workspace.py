@@ -11,6 +11,7 @@ from rich.table import Table as RichTable
 from culturebridge.cli._common import console, handle_errors, print_json
 from culturebridge.config import Backend
 from culturebridge.errors import UserError
+from culturebridge.privacy import Policy
 from culturebridge.schema import TABLES, get_table
 from culturebridge.workspace import Workspace
 
@@ -48,7 +49,8 @@ def status(
     json_out: JsonOpt = False,
 ) -> None:
     """Tables with row counts and time ranges, ingest history and rejects."""
-    st = Workspace.open(directory).status()
+    ws = Workspace.open(directory)
+    st = {**ws.status(), "privacy_k": Policy(ws.config.privacy, ws.root).k}
     if json_out:
         print_json(st)
         return

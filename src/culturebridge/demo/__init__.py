@@ -8,9 +8,12 @@ photo of every fashion item (`render_garment`), whose category, colour and patte
 `write_lookbook` writes a designer's lookbook folder of such photos with captions.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from culturebridge.demo._config import DemoConfig, DemoResult
 from culturebridge.demo._generate import generate
 from culturebridge.demo._images import (
+    ITEM_IMAGE_DIR,
     Look,
     Rendering,
     draw_garment,
@@ -19,7 +22,26 @@ from culturebridge.demo._images import (
     write_lookbook,
 )
 
+if TYPE_CHECKING:
+    from culturebridge.demo._truth import POST_TRUTH_PATH
+
+_LAZY = {
+    "POST_TRUTH_PATH": "culturebridge.demo._truth",
+}
+"""Loaded on first use: these pull in heavier modules than the rest of the package."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "ITEM_IMAGE_DIR",
+    "POST_TRUTH_PATH",
     "DemoConfig",
     "DemoResult",
     "Look",

@@ -35,7 +35,7 @@ import numpy.typing as npt
 from PIL import Image, ImageColor, ImageDraw, ImageFilter
 
 from culturebridge.demo import _lexicon as lex
-from culturebridge.fashion._palette import BY_NAME
+from culturebridge.fashion import BY_NAME
 
 CATEGORIES: tuple[str, ...] = tuple(c[0] for c in lex.CATEGORIES)
 PATTERNS: tuple[str, ...] = tuple(p[0] for p in lex.PATTERNS)

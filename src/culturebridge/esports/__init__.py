@@ -7,6 +7,8 @@ match before it updates any rating; `score` gives accuracy, log-loss and Brier o
 two-team matches; `tune` searches hyperparameters on the earliest 30% of matches only.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from culturebridge.esports._evaluate import (
     OnlineRun,
     Scores,
@@ -40,7 +42,71 @@ from culturebridge.esports._models import (
     RatingModel,
 )
 
+if TYPE_CHECKING:
+    from culturebridge.esports._games import TUNING_CACHE, Games, check_model, game_of, model_for
+    from culturebridge.esports._uses import (
+        PLAYER,
+        TEAM,
+        HistoryPoint,
+        Odds,
+        Rated,
+        StandingRow,
+        balance,
+        leaderboard,
+        odds,
+        rate,
+        standings,
+    )
+    from culturebridge.esports._workspace import read_matches
+
+_LAZY = {
+    "Games": "culturebridge.esports._games",
+    "TUNING_CACHE": "culturebridge.esports._games",
+    "check_model": "culturebridge.esports._games",
+    "game_of": "culturebridge.esports._games",
+    "model_for": "culturebridge.esports._games",
+    "HistoryPoint": "culturebridge.esports._uses",
+    "Odds": "culturebridge.esports._uses",
+    "PLAYER": "culturebridge.esports._uses",
+    "Rated": "culturebridge.esports._uses",
+    "StandingRow": "culturebridge.esports._uses",
+    "TEAM": "culturebridge.esports._uses",
+    "balance": "culturebridge.esports._uses",
+    "leaderboard": "culturebridge.esports._uses",
+    "odds": "culturebridge.esports._uses",
+    "rate": "culturebridge.esports._uses",
+    "standings": "culturebridge.esports._uses",
+    "read_matches": "culturebridge.esports._workspace",
+}
+"""Loaded on first use: these pull in heavier modules than the rest of the package."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "Games",
+    "TUNING_CACHE",
+    "check_model",
+    "game_of",
+    "model_for",
+    "HistoryPoint",
+    "Odds",
+    "PLAYER",
+    "Rated",
+    "StandingRow",
+    "TEAM",
+    "balance",
+    "leaderboard",
+    "odds",
+    "rate",
+    "standings",
+    "read_matches",
     "MODELS",
     "Bridge",
     "BridgeConfig",

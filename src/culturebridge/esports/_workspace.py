@@ -10,11 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import pyarrow as pa
-
 from culturebridge.errors import UserError
 from culturebridge.esports._matches import Match, MatchLoad
-from culturebridge.query import engine
+from culturebridge.query import reference_table
 from culturebridge.workspace import Workspace
 
 NO_GAME = ""
@@ -51,13 +49,12 @@ def read_matches(ws: Workspace, game: str | None = None) -> dict[str, MatchLoad]
     """The workspace's matches by game (`NO_GAME` for rows without one), optionally one game.
 
     A UserError when there are none, or none of `game` (naming the games there are)."""
-    with engine(ws) as con:
-        t = con.table("matches")
-        table: pa.Table = (
-            t.select("match_id", "ts", "game", "league", "teams", "ranks")
-            .order_by(["ts", "match_id"])
-            .to_pyarrow()
-        )
+    table = reference_table(
+        ws,
+        "matches",
+        ["match_id", "ts", "game", "league", "teams", "ranks"],
+        order_by=["ts", "match_id"],
+    )
     rows = table.to_pylist()
     if not rows:
         raise UserError(f"{ws.root}: the workspace has no matches (ingest a matches table)")

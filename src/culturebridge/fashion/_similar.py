@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from culturebridge.errors import UserError
 from culturebridge.fashion._decode import ImageError, find_images, load_rgb
-from culturebridge.query import engine
+from culturebridge.query import reference_table
 from culturebridge.workspace import Workspace, resolve_image
 
 if TYPE_CHECKING:
@@ -134,12 +134,12 @@ def workspace_images(root: Path) -> tuple[list[Path], list[str | None]]:
     """The workspace's items that have a local image file (`resolve_image`; remote URIs and
     missing files are left out)."""
     ws = Workspace.open(root)
-    with engine(ws) as con:
-        items = con.table("items").select("item_id", "image_uri")
-        table = items.filter(items.image_uri.notnull()).order_by("item_id").to_pyarrow()
+    table = reference_table(ws, "items", ["item_id", "image_uri"], order_by=["item_id"])
     files: list[Path] = []
     ids: list[str | None] = []
     for item, uri in zip(table["item_id"].to_pylist(), table["image_uri"].to_pylist(), strict=True):
+        if uri is None:
+            continue
         try:
             path = resolve_image(ws.root, uri)
         except UserError:

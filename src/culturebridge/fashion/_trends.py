@@ -43,28 +43,33 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
-from culturebridge.analytics._prefs import (
+from culturebridge.analytics import (
     BLANKED,
     DEFAULT_WEIGHTS,
+    ForecastPoint,
     PreferenceRow,
     PrefsConfig,
+    TrendPoint,
+    TrendRow,
     finish,
     preference_sums,
     split_sums,
-)
-from culturebridge.analytics._trends import (
-    ForecastPoint,
-    TrendPoint,
-    TrendRow,
-    _next_period,
-    _periods,
-    _truncate,
     trend_sums,
 )
 from culturebridge.errors import UserError
 from culturebridge.privacy import GuardReport
-from culturebridge.query import ALL, PERIOD_UNITS, Analysis, Period, Scope, midnight
-from culturebridge.reports._findings import segment_label
+from culturebridge.query import (
+    ALL,
+    PERIOD_UNITS,
+    Analysis,
+    Period,
+    Scope,
+    midnight,
+    next_period,
+    period_starts,
+    segment_label,
+    truncate_period,
+)
 from culturebridge.stats import benjamini_hochberg, forecast, is_emerging, mann_kendall_many
 
 Direction = Literal["rising", "falling", "flat"]
@@ -807,9 +812,9 @@ def _assemble(
     seen = [r["period_start"] for r in trend_rows if r["period_start"] is not None]
     periods: list[date] = []
     if span is not None or seen:
-        lo = min([*([_truncate(span[0], period)] if span else []), *seen])
-        hi = max([*([_truncate(span[1], period)] if span else []), *seen])
-        periods = _periods(lo, hi, period)
+        lo = min([*([truncate_period(span[0], period)] if span else []), *seen])
+        hi = max([*([truncate_period(span[1], period)] if span else []), *seen])
+        periods = period_starts(lo, hi, period)
     has_cells = any(r["part"] == "cell" for r in trend_rows)
     if len(periods) < config.min_periods and has_cells:
         raise UserError(
@@ -1032,7 +1037,7 @@ def with_forecast(
     f = forecast(history, horizon=horizon, level=level)
     fc = [
         ForecastPoint(
-            period_start=_next_period(periods[-1], period, h + 1),
+            period_start=next_period(periods[-1], period, h + 1),
             share=float(f.mean[h]),
             low=float(f.low[h]),
             high=float(f.high[h]),

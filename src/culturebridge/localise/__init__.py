@@ -56,7 +56,7 @@ from culturebridge.localise._termbase import (
     read_terms,
     workspace_termbase,
 )
-from culturebridge.localise._text import normalise
+from culturebridge.localise._text import normalise, read_utf8
 from culturebridge.localise._tmx import (
     Note,
     Prop,
@@ -73,6 +73,7 @@ from culturebridge.localise._tmx import (
 )
 
 __all__ = [
+    "read_utf8",
     "NO_TRANSLATION",
     "ArgosTranslator",
     "CTranslate2Translator",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from culturebridge.query import engine
+from culturebridge.query import reference_table
 from culturebridge.workspace import Workspace
 
 ITEM_COLUMNS = ("item_id", "kind", "title_en", "title_zh", "description_en", "description_zh")
@@ -46,17 +46,12 @@ class Catalogue:
 
 def read_catalogue(ws: Workspace) -> Catalogue:
     """Every item's and partner's English and Chinese texts, in id order."""
-    with engine(ws) as con:
-        items: list[dict[str, Any]] = (
-            con.table("items").select(*ITEM_COLUMNS).order_by("item_id").to_pyarrow().to_pylist()
-        )
-        partners: list[dict[str, Any]] = (
-            con.table("partners")
-            .select("partner_id", "name_en", "name_zh")
-            .order_by("partner_id")
-            .to_pyarrow()
-            .to_pylist()
-        )
+    items: list[dict[str, Any]] = reference_table(
+        ws, "items", ITEM_COLUMNS, order_by=["item_id"]
+    ).to_pylist()
+    partners: list[dict[str, Any]] = reference_table(
+        ws, "partners", ["partner_id", "name_en", "name_zh"], order_by=["partner_id"]
+    ).to_pylist()
     return Catalogue(
         items=tuple(ItemText(**row) for row in items),
         partners=tuple(PartnerText(**row) for row in partners),

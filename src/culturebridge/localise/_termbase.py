@@ -392,7 +392,7 @@ def glossary_terms() -> list[Term]:
 
 def lexicon_terms() -> list[Term]:
     """The fashion lexicon's values as terms (module docstring, layer 5)."""
-    from culturebridge.fashion._lexicon import DEFAULT_LEXICON, TABLES
+    from culturebridge.fashion import DEFAULT_LEXICON, TABLES
 
     accepted: dict[tuple[str, str], list[str]] = {}
     for term, values in DEFAULT_LEXICON.terms.items():

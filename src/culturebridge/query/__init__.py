@@ -6,7 +6,7 @@ only through `culturebridge.privacy` (`Analysis.release`). Segments (built-in an
 `segments.toml`) and their members live here too, since every analysis selects users by them.
 """
 
-from culturebridge.query._engine import connect, engine
+from culturebridge.query._engine import REFERENCE_TABLES, connect, engine, reference_table
 from culturebridge.query._segments import (
     NAME_PATTERN,
     SEGMENTS_FILE,
@@ -17,13 +17,12 @@ from culturebridge.query._segments import (
     check_segments,
     describe_segment,
     load_segments,
-    members_fingerprint,
     parse_age,
     parse_behaviour,
     parse_tiers,
     reference_date,
-    released_sizes,
     segment_from_flags,
+    segment_label,
     segment_sizes,
     segment_sql,
     segment_users,
@@ -39,7 +38,12 @@ from culturebridge.query._session import (
     Period,
     Scope,
     event_span,
+    members_fingerprint,
     midnight,
+    next_period,
+    period_starts,
+    released_sizes,
+    truncate_period,
 )
 
 __all__ = [
@@ -50,6 +54,7 @@ __all__ = [
     "OTHER_PARTNERS",
     "PERIOD_UNITS",
     "PLATFORM",
+    "REFERENCE_TABLES",
     "SEGMENTS_FILE",
     "Analysis",
     "Behaviour",
@@ -66,12 +71,17 @@ __all__ = [
     "load_segments",
     "members_fingerprint",
     "midnight",
+    "next_period",
+    "truncate_period",
+    "period_starts",
     "parse_age",
     "parse_behaviour",
     "parse_tiers",
     "reference_date",
+    "reference_table",
     "released_sizes",
     "segment_from_flags",
+    "segment_label",
     "segment_sizes",
     "segment_sql",
     "segment_users",

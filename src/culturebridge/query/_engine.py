@@ -5,7 +5,7 @@ Only the query session (`Analysis`) and ingest open the engine; everything else 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from culturebridge.errors import UserError
 from culturebridge.schema import TABLES
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from ibis.backends import BaseBackend
 
     from culturebridge.workspace import Manifest, Workspace
@@ -64,6 +65,32 @@ def engine(ws: Workspace, backend: Backend | None = None) -> Iterator[BaseBacken
     finally:
         if chosen == "duckdb":
             con.disconnect()
+
+
+REFERENCE_TABLES = ("partners", "items", "campaigns", "matches")
+"""Tables that describe no audience member: read whole, without a query session."""
+
+
+def reference_table(
+    ws: Workspace,
+    table: str,
+    columns: Sequence[str] | None = None,
+    *,
+    order_by: Sequence[str] = (),
+    backend: Backend | None = None,
+) -> pa.Table:
+    """A reference table (partners, items, campaigns, matches), or some of its columns, as
+    Arrow. Tables about people (users, events, posts, assignments) are read through a query
+    session (`Analysis`) and leave only through its release step."""
+    if table not in REFERENCE_TABLES:
+        raise ValueError(f"{table!r} is not a reference table ({', '.join(REFERENCE_TABLES)})")
+    with engine(ws, backend) as con:
+        t = con.table(table)
+        if columns is not None:
+            t = t.select(*columns)
+        if order_by:
+            t = t.order_by(list(order_by))
+        return t.to_pyarrow()
 
 
 def _connect_spark(ws: Workspace, manifest: Manifest) -> BaseBackend:

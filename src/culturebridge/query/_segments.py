@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import ibis
 import pandas as pd
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from culturebridge.errors import UserError, read_toml
@@ -35,11 +34,11 @@ from culturebridge.schema import EVENT_TYPES, GENDERS, ITEM_KINDS
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from culturebridge.privacy import GuardReport
-    from culturebridge.query._session import Analysis
     from culturebridge.workspace import Workspace
 
 SEGMENTS_FILE = "segments.toml"
+ALL = "all"
+"""The baseline (or segment) of every user with a users record."""
 """Workspace segments live in DIR/segments.toml as `[segments.NAME]` tables."""
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
@@ -622,40 +621,49 @@ def _size_counts(
     return counts, counts.pop(_TOTAL), ref
 
 
-def released_sizes(
-    a: Analysis, names: Sequence[str] | None = None
-) -> tuple[list[SegmentSize], GuardReport]:
-    """Segment sizes as they may leave: through the analysis' release step (below k
-    suppressed; noised and charged when the analysis is noised, consistently per question)."""
-    chosen = list(names) if names is not None else list(a.segments)
-    counts, total, ref = _size_counts(a.con, a.segments, a.ref, chosen)
-    table = pa.table({"name": chosen, "users": [counts[n] for n in chosen]})
-    what = "segment sizes " + ",".join(chosen)
-    info = None
-    if a.noised:
-        # one user can be in every segment, and is in the total
-        table, (total,), info = a.noise(
-            table, ["users"], what=what, sensitivity=len(chosen) + 1, totals=[total]
-        )
-    released = a.release(table, what=what, noise_info=info)
-    sizes = [
-        SegmentSize(
-            name=n,
-            description=a.segments[n].description,
-            definition=describe_segment(n, a.segments),
-            users=row["users"],
-            share_of_users=row["users"] / total if row["users"] is not None and total else None,
-            suppressed=row["suppressed"],
-            reference_date=ref,
-        )
-        for n, row in zip(chosen, released.to_pylist(), strict=True)
-    ]
-    return sizes, released.report
+def segment_label(name: str, segments: Mapping[str, Segment]) -> str:
+    """A segment as a reader would say it: "18–24s in tier-1 cities", "users aged 45+".
 
-
-def members_fingerprint(con: Any, segment: str, segments: Mapping[str, Segment], ref: date) -> str:
-    """A fingerprint of the segment's member set (order-free), so that two wordings of one set
-    of users are recognised as the same question."""
-    members = segment_users(con, segment, segments=segments, ref=ref)
-    row = members.aggregate(n=members.count(), fp=members.user_id.hash().bit_xor()).execute()
-    return f"{int(row.n.iloc[0])}:{int(row.fp.iloc[0]) if row.n.iloc[0] else 0}"
+    Built from the conditions (with `all_of` followed) rather than the name, so a workspace's own
+    segments read as well as the built-ins; behaviour segments fall back to their description.
+    """
+    if name == ALL:
+        return "all users"
+    if name not in segments:
+        return name
+    parts: list[Segment] = []
+    todo = [segments[name]]
+    while todo:
+        seg = todo.pop(0)
+        if seg.name in {p.name for p in parts}:
+            continue
+        parts.append(seg)
+        todo.extend(segments[r] for r in seg.all_of if r in segments)
+    if any(p.behaviour for p in parts):
+        return (segments[name].description.rstrip(".") or name).lower()
+    lo = max((p.age_min for p in parts if p.age_min is not None), default=None)
+    hi = min((p.age_max for p in parts if p.age_max is not None), default=None)
+    tiers = next((p.city_tiers for p in parts if p.city_tiers), None)
+    genders = next((p.genders for p in parts if p.genders), None)
+    provinces = next((p.provinces for p in parts if p.provinces), None)
+    platforms = next((p.platforms for p in parts if p.platforms), None)
+    if lo is not None and hi is not None:
+        who = f"{lo}–{hi}s" if lo != hi else f"{lo}-year-olds"
+    elif lo is not None:
+        who = f"users aged {lo}+"
+    elif hi is not None:
+        who = f"users aged up to {hi}"
+    else:
+        who = "users"
+    if genders:
+        who = f"{' and '.join(genders)} {who}"
+    if tiers:
+        tier_text = "/".join(str(t) for t in tiers)
+        who += f" in tier-{tier_text} cities"
+    if provinces:
+        who += " in " + " or ".join(provinces)
+    if platforms:
+        who += " on " + " or ".join(platforms)
+    if who == "users":
+        return (segments[name].description.rstrip(".") or name).lower()
+    return who

@@ -48,16 +48,16 @@ from culturebridge.privacy import (
 )
 from culturebridge.query._engine import connect
 from culturebridge.query._segments import (
+    ALL,
     Segment,
+    SegmentSize,
+    _size_counts,
     describe_segment,
     load_segments,
     reference_date,
     segment_users,
 )
 from culturebridge.workspace import Workspace
-
-ALL = "all"
-"""The baseline (or segment) of every user with a users record."""
 
 ITEM_FIELDS = {"kind": "kind", "partner": "partner_id", "item": "item_id"}
 LIST_FIELDS = {"genre": "genres", "genres": "genres"}
@@ -79,6 +79,31 @@ class Scope(BaseModel):
     period_from: date | None
     period_to: date | None
     k: int
+
+
+def next_period(d: date, period: Period, steps: int = 1) -> date:
+    if period == "day":
+        return d + timedelta(days=steps)
+    if period == "week":
+        return d + timedelta(weeks=steps)
+    month = d.month - 1 + steps
+    return date(d.year + month // 12, month % 12 + 1, 1)
+
+
+def truncate_period(d: date, period: Period) -> date:
+    """The start of the period holding `d` (weeks start on Monday), as the engine truncates."""
+    if period == "week":
+        return d - timedelta(days=d.weekday())
+    if period == "month":
+        return d.replace(day=1)
+    return d
+
+
+def period_starts(first: date, last: date, period: Period) -> list[date]:
+    out = [first]
+    while out[-1] < last:
+        out.append(next_period(out[-1], period))
+    return out
 
 
 def midnight(d: date) -> Any:
@@ -347,6 +372,45 @@ class Analysis:
 
     def ledger(self) -> Ledger:
         return self.policy.ledger()
+
+
+def released_sizes(
+    a: Analysis, names: Sequence[str] | None = None
+) -> tuple[list[SegmentSize], GuardReport]:
+    """Segment sizes as they may leave: through the analysis' release step (below k
+    suppressed; noised and charged when the analysis is noised, consistently per question)."""
+    chosen = list(names) if names is not None else list(a.segments)
+    counts, total, ref = _size_counts(a.con, a.segments, a.ref, chosen)
+    table = pa.table({"name": chosen, "users": [counts[n] for n in chosen]})
+    what = "segment sizes " + ",".join(chosen)
+    info = None
+    if a.noised:
+        # one user can be in every segment, and is in the total
+        table, (total,), info = a.noise(
+            table, ["users"], what=what, sensitivity=len(chosen) + 1, totals=[total]
+        )
+    released = a.release(table, what=what, noise_info=info)
+    sizes = [
+        SegmentSize(
+            name=n,
+            description=a.segments[n].description,
+            definition=describe_segment(n, a.segments),
+            users=row["users"],
+            share_of_users=row["users"] / total if row["users"] is not None and total else None,
+            suppressed=row["suppressed"],
+            reference_date=ref,
+        )
+        for n, row in zip(chosen, released.to_pylist(), strict=True)
+    ]
+    return sizes, released.report
+
+
+def members_fingerprint(con: Any, segment: str, segments: Mapping[str, Segment], ref: date) -> str:
+    """A fingerprint of the segment's member set (order-free), so that two wordings of one set
+    of users are recognised as the same question."""
+    members = segment_users(con, segment, segments=segments, ref=ref)
+    row = members.aggregate(n=members.count(), fp=members.user_id.hash().bit_xor()).execute()
+    return f"{int(row.n.iloc[0])}:{int(row.fp.iloc[0]) if row.n.iloc[0] else 0}"
 
 
 def event_span(ws: Workspace, con: Any) -> tuple[date, date] | None:

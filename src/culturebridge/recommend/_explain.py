@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from pydantic import BaseModel
 
-from culturebridge.query import engine
+from culturebridge.query import reference_table
 from culturebridge.recommend._base import Recommender
 
 
@@ -38,10 +38,10 @@ class Explanation(BaseModel):
 
 
 def _titles(ws: Any, item_ids: list[str]) -> dict[str, str]:
-    with engine(ws, "duckdb") as con:
-        items = con.table("items")
-        t = items.filter(items.item_id.isin(item_ids)).select("item_id", "title_en", "title_zh")
-        df = t.to_pyarrow().to_pandas()
+    wanted = set(item_ids)
+    items = reference_table(ws, "items", ["item_id", "title_en", "title_zh"], backend="duckdb")
+    df = items.to_pandas()
+    df = df[df["item_id"].isin(wanted)]
     out = {}
     for row in df.itertuples(index=False):
         en, zh = row.title_en or "", row.title_zh or ""

@@ -34,7 +34,7 @@ from pydantic import (
 from culturebridge.errors import UserError, read_toml
 from culturebridge.privacy import GuardReport, Policy
 from culturebridge.query import ALL, OTHER_PARTNERS, Analysis, Scope, Segment
-from culturebridge.recommend._content import (
+from culturebridge.recommend._features import (
     catalogue_frame,
     item_features,
     item_texts,

@@ -19,7 +19,6 @@ from culturebridge.reports._findings import (
     FindingsScan,
     ItemTitle,
     scan,
-    segment_label,
     strongest_findings,
     value_label,
 )
@@ -34,6 +33,13 @@ from culturebridge.reports._overview import (
 )
 
 if TYPE_CHECKING:
+    from culturebridge.reports._designer import (
+        MOVERS,
+        ExampleItem,
+        example_items,
+        example_key,
+        write_designer_report,
+    )
     from culturebridge.reports._partner import (
         PLATFORM,
         PartnerReport,
@@ -49,6 +55,10 @@ if TYPE_CHECKING:
 
 _LAZY = {
     **dict.fromkeys(
+        ("MOVERS", "ExampleItem", "example_items", "example_key", "write_designer_report"),
+        "culturebridge.reports._designer",
+    ),
+    **dict.fromkeys(
         ("PLATFORM", "PartnerReport", "build_partner_report", "open_report_analysis"),
         "culturebridge.reports._partner",
     ),
@@ -57,8 +67,8 @@ _LAZY = {
         "culturebridge.reports._partner_html",
     ),
 }
-"""The partner report pulls in social listening, fashion and localisation: imported on first
-use, so every other command starts without them."""
+"""The partner and designer reports pull in social listening, fashion and localisation:
+imported on first use, so every other command starts without them."""
 
 
 def __getattr__(name: str) -> Any:
@@ -70,6 +80,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "MOVERS",
+    "ExampleItem",
+    "example_items",
+    "example_key",
+    "write_designer_report",
     "DEFAULT_DIMENSIONS",
     "DEFAULT_SEGMENTS",
     "Finding",
@@ -93,7 +108,6 @@ __all__ = [
     "plotly_js",
     "plotly_js_path",
     "scan",
-    "segment_label",
     "strongest_findings",
     "value_label",
     "write_overview",

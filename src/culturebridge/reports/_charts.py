@@ -31,7 +31,7 @@ from culturebridge.analytics import (
     ReachResult,
     TrendRow,
 )
-from culturebridge.campaign._report import CampaignReport
+from culturebridge.campaign import CampaignReport
 from culturebridge.errors import UserError
 
 Figure = dict[str, Any]

@@ -44,11 +44,11 @@ from culturebridge.analytics import (
     TrendsResult,
     funnel,
     item_audience,
+    preferences_many,
     trends,
 )
-from culturebridge.analytics._prefs import preferences_many
 from culturebridge.errors import UserError
-from culturebridge.query import ALL, OTHER_PARTNERS, Analysis, Segment
+from culturebridge.query import ALL, OTHER_PARTNERS, Analysis, segment_label
 
 FindingKind = Literal["preference", "trend", "audience", "funnel"]
 
@@ -281,54 +281,6 @@ def scan(
 
 
 # ---------------------------------------------------------------------------- words
-
-
-def segment_label(name: str, segments: Mapping[str, Segment]) -> str:
-    """A segment as a reader would say it: "18–24s in tier-1 cities", "users aged 45+".
-
-    Built from the conditions (with `all_of` followed) rather than the name, so a workspace's own
-    segments read as well as the built-ins; behaviour segments fall back to their description.
-    """
-    if name == ALL:
-        return "all users"
-    if name not in segments:
-        return name
-    parts: list[Segment] = []
-    todo = [segments[name]]
-    while todo:
-        seg = todo.pop(0)
-        if seg.name in {p.name for p in parts}:
-            continue
-        parts.append(seg)
-        todo.extend(segments[r] for r in seg.all_of if r in segments)
-    if any(p.behaviour for p in parts):
-        return (segments[name].description.rstrip(".") or name).lower()
-    lo = max((p.age_min for p in parts if p.age_min is not None), default=None)
-    hi = min((p.age_max for p in parts if p.age_max is not None), default=None)
-    tiers = next((p.city_tiers for p in parts if p.city_tiers), None)
-    genders = next((p.genders for p in parts if p.genders), None)
-    provinces = next((p.provinces for p in parts if p.provinces), None)
-    platforms = next((p.platforms for p in parts if p.platforms), None)
-    if lo is not None and hi is not None:
-        who = f"{lo}–{hi}s" if lo != hi else f"{lo}-year-olds"
-    elif lo is not None:
-        who = f"users aged {lo}+"
-    elif hi is not None:
-        who = f"users aged up to {hi}"
-    else:
-        who = "users"
-    if genders:
-        who = f"{' and '.join(genders)} {who}"
-    if tiers:
-        tier_text = "/".join(str(t) for t in tiers)
-        who += f" in tier-{tier_text} cities"
-    if provinces:
-        who += " in " + " or ".join(provinces)
-    if platforms:
-        who += " on " + " or ".join(platforms)
-    if who == "users":
-        return (segments[name].description.rstrip(".") or name).lower()
-    return who
 
 
 def value_label(dimension: str, value: str, titles: Mapping[str, ItemTitle]) -> tuple[str, bool]:

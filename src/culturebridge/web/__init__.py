@@ -2,6 +2,6 @@
 results (with the signed-in key's scope) as tables and Plotly charts, all served locally."""
 
 from culturebridge.web._i18n import LANGS, MESSAGES, translate
-from culturebridge.web._pages import PAGES, register
+from culturebridge.web._pages import COOKIE, PAGES, register
 
-__all__ = ["LANGS", "MESSAGES", "PAGES", "register", "translate"]
+__all__ = ["COOKIE", "LANGS", "MESSAGES", "PAGES", "register", "translate"]

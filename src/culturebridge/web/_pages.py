@@ -9,7 +9,7 @@ picks the language.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Form, Request
@@ -17,8 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from culturebridge.api._deps import COOKIE, AppState
-from culturebridge.reports._charts import plotly_js_path
+from culturebridge.reports import plotly_js_path
 from culturebridge.web._i18n import (
     DEFAULT_LANG,
     HTML_LANG,
@@ -29,6 +28,21 @@ from culturebridge.web._i18n import (
 )
 
 HERE = Path(__file__).parent
+COOKIE = "cb_key"
+"""The key a user logged in with (HttpOnly, SameSite=Strict); the API reads it too."""
+
+
+class _Keys(Protocol):
+    def verify(self, key: str | None) -> object | None: ...
+
+
+class _State(Protocol):
+    """What the pages need of the server's state (`api.AppState`): a way to check a key."""
+
+    @property
+    def keys(self) -> _Keys: ...
+
+
 LANG_COOKIE = "lang"
 KEY_COOKIE_AGE = 60 * 60 * 12
 """How long a dashboard sign-in lasts (seconds); the key itself is checked on every request."""
@@ -75,7 +89,7 @@ def page_lang(request: Request) -> tuple[Lang, bool]:
 
 
 def signed_in(request: Request) -> bool:
-    state: AppState = request.app.state.cb
+    state: _State = request.app.state.cb
     return state.keys.verify(request.cookies.get(COOKIE)) is not None
 
 
@@ -145,7 +159,7 @@ def build_router() -> APIRouter:
     ) -> Response:
         lang, _ = page_lang(request)
         key = key.strip()
-        state: AppState = request.app.state.cb
+        state: _State = request.app.state.cb
         # the same check `GET /api/v1/whoami` makes on the key
         if not key or state.keys.verify(key) is None:
             error = "login.missing" if not key else "login.error"

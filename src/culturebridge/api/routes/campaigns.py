@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep, not_visible
 from culturebridge.api._models import Rows
-from culturebridge.campaign._report import CampaignReport, report_workspace
+from culturebridge.campaign import CampaignReport, report_workspace
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 

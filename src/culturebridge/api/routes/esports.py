@@ -19,20 +19,23 @@ from culturebridge.api._deps import AppState, CallerDep, StateDep
 from culturebridge.api._models import Rows
 from culturebridge.api.routes.recommend import data_stamp
 from culturebridge.errors import UserError
-from culturebridge.esports import Match
-from culturebridge.esports._games import TUNING_CACHE, Games, game_of, model_for
-from culturebridge.esports._uses import (
+from culturebridge.esports import (
     PLAYER,
     TEAM,
+    TUNING_CACHE,
+    Games,
+    Match,
     Odds,
     Rated,
     StandingRow,
     balance,
+    game_of,
+    model_for,
     odds,
     rate,
+    read_matches,
     standings,
 )
-from culturebridge.esports._workspace import read_matches
 
 router = APIRouter(prefix="/esports", tags=["esports"])
 

@@ -25,7 +25,7 @@ from culturebridge.api._catalogue import ItemRecord, catalogue, visible_item
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep, not_visible
 from culturebridge.api._models import Message, Rows
 from culturebridge.errors import UserError
-from culturebridge.fashion._trends import FashionTrendsResult
+from culturebridge.fashion import FashionTrendsResult
 from culturebridge.query import Scope
 
 router = APIRouter(prefix="/fashion", tags=["fashion"])
@@ -101,7 +101,7 @@ def get_trends(
     segment, its lift against everyone else, its growth per period and its direction; the
     same result as `culturebridge fashion trends DIR --segment S --json`, with each group cut
     to its `top` rows (the notable ones first)."""
-    from culturebridge.fashion._trends import IMAGES, fashion_trends
+    from culturebridge.fashion import IMAGES, fashion_trends
 
     def compute() -> FashionTrendsResult:
         table, why = image_attributes(state)
@@ -140,7 +140,7 @@ def _cut(result: FashionTrendsResult, top: int) -> FashionTrendsResult:
 def image_index(state: AppState) -> Any:
     """The workspace's `ImageIndex` (embeddings and tags of every product image), built once
     per data version; a UserError when the tagger is not installed or there are no images."""
-    from culturebridge.fashion._similar import ImageIndex
+    from culturebridge.fashion import ImageIndex
 
     return state.once(
         "fashion.image_index", lambda: ImageIndex.for_workspace(state.ws.root), state.version()
@@ -345,7 +345,8 @@ UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
 def tag_image(file: UploadFile, state: StateDep, caller: CallerDep) -> ImageTagPublic:
     """Article type and sub-category, base colour, named colours by share and pattern of one
     image (JPEG, PNG, WebP, ...; at most 10 MB), as `culturebridge fashion tag IMAGE` gives."""
-    from culturebridge.fashion._image import TagError, default_tagger
+    from culturebridge.fashion import TagError
+    from culturebridge.fashion import default_image_tagger as default_tagger
 
     data = _read_upload(file)
     tagger = state.once("fashion.tagger", default_tagger)

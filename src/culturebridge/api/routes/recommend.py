@@ -31,8 +31,15 @@ from culturebridge.api._deps import (
     not_visible,
 )
 from culturebridge.api._models import Rows
-from culturebridge.recommend import AudiencePlan, ProposedTitle, Recommender, plan_audience
-from culturebridge.recommend._base import ARRAYS_NPZ, MODEL_JSON, top_n
+from culturebridge.recommend import (
+    ARRAYS_NPZ,
+    MODEL_JSON,
+    AudiencePlan,
+    ProposedTitle,
+    Recommender,
+    plan_audience,
+    top_n,
+)
 from culturebridge.workspace import Workspace
 
 router = APIRouter(prefix="/recommendations", tags=["recommend"])

@@ -22,8 +22,7 @@ from culturebridge.api._catalogue import visible_item
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep
 from culturebridge.api._models import Message, Rows
 from culturebridge.api.routes.fashion import FromQuery, ItemId, ToQuery
-from culturebridge.social._alerts import ItemSentiment
-from culturebridge.social._mentions import MentionsResult
+from culturebridge.social import ItemSentiment, MentionsResult
 
 router = APIRouter(prefix="/social", tags=["social"])
 
@@ -85,7 +84,7 @@ def score_sentiment(
 ) -> Rows[SentimentScore]:
     """Per text, in order: label (1 positive, 0 negative), P(positive) and, for a blank text,
     why it was not scored; the shipped model `social sentiment` uses."""
-    from culturebridge.social._sentiment import default_model
+    from culturebridge.social import default_model
 
     model = state.once("social.sentiment_model", default_model)
     ok = [i for i, t in enumerate(body.texts) if t.strip()]
@@ -131,7 +130,7 @@ def get_mentions(
     Chinese or English title, alias, pinyin, 《》, Traditional script). A partner key sees its
     own items by name and everyone else's folded into one "(other partners)" row; items whose
     posts have fewer than k authors are suppressed."""
-    from culturebridge.social._mentions import item_mentions
+    from culturebridge.social import item_mentions
 
     def compute() -> MentionsResult:
         with state.analysis(caller, period_from=period_from, period_to=period_to) as a:
@@ -155,7 +154,7 @@ def _item_sentiment(
     period_from: date | None,
     period_to: date | None,
 ) -> ItemSentiment:
-    from culturebridge.social._alerts import AlertsConfig, item_sentiment
+    from culturebridge.social import AlertsConfig, item_sentiment
 
     def compute() -> ItemSentiment:
         with state.analysis(caller, period_from=period_from, period_to=period_to) as a:

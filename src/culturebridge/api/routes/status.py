@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from culturebridge.api._deps import CallerDep, StateDep
-from culturebridge.query import engine
+from culturebridge.privacy import Policy
+from culturebridge.query import reference_table
 
 router = APIRouter(tags=["status"])
 
@@ -56,7 +57,7 @@ def get_status(state: StateDep, caller: CallerDep) -> StatusPublic:
             workspace=state.ws.config.name,
             backend=state.ws.config.backend,
             version=state.version(),
-            k=state.ws.config.privacy.k,
+            k=Policy(state.ws.config.privacy, state.ws.root).k,
             tables=tables,
         )
 
@@ -77,8 +78,7 @@ def whoami(state: StateDep, caller: CallerDep) -> WhoAmI:
 
 
 def _partner_names(state: Any) -> dict[str, tuple[str | None, str | None]]:
-    with engine(state.ws) as con:
-        rows = con.table("partners").to_pyarrow().to_pylist()
+    rows = reference_table(state.ws, "partners").to_pylist()
     out = {r["partner_id"]: (r.get("name_en"), r.get("name_zh")) for r in rows}
     out["platform"] = ("Platform analysts", "平台分析师")
     return out

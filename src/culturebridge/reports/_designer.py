@@ -27,9 +27,9 @@ import pyarrow as pa
 from pydantic import BaseModel
 
 from culturebridge import __version__
-from culturebridge.analytics._prefs import weight_expr
+from culturebridge.analytics import weight_expr
 from culturebridge.errors import UserError
-from culturebridge.fashion._trends import (
+from culturebridge.fashion import (
     CATALOGUE,
     REST,
     FashionTrendRow,
