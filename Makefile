@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   creates .venv, installs culturebridge and runs the main job on the demo universe
-#   make test   installs what the tests need, then runs ruff, mypy (on src/) and pytest
+#   make test   installs what the tests need, then runs ruff, mypy --strict (on src/), the
+#               import contracts and pytest (on both cores)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,7 +13,7 @@ DEMO_PARTNERS ?= platform p_albion p_northlight p_lfc p_aurelia p_wren p_marlow 
 	p_britannia p_northgate p_foxglove p_qianfan
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck pytest bench clean browser
+.PHONY: demo test lint typecheck imports pytest bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +84,10 @@ lint: .stamp-test
 typecheck: .stamp-test
 	$(BIN)/mypy src
 
+# the layers (import-linter contract in pyproject.toml); tests/test_architecture.py checks the rest
+imports: .stamp-test
+	$(BIN)/lint-imports
+
 # Debian's Chromium for the dashboard and report tests (and `report --pdf`), with CJK fonts for
 # the Chinese pages' screenshots and PDFs: installed when missing and this is a root shell with
 # apt-get (CI); elsewhere those tests skip and say why.
@@ -93,10 +98,11 @@ browser:
 				>/dev/null) || echo "note: could not install chromium; browser tests will skip"; \
 		else echo "note: chromium is not installed (apt-get install chromium); browser tests will skip"; fi; }
 
+# both cores: each worker takes whole test files, so module fixtures are built once
 pytest: .stamp-test browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
-test: lint typecheck pytest
+test: lint typecheck imports pytest
 
 bench: .stamp-install
 	$(PIP) -e '.[fashion,bench]'

@@ -4,7 +4,8 @@ dashboard."""
 
 from culturebridge.api._app import API_PREFIX, create_app
 from culturebridge.api._deps import AppState, Caller
-from culturebridge.api._keys import PLATFORM, KeyPublic, KeyRecord, KeyStore, NewKey, public
+from culturebridge.api._keys import KeyPublic, KeyRecord, KeyStore, NewKey, public
+from culturebridge.privacy import PLATFORM
 
 __all__ = [
     "public",

@@ -21,9 +21,10 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from culturebridge.api._deps import AppState, AuditLog, audit_entry
+from culturebridge.api._deps import AppState, audit_entry
 from culturebridge.config import ApiSettings
 from culturebridge.errors import UserError
+from culturebridge.privacy import AuditLog
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("culturebridge.api")

@@ -88,7 +88,8 @@ class ResultCache:
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
-                return self._data[key]
+                hit: T = self._data[key]
+                return hit
         value = compute()
         with self._lock:
             self._data[key] = value
@@ -151,7 +152,8 @@ class AppState:
         with self._lock:
             hit = self.extras.get(name)
             if hit is not None and hit[0] == version:
-                return hit[1]
+                value: T = hit[1]
+                return value
         value = load()
         with self._lock:
             self.extras[name] = (version, value)
@@ -166,7 +168,8 @@ class AppState:
 
 
 async def get_state(request: Request) -> AppState:
-    return request.app.state.cb
+    state: AppState = request.app.state.cb
+    return state
 
 
 StateDep = Annotated[AppState, Depends(get_state)]

@@ -536,7 +536,7 @@ class CultureBridge:
         if not self._members:
             raise ValueError("the model is not fitted")
         Xa = _matrix(X)
-        return np.mean([m(Xa) for m in self._members], axis=0)
+        return np.asarray(np.mean([m(Xa) for m in self._members], axis=0), dtype=np.float64)
 
 
 def _additive(

@@ -131,7 +131,10 @@ class TimeDensity:
         h = np.clip(h, 0, len(self.cdf) - 2)
         lo = self.cdf[h]
         frac = (u - lo) / (self.cdf[h + 1] - lo)
-        return self.calendar.start_us + h * US_PER_HOUR + (frac * US_PER_HOUR).astype(np.int64)
+        return np.asarray(
+            self.calendar.start_us + h * US_PER_HOUR + (frac * US_PER_HOUR).astype(np.int64),
+            dtype=np.int64,
+        )
 
     def share_before(self, ts_us: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         """The inverse of `times`: the share of activity before each timestamp."""

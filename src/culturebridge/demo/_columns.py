@@ -152,7 +152,7 @@ def write_parquet(table: pa.Table, path: Path, *, dictionary: list[str] | bool =
     """Write one Parquet file with the canonical schema; returns its row count."""
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, compression=COMPRESSION, use_dictionary=dictionary)
-    return table.num_rows
+    return int(table.num_rows)
 
 
 def part_path(out_dir: Path, table: str, part: int) -> Path:

@@ -671,7 +671,9 @@ def _shade_table(lab: npt.NDArray[np.float64]) -> F32:
 
 
 def _steps(d_l: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.intp]:
-    return np.rint((np.clip(d_l, -_MAX_SHADE, _MAX_SHADE) + _MAX_SHADE) / _STEP).astype(np.intp)
+    return np.asarray(
+        np.rint((np.clip(d_l, -_MAX_SHADE, _MAX_SHADE) + _MAX_SHADE) / _STEP), dtype=np.intp
+    )
 
 
 def _soft(mask: Image.Image, radius: float) -> F32:
@@ -690,7 +692,7 @@ def _smooth_noise(rng: np.random.Generator, size: tuple[int, int], cells: int) -
     field = np.asarray(
         Image.fromarray(coarse, "F").resize(size, Image.Resampling.BICUBIC), dtype=np.float32
     )
-    return (field - field.mean()) / (field.std() + 1e-6)
+    return np.asarray((field - field.mean()) / (field.std() + 1e-6), dtype=np.float32)
 
 
 def draw_garment(

@@ -64,8 +64,8 @@ class GuideTable:
             pos[todo] += 1
             todo = todo[self._cdf[pos[todo]] <= u[todo]]
         if rows is None:
-            return pos
-        return pos - rows.astype(np.int64) * self.n
+            return np.asarray(pos, dtype=np.int64)
+        return np.asarray(pos - rows.astype(np.int64) * self.n, dtype=np.int64)
 
 
 def sorted_uniforms(rng: np.random.Generator, n: int, lo: float, hi: float) -> FloatArray:

@@ -72,7 +72,7 @@ def _first_place(n: int, beats: Callable[[int, int], float]) -> Probs:
         p = beats(0, 1)
         return np.array([p, 1.0 - p])
     raw = np.array([sum(beats(i, j) for j in range(n) if j != i) / (n - 1) for i in range(n)])
-    return raw / raw.sum()
+    return np.asarray(raw / raw.sum(), dtype=np.float64)
 
 
 def _outcome(ri: int, rj: int) -> float:
@@ -177,7 +177,7 @@ class Elo(_Base):
         return sum(get(p, init) for p in team) / len(team)
 
     def _beats(self, a: float, b: float) -> float:
-        return 1.0 / (1.0 + 10.0 ** ((b - a) / self.config.scale))
+        return float(1.0 / (1.0 + 10.0 ** ((b - a) / self.config.scale)))
 
     def predict(self, teams: Teams, meta: Mapping[str, Any] | None = None) -> Probs:
         check_teams(teams)

@@ -58,7 +58,7 @@ class Backbone:
             )
         net.eval()
 
-        class Pooled(torch.nn.Module):  # type: ignore[name-defined]
+        class Pooled(torch.nn.Module):  # type: ignore[name-defined,misc]
             def __init__(self, inner: Any) -> None:
                 super().__init__()
                 self.inner = inner

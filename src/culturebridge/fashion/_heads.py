@@ -74,10 +74,10 @@ def fit_head(
     def closure() -> Any:
         opt.zero_grad()
         loss = torch.nn.functional.cross_entropy(xt @ w.T + b, target) + l2 * (w * w).sum()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         return loss
 
-    opt.step(closure)
+    opt.step(closure)  # type: ignore[no-untyped-call]
     return Head(
         name=name,
         labels=labels,

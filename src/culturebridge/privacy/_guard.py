@@ -82,7 +82,8 @@ class Guarded(BaseModel):
     report: GuardReport
 
     def to_pylist(self) -> list[dict[str, Any]]:
-        return self.table.to_pylist()
+        rows: list[dict[str, Any]] = self.table.to_pylist()
+        return rows
 
 
 def guard(

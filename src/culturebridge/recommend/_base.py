@@ -142,7 +142,7 @@ class Recommender(ABC):
 
     @property
     def fitted(self) -> bool:
-        return self.history.shape[1] > 0
+        return bool(self.history.shape[1] > 0)
 
     @property
     def n_users(self) -> int:

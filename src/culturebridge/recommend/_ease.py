@@ -29,7 +29,7 @@ def spd_inverse(g: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     if info != 0:
         raise np.linalg.LinAlgError(f"potri failed ({info})")
     inv = np.tril(inv)
-    return inv + np.tril(inv, -1).T
+    return np.asarray(inv + np.tril(inv, -1).T, dtype=np.float64)
 
 
 class EASEConfig(ModelConfig):
@@ -67,7 +67,7 @@ class EASE(Recommender):
 
     def contributions(self, row: int, item: int) -> npt.NDArray[np.float32] | None:
         h = self.history[row]
-        return (h.data * self.weights[h.indices, item]).astype(np.float32)
+        return np.asarray(h.data * self.weights[h.indices, item], dtype=np.float32)
 
     def _arrays(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights}

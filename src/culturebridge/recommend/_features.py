@@ -309,7 +309,8 @@ def catalogue_frame(con: Any) -> pd.DataFrame:
     """The items table's content columns, ordered by item_id."""
     items = con.table("items")
     table = items.select(*CATALOGUE_COLUMNS).order_by("item_id").to_pyarrow()
-    return table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
 
 
 def item_features_from_workspace(ws: Any, con: Any, item_ids: StrArray) -> FloatArray:

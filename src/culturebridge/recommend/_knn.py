@@ -91,7 +91,7 @@ class ItemKNN(Recommender):
     def contributions(self, row: int, item: int) -> npt.NDArray[np.float32] | None:
         h = self.history[row]
         col = np.asarray(self.weights[:, [item]].todense()).ravel()
-        return (h.data * col[h.indices]).astype(np.float32)
+        return np.asarray(h.data * col[h.indices], dtype=np.float32)
 
     def _arrays(self) -> dict[str, np.ndarray]:
         w = self.weights

@@ -58,7 +58,7 @@ def _first_occurrence(top: npt.NDArray[np.int64]) -> BoolArray:
     np.put_along_axis(
         repeat, order[:, 1:], (ranked[:, 1:] == ranked[:, :-1]) & (ranked[:, 1:] >= 0), axis=1
     )
-    return (top >= 0) & ~repeat
+    return np.asarray((top >= 0) & ~repeat, dtype=np.bool_)
 
 
 def _truth_counts(truth: sp.spmatrix | sp.sparray) -> tuple[sp.csr_matrix, npt.NDArray[np.int64]]:

@@ -355,7 +355,8 @@ def _segment_counts(
             ),
         ]
     expr = ibis.union(*[p.select("segment", "item_id", "users") for p in parts])
-    return a.run(expr).to_pandas()
+    frame: pd.DataFrame = a.run(expr).to_pandas()
+    return frame
 
 
 def _confidence(n_eff: float, spread: float, share: float) -> Confidence:

@@ -593,7 +593,10 @@ def _campaign_section(r: CampaignReport) -> str:
     rows = []
     for c in an.comparisons:
         k = kinds[c.metric]
-        mean = (lambda x: _pct(x, 2)) if k == "binary" else (lambda x: _num(x, ",.2f"))
+
+        def mean(x: float | None, binary: bool = k == "binary") -> str:
+            return _pct(x, 2) if binary else _num(x, ",.2f")
+
         cuped = (
             f"{_campaign_lift(c.cuped.lift, k)} (variance −{(c.cuped.variance_reduction or 0):.0%})"
             if c.cuped is not None

@@ -186,7 +186,8 @@ class MentionLinker:
 
         def column(name: str) -> list[Any]:
             if name in items.column_names:
-                return items[name].to_pylist()
+                values: list[Any] = items[name].to_pylist()
+                return values
             return [None] * items.num_rows
 
         ids = column("item_id")

@@ -8,8 +8,9 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from culturebridge.api._deps import AdminDep, Caller, StateDep, not_visible
-from culturebridge.api._keys import PLATFORM, KeyPublic, NewKey, public
+from culturebridge.api._keys import KeyPublic, NewKey, public
 from culturebridge.api._models import Rows
+from culturebridge.privacy import PLATFORM
 
 router = APIRouter(prefix="/keys", tags=["keys"])
 
