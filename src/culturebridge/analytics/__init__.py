@@ -5,8 +5,9 @@ Every analysis here is an Ibis expression over the canonical tables, so it runs 
 Spark unchanged, and returns typed results that the CLI prints and the API serialises.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from culturebridge._lazy import lazy_getattr
 from culturebridge.analytics._audience import (
     AudienceResult,
     AudienceRow,
@@ -55,12 +56,7 @@ _LAZY = {
 """Loaded on first use: these pull in heavier modules than the rest of the package."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [

@@ -7,8 +7,9 @@ responds (T-/X-learner, class transformation and the culturebridge model), `_qin
 treat next under the privacy guard and writes every export to the audit log.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from culturebridge._lazy import lazy_getattr
 from culturebridge.campaign._ab import ExperimentReport, SegmentTest, analyse, srm_check
 from culturebridge.campaign._qini import auuc, qini_auc, qini_curve, uplift_at_k, uplift_curve
 from culturebridge.campaign._report import CampaignReport, report_file, report_workspace
@@ -35,13 +36,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The modelling names load scikit-learn: import them only when asked for."""
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [

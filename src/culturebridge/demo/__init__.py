@@ -8,8 +8,9 @@ photo of every fashion item (`render_garment`), whose category, colour and patte
 `write_lookbook` writes a designer's lookbook folder of such photos with captions.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from culturebridge._lazy import lazy_getattr
 from culturebridge.demo._config import DemoConfig, DemoResult
 from culturebridge.demo._generate import generate
 from culturebridge.demo._images import (
@@ -31,12 +32,7 @@ _LAZY = {
 """Loaded on first use: these pull in heavier modules than the rest of the package."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [

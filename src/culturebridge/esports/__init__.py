@@ -7,8 +7,9 @@ match before it updates any rating; `score` gives accuracy, log-loss and Brier o
 two-team matches; `tune` searches hyperparameters on the earliest 30% of matches only.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from culturebridge._lazy import lazy_getattr
 from culturebridge.esports._evaluate import (
     OnlineRun,
     Scores,
@@ -81,12 +82,7 @@ _LAZY = {
 """Loaded on first use: these pull in heavier modules than the rest of the package."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [

