@@ -20,7 +20,7 @@ from fastapi import Depends, HTTPException, Request, status
 
 from culturebridge.api._keys import KeyRecord, KeyStore
 from culturebridge.config import ApiSettings, get_settings
-from culturebridge.privacy import AuditLog, item_scope, may_write, sees
+from culturebridge.privacy import AuditLog, item_scope, sees
 from culturebridge.query import Analysis
 from culturebridge.web import COOKIE
 from culturebridge.workspace import Workspace
@@ -44,10 +44,6 @@ class Caller:
     def sees(self, owner: str | None) -> bool:
         """Whether item-level results about an item owned by `owner` may go to this caller."""
         return sees(self.partner, owner)
-
-    def may_write(self, owner: str | None) -> bool:
-        """Whether this caller may write a row owned by `owner` (None: shared data)."""
-        return may_write(self.partner, owner)
 
 
 class RateLimiter:

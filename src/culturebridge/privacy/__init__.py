@@ -28,7 +28,6 @@ from culturebridge.privacy._scope import (
     PLATFORM,
     fold_values,
     item_scope,
-    may_write,
     sees,
 )
 
@@ -55,7 +54,6 @@ __all__ = [
     "guard",
     "item_scope",
     "laplace_counts",
-    "may_write",
     "noise_counts",
     "release_key",
     "sees",

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from culturebridge.privacy._budget import Ledger
+from culturebridge.privacy._guard import Guarded, Noise, guard
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from culturebridge.config import PrivacyConfig
-    from culturebridge.privacy._budget import Ledger
-    from culturebridge.privacy._guard import Guarded, Noise
 
 
 class Policy:
@@ -59,8 +60,6 @@ class Policy:
         noise: Noise | None = None,
     ) -> Guarded:
         """`guard` with this workspace's k (see `culturebridge.privacy.guard`)."""
-        from culturebridge.privacy._guard import guard
-
         return guard(
             table,
             k=self._config.k,
@@ -71,6 +70,4 @@ class Policy:
         )
 
     def ledger(self) -> Ledger:
-        from culturebridge.privacy._budget import Ledger
-
         return Ledger(self._root / "privacy", self._config.epsilon_budget)

@@ -7,8 +7,9 @@ another partner's items carry singles out those items just as well. So a release
 shown to partner P only when one of P's own items carries it; every other value is folded into
 one, `OTHER_PARTNERS`, which keeps platform-wide totals intact (shares still sum to one).
 
-Writes are scoped the same way: a partner may write its own items (and events about them),
-nothing shared and nothing of another partner's; the platform's analysts may write anything.
+Writes are scoped the same way (`culturebridge.ingest`, `owner=`): a partner may write its own
+items (and events about them), nothing shared and nothing of another partner's; the platform's
+analysts may write anything.
 """
 
 from __future__ import annotations
@@ -34,11 +35,6 @@ def sees(partner: str | None, owner: str | None) -> bool:
     """Whether item-level results about an item owned by `owner` may go to `partner` (None or
     `PLATFORM`: the platform, which sees everything)."""
     return partner is None or partner == PLATFORM or owner == partner
-
-
-def may_write(partner: str | None, owner: str | None) -> bool:
-    """Whether `partner` may write a row owned by `owner` (None: shared, platform-only)."""
-    return partner is None or partner == PLATFORM or (owner is not None and owner == partner)
 
 
 def fold_values(values: ir.Table, partner: str | None) -> ir.Table:

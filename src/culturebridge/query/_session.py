@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any, Literal
 
 import ibis
@@ -184,7 +185,7 @@ class Analysis:
 
     # ------------------------------------------------------------------ inputs
 
-    @property
+    @cached_property
     def policy(self) -> Policy:
         """The workspace's privacy settings, applied (the only holder of k)."""
         return Policy(self.ws.config.privacy, self.ws.root)
