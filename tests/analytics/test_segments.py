@@ -376,7 +376,8 @@ def test_small_segments_are_suppressed(tiny: dict[str, Any]) -> None:
     ws.config.privacy.k = 3
     try:
         with Analysis.open(ws, segments=builtin_segments()) as a:
-            released, report = released_sizes(a)
+            out = released_sizes(a)
+        released, (report,) = out.value, out.reports
     finally:
         ws.config.privacy.k = K
     sizes = {s.name: s for s in released}

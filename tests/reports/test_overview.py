@@ -20,6 +20,7 @@ from culturebridge.config import get_settings
 from culturebridge.demo import DemoConfig, generate
 from culturebridge.errors import UserError
 from culturebridge.ingest import ingest
+from culturebridge.privacy import Released
 from culturebridge.query import Analysis, builtin_segments, segment_label
 from culturebridge.reports import Finding, FindingsScan, scan, strongest_findings
 from culturebridge.reports._overview import Overview, build_overview, overview_html, write_overview
@@ -54,11 +55,12 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace,
 
 
 @pytest.fixture(scope="module")
-def overview(small: tuple[Workspace, dict[str, Any]]) -> tuple[Overview, FindingsScan]:
-    """One overview (for the report) and one scan (every finding, not only the top ones)."""
+def overview(small: tuple[Workspace, dict[str, Any]]) -> tuple[Released[Overview], FindingsScan]:
+    """One overview (released, for the report) and one scan (every finding, not only the top
+    ones)."""
     ws, _ = small
     with Analysis.open(ws) as a:
-        ov = build_overview(a)
+        ov = a.publish(build_overview(a))
         everything = scan(a)
     return ov, everything
 
@@ -70,7 +72,7 @@ def _find(findings: list[Finding], **fields: Any) -> Finding | None:
 # ---------------------------------------------------------------------------- findings
 
 
-def test_planted_preferences_are_found(overview: tuple[Overview, FindingsScan]) -> None:
+def test_planted_preferences_are_found(overview: tuple[Released[Overview], FindingsScan]) -> None:
     _, s = overview
     guochao = _find(s.findings, dimension="attributes.style", value="guochao")
     assert guochao is not None and guochao.segment == "gen_z_tier1"
@@ -84,7 +86,7 @@ def test_planted_preferences_are_found(overview: tuple[Overview, FindingsScan]) 
     assert minimalist is not None and minimalist.segment == "young_adults_tier2"
 
 
-def test_planted_trends_are_found(overview: tuple[Overview, FindingsScan]) -> None:
+def test_planted_trends_are_found(overview: tuple[Released[Overview], FindingsScan]) -> None:
     _, s = overview
     rising = _find(s.findings, kind="trend", value="streetwear")
     assert rising is not None and rising.dimension == "attributes.style"
@@ -99,7 +101,7 @@ def test_planted_trends_are_found(overview: tuple[Overview, FindingsScan]) -> No
 
 
 def test_older_item_is_named_by_its_title(
-    overview: tuple[Overview, FindingsScan], small: tuple[Workspace, dict[str, Any]]
+    overview: tuple[Released[Overview], FindingsScan], small: tuple[Workspace, dict[str, Any]]
 ) -> None:
     _, truth = small
     item = truth["older_audience_item"]
@@ -109,12 +111,12 @@ def test_older_item_is_named_by_its_title(
     assert found.value == item["item_id"] and found.segment == "older_45_plus"
     assert found.label == item["title_en"] and found.title_zh == item["title_zh"]
     assert item["title_en"] in found.headline and item["item_id"] not in found.headline
-    assert ov.audience is not None and ov.audience.item_id == item["item_id"]
+    assert ov.value.audience is not None and ov.value.audience.item_id == item["item_id"]
 
 
-def test_top_findings_are_ranked_and_distinct(overview: tuple[Overview, FindingsScan]) -> None:
+def test_top_findings_are_ranked_and_distinct(overview: tuple[Released[Overview], FindingsScan]) -> None:
     ov, s = overview
-    top = ov.findings
+    top = ov.value.findings
     assert len(top) == 8
     assert [(f.kind, f.segment, f.value) for f in top] == [
         (f.kind, f.segment, f.value) for f in s.findings[:8]
@@ -148,7 +150,7 @@ def test_strongest_findings_matches_the_scan(small: tuple[Workspace, dict[str, A
     ("segment", "dimension"), [("gen_z_tier1", "attributes.style"), ("older_45_plus", "item")]
 )
 def test_batched_scan_agrees_with_preferences(
-    overview: tuple[Overview, FindingsScan],
+    overview: tuple[Released[Overview], FindingsScan],
     small: tuple[Workspace, dict[str, Any]],
     segment: str,
     dimension: str,
@@ -242,7 +244,7 @@ EXTERNAL = re.compile(
 )
 
 
-def test_html_is_self_contained_and_balanced(overview: tuple[Overview, FindingsScan]) -> None:
+def test_html_is_self_contained_and_balanced(overview: tuple[Released[Overview], FindingsScan]) -> None:
     ov, _ = overview
     text = overview_html(ov)
     assert text.startswith("<!DOCTYPE html>")
@@ -256,7 +258,7 @@ def test_html_is_self_contained_and_balanced(overview: tuple[Overview, FindingsS
 
 
 def test_html_shows_the_planted_answers_and_the_method(
-    overview: tuple[Overview, FindingsScan], small: tuple[Workspace, dict[str, Any]]
+    overview: tuple[Released[Overview], FindingsScan], small: tuple[Workspace, dict[str, Any]]
 ) -> None:
     ov, _ = overview
     item = small[1]["older_audience_item"]
@@ -265,16 +267,16 @@ def test_html_shows_the_planted_answers_and_the_method(
         assert needle in text, needle
     assert "forecast" in text and "polygon" in text  # the forecast band
     assert "How this was computed" in text
-    for needle in ("Benjamini–Hochberg", "Mann–Kendall", f"k={ov.scope.k}", "purchase 5"):
+    for needle in ("Benjamini–Hochberg", "Mann–Kendall", f"k={ov.value.scope.k}", "purchase 5"):
         assert needle in text, needle
     # every result's privacy note is listed
     assert text.count("<tr><td>preferences ") == len(
-        [n for n in ov.privacy if n.what.startswith("preferences")]
+        [n for n in ov.value.privacy if n.what.startswith("preferences")]
     )
 
 
 def test_write_overview_default_path(
-    overview: tuple[Overview, FindingsScan], small: tuple[Workspace, dict[str, Any]]
+    overview: tuple[Released[Overview], FindingsScan], small: tuple[Workspace, dict[str, Any]]
 ) -> None:
     ws, _ = small
     ov, _ = overview
@@ -337,8 +339,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 def test_markup_in_data_is_escaped(hostile: Workspace) -> None:
     with Analysis.open(hostile) as a:
-        ov = build_overview(a)
-    item = _find(ov.findings, kind="audience")
+        ov = a.publish(build_overview(a))
+    item = _find(ov.value.findings, kind="audience")
     assert item is not None and item.value == "evil"
     assert item.label == "<script>alert(1)</script>"  # the typed result keeps the raw title
     text = overview_html(ov)
@@ -402,11 +404,11 @@ def test_cli_missing_workspace_is_one_line(tmp_path: Path) -> None:
 
 
 def test_html_analyses_the_planted_campaign(
-    overview: tuple[Overview, FindingsScan], small: tuple[Workspace, dict[str, Any]]
+    overview: tuple[Released[Overview], FindingsScan], small: tuple[Workspace, dict[str, Any]]
 ) -> None:
     ov, _ = overview
     truth = small[1]["campaign"]
-    assert [c.campaign_id for c in ov.campaigns] == [truth["campaign_id"]]
+    assert [c.campaign_id for c in ov.value.campaigns] == [truth["campaign_id"]]
     text = overview_html(ov)
     assert "Campaigns: what changed, and for whom" in text
     assert truth["campaign_id"] in text and f"{truth['assigned']:,} users" in text

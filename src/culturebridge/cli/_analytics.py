@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple, TypeVar
+from typing import Annotated, Any, NamedTuple, Protocol, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -32,7 +32,7 @@ from culturebridge.analytics import (
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
 from culturebridge.config import Backend
 from culturebridge.errors import UserError
-from culturebridge.privacy import GuardReport
+from culturebridge.privacy import Released
 from culturebridge.query import Analysis
 from culturebridge.workspace import Workspace
 
@@ -134,18 +134,19 @@ def running(fn: Callable[[], T], what: str, quiet: bool) -> T:
         return fn()
 
 
-def emit(
-    rows: Sequence[BaseModel],
-    *,
-    json_out: bool,
-    privacy: Sequence[GuardReport],
-    sql: Sequence[str],
-    draw: Callable[[], None],
-) -> None:
-    """JSON rows on stdout (notes on stderr), or the Rich table plus notes and SQL."""
-    notes = [p.note() for p in privacy]
+class _RowsResult(Protocol):
+    @property
+    def rows(self) -> Sequence[BaseModel]: ...
+    @property
+    def sql(self) -> Sequence[str]: ...
+
+
+def emit(out: Released[_RowsResult], *, json_out: bool, draw: Callable[[], None]) -> None:
+    """The printer of a released result: JSON rows on stdout (notes on stderr), or the Rich
+    table plus the guard's notes and the SQL."""
+    notes, sql = out.notes(), out.value.sql
     if json_out:
-        print_json([r.model_dump(mode="json") for r in rows])
+        print_json([r.model_dump(mode="json") for r in out.value.rows])
         for note in notes:
             err_console.print(f"privacy: {note}", highlight=False, markup=False)
         for s in sql:
@@ -198,9 +199,14 @@ def prefs(
     """
     opts = Options(backend, partner, epsilon, explain, period_from, period_to)
     with open_analysis(directory, opts) as a:
-        result = running(
-            lambda: preferences(a, segment=segment, by=by, vs=vs), "computing preferences", json_out
+        out = a.publish(
+            running(
+                lambda: preferences(a, segment=segment, by=by, vs=vs),
+                "computing preferences",
+                json_out,
+            )
         )
+        result = out.value
 
     def draw() -> None:
         t = RichTable(
@@ -242,7 +248,7 @@ def prefs(
         if len(result.rows) > top:
             console.print(Text(f"{len(result.rows) - top} more rows: use --top or --json", "dim"))
 
-    emit(result.rows, json_out=json_out, privacy=[result.privacy], sql=result.sql, draw=draw)
+    emit(out, json_out=json_out, draw=draw)
 
 
 # ---------------------------------------------------------------------------- trends
@@ -284,17 +290,20 @@ def trends_cmd(
         raise UserError(f"--period must be day, week or month, not {period!r}")
     opts = Options(backend, partner, epsilon, explain, period_from, period_to)
     with open_analysis(directory, opts) as a:
-        result = running(
-            lambda: trends(
-                a,
-                segment=segment,
-                by=by,
-                period=period,  # type: ignore[arg-type]
-                config=TrendsConfig(horizon=horizon),
-            ),
-            "computing trends",
-            json_out,
+        out = a.publish(
+            running(
+                lambda: trends(
+                    a,
+                    segment=segment,
+                    by=by,
+                    period=period,  # type: ignore[arg-type]
+                    config=TrendsConfig(horizon=horizon),
+                ),
+                "computing trends",
+                json_out,
+            )
         )
+        result = out.value
 
     def draw() -> None:
         first = result.periods[0].isoformat() if result.periods else "—"
@@ -317,13 +326,7 @@ def trends_cmd(
             t.add_row(*_trend_cells(r))
         console.print(t)
 
-    emit(
-        result.rows,
-        json_out=json_out,
-        privacy=[result.privacy, result.value_privacy],
-        sql=result.sql,
-        draw=draw,
-    )
+    emit(out, json_out=json_out, draw=draw)
 
 
 def _trend_cells(r: TrendRow) -> list[Any]:
@@ -374,11 +377,14 @@ def funnel_cmd(
     opts = Options(backend, partner, None, explain, period_from, period_to)
     with open_analysis(directory, opts) as a:
         baseline = None if vs == "none" else vs
-        result = running(
-            lambda: funnel(a, segment=segment, vs=baseline, by_kind=not all_kinds),
-            "computing the funnel",
-            json_out,
+        out = a.publish(
+            running(
+                lambda: funnel(a, segment=segment, vs=baseline, by_kind=not all_kinds),
+                "computing the funnel",
+                json_out,
+            )
         )
+        result = out.value
 
     def draw() -> None:
         if not result.rows:
@@ -416,7 +422,7 @@ def funnel_cmd(
             )
         console.print(t)
 
-    emit(result.rows, json_out=json_out, privacy=[result.privacy], sql=result.sql, draw=draw)
+    emit(out, json_out=json_out, draw=draw)
 
 
 # ---------------------------------------------------------------------------- reach
@@ -441,11 +447,14 @@ def reach_cmd(
         raise UserError(f"--period must be day, week or month, not {period!r}")
     opts = Options(backend, partner, epsilon, explain, period_from, period_to)
     with open_analysis(directory, opts) as a:
-        result = running(
-            lambda: reach(a, segment=segment, period=period),  # type: ignore[arg-type]
-            "computing reach",
-            json_out,
+        out = a.publish(
+            running(
+                lambda: reach(a, segment=segment, period=period),  # type: ignore[arg-type]
+                "computing reach",
+                json_out,
+            )
         )
+        result = out.value
 
     def draw() -> None:
         t = RichTable(
@@ -473,7 +482,7 @@ def reach_cmd(
             )
         console.print(t)
 
-    emit(result.rows, json_out=json_out, privacy=[result.privacy], sql=result.sql, draw=draw)
+    emit(out, json_out=json_out, draw=draw)
 
 
 # ---------------------------------------------------------------------------- retention
@@ -496,9 +505,12 @@ def retention_cmd(
     active again 1, 2, ... weeks later, with Wilson 95% intervals."""
     opts = Options(backend, partner, epsilon, explain, period_from, period_to)
     with open_analysis(directory, opts) as a:
-        result = running(
-            lambda: retention(a, segment=segment, weeks=weeks), "computing retention", json_out
+        out = a.publish(
+            running(
+                lambda: retention(a, segment=segment, weeks=weeks), "computing retention", json_out
+            )
         )
+        result = out.value
 
     def draw() -> None:
         t = RichTable(
@@ -530,7 +542,7 @@ def retention_cmd(
             )
         console.print(t)
 
-    emit(result.rows, json_out=json_out, privacy=[result.privacy], sql=result.sql, draw=draw)
+    emit(out, json_out=json_out, draw=draw)
 
 
 # ---------------------------------------------------------------------------- audience
@@ -551,7 +563,10 @@ def audience_cmd(
     each cell's share of the item's weighted engagement against its share of all engagement."""
     opts = Options(backend, partner, None, explain, period_from, period_to)
     with open_analysis(directory, opts) as a:
-        result = running(lambda: item_audience(a, item_id=item), "computing the audience", json_out)
+        out = a.publish(
+            running(lambda: item_audience(a, item_id=item), "computing the audience", json_out)
+        )
+        result = out.value
 
     def draw() -> None:
         t = RichTable(
@@ -590,4 +605,4 @@ def audience_cmd(
             last = r.dimension
         console.print(t)
 
-    emit(result.rows, json_out=json_out, privacy=[result.privacy], sql=result.sql, draw=draw)
+    emit(out, json_out=json_out, draw=draw)

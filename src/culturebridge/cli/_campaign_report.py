@@ -22,7 +22,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from culturebridge.cli._analytics import running
-from culturebridge.cli._common import console, handle_errors, print_json
+from culturebridge.cli._common import console, handle_errors, print_released
 from culturebridge.errors import UserError
 
 
@@ -188,10 +188,11 @@ def report_cmd(
                 "analysing the campaign",
                 json_out,
             )  # fmt: skip
+            out = a.publish(rep)
     if json_out:
-        print_json(rep.model_dump(mode="json"))
+        print_released(out)
         return
-    draw_report(rep, segment_metric)
+    draw_report(out.value, segment_metric)
 
 
 def draw_report(rep: object, segment_metric: str | None = None) -> None:

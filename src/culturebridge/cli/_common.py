@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -24,16 +25,24 @@ from rich.progress import (
 )
 
 from culturebridge.errors import UserError
+from culturebridge.privacy import Released
 
 console = Console()
 err_console = Console(stderr=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M", bound=BaseModel)
 
 
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_released(out: Released[M], view: Callable[[M], Any] | None = None) -> None:
+    """The printer of a result about users: only a released one, as JSON (the whole result,
+    or `view` of it)."""
+    print_json(view(out.value) if view else out.value.model_dump(mode="json"))
 
 
 def fail(message: str, code: int = 2) -> None:

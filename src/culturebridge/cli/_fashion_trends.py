@@ -37,7 +37,12 @@ from culturebridge.cli._analytics import (
     running,
     sparkline,
 )
-from culturebridge.cli._common import console, err_console, handle_errors, print_json
+from culturebridge.cli._common import (
+    console,
+    err_console,
+    handle_errors,
+    print_released,
+)
 from culturebridge.errors import UserError
 from culturebridge.fashion import (
     ATTRIBUTES,
@@ -167,12 +172,13 @@ def trends_cmd(
                 json_out,
             )
         root = a.ws.root
+        out = a.publish(result)
     written = None
     if report is not None:
         from culturebridge.reports import write_designer_report
 
         written = running(
-            lambda: write_designer_report(result, report, examples=examples, root=root),
+            lambda: write_designer_report(out, report, examples=examples, root=root),
             "writing the designer report",
             json_out,
         )
@@ -181,7 +187,7 @@ def trends_cmd(
     if written is not None:
         notes.append(f"designer report: {written}")
     if json_out:
-        print_json(result.model_dump(mode="json"))
+        print_released(out)
         for note in notes:
             err_console.print(note, highlight=False, markup=False)
         for s in result.sql:

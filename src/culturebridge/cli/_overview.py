@@ -15,7 +15,12 @@ from rich.table import Table
 from rich.text import Text
 
 from culturebridge.cli._analytics import Dir, JsonOpt, PartnerOpt, running
-from culturebridge.cli._common import console, err_console, handle_errors, print_json
+from culturebridge.cli._common import (
+    console,
+    err_console,
+    handle_errors,
+    print_released,
+)
 from culturebridge.errors import UserError
 from culturebridge.query import Analysis
 from culturebridge.reports import Overview, build_overview, write_overview
@@ -51,10 +56,13 @@ def overview(
     if output is not None and output.suffix.lower() not in (".html", ".htm", ""):
         raise UserError(f"--output: expected an .html file or a folder, not {output}")
     with Analysis.open(ws, partner=partner) as a:
-        result = running(lambda: build_overview(a, n=top), "scanning the workspace", json_out)
-    path = write_overview(ws, result, path=output)
+        out = a.publish(
+            running(lambda: build_overview(a, n=top), "scanning the workspace", json_out)
+        )
+    path = write_overview(ws, out, path=output)
+    result = out.value
     if json_out:
-        print_json([f.model_dump(mode="json") for f in result.findings])
+        print_released(out, lambda o: [f.model_dump(mode="json") for f in o.findings])
         err_console.print(f"report: {path}", markup=False, highlight=False, soft_wrap=True)
         return
     _print(result, path)

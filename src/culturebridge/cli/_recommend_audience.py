@@ -14,7 +14,14 @@ import typer
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from culturebridge.cli._common import console, err_console, handle_errors, print_json
+from culturebridge.cli._common import (
+    console,
+    err_console,
+    handle_errors,
+    print_released,
+)
+from culturebridge.privacy import Released
+from culturebridge.query import publish
 from culturebridge.recommend import AudiencePlan, load_spec, plan_audience
 from culturebridge.workspace import Workspace
 
@@ -70,18 +77,20 @@ def audience(
     else:
         with err_console.status("finding similar titles and their audiences…"):
             plan = plan_audience(ws, proposal, partner=partner, n_neighbours=neighbours)
+    out = publish(ws, plan)
     notes = [f"privacy: {plan.privacy.note()}", f"neighbours: {plan.neighbour_privacy.note()}"]
     if json_out:
-        print_json(plan.model_dump(mode="json"))
+        print_released(out)
         for note in notes:
             err_console.print(note, highlight=False, markup=False)
         return
-    _draw(plan)
+    _draw(out)
     for note in notes:
         console.print(Text(note, style="dim"))
 
 
-def _draw(plan: AudiencePlan) -> None:
+def _draw(out: Released[AudiencePlan]) -> None:
+    plan = out.value
     p = plan.proposal
     name = " / ".join(t for t in (p.title_en, p.title_zh) if t) or "(untitled)"
     t = RichTable(

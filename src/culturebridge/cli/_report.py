@@ -75,11 +75,12 @@ def report(
                 )
         else:
             result = build_partner_report(a, n=top)
+        out = a.publish(result)
     if show:
         with err_console.status("writing the report…"):
-            written = write_partner_report(ws, result, output, pdf=pdf_path)
+            written = write_partner_report(ws, out, output, pdf=pdf_path)
     else:
-        written = write_partner_report(ws, result, output, pdf=pdf_path)
+        written = write_partner_report(ws, out, output, pdf=pdf_path)
     if json_out:
         print_json(
             {

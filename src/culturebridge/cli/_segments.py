@@ -107,13 +107,14 @@ def segments(
     ref = _parse_date(ref_text) if ref_text else None
     with Analysis.open(ws, segments=catalogue, ref=ref) as a:
         ref = a.ref
-        sizes, report = released_sizes(a, names)
+        out = released_sizes(a, names)
+        sizes = out.value
         sql = (
             {s.name: segment_sql(a.con, s.name, segments=catalogue, ref=ref) for s in sizes}
             if explain
             else {}
         )
-    k = report.k
+    k = out.reports[0].k
     if json_out:
         rows: list[dict[str, Any]] = []
         for s in sizes:

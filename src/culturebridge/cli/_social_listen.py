@@ -29,9 +29,15 @@ from culturebridge.cli._analytics import (
     open_analysis,
     sparkline,
 )
-from culturebridge.cli._common import console, err_console, handle_errors, print_json, progress_bar
+from culturebridge.cli._common import (
+    console,
+    err_console,
+    handle_errors,
+    print_released,
+    progress_bar,
+)
 from culturebridge.errors import UserError
-from culturebridge.privacy import GuardReport
+from culturebridge.privacy import GuardReport, Released
 from culturebridge.social import (
     AlertsConfig,
     ItemSentiment,
@@ -131,10 +137,11 @@ def topics_cmd(
             config=cfg,
             progress=update,
         )
+        out = a.publish(result)
     if json_out:
-        print_json(result.model_dump(mode="json"))
+        print_released(out)
     else:
-        _draw_topics(result, last)
+        _draw_topics(out.value, last)
     _notes(result.privacy, json_out)
 
 
@@ -205,12 +212,12 @@ def alerts_cmd(
     if not 0 < alpha < 1:
         raise UserError(f"--alpha must be between 0 and 1, not {alpha:g}")
     cfg = AlertsConfig(alpha=alpha, min_posts=min_posts, min_increase=min_increase)
-    result = _item_sentiment(
+    out = _item_sentiment(
         directory, segment, period, None, cfg, partner, backend, period_from, period_to, json_out
     )
+    result = out.value
     if json_out:
-        data = result.model_dump(mode="json", exclude={"cells"})
-        print_json(data)
+        print_released(out, lambda r: r.model_dump(mode="json", exclude={"cells"}))
     else:
         console.print(
             f"[bold]{result.segment_description}[/]: {result.posts:,} posts, "
@@ -239,7 +246,7 @@ def timeline_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """An item's posts and sentiment per period (negative share, mean score), with alerts."""
-    result = _item_sentiment(
+    out = _item_sentiment(
         directory,
         segment,
         period,
@@ -251,8 +258,9 @@ def timeline_cmd(
         period_to,
         json_out,
     )
+    result = out.value
     if json_out:
-        print_json(result.model_dump(mode="json"))
+        print_released(out)
     else:
         alerted = {(al.item_id, al.period_start) for al in result.alerts}
         for one in item:
@@ -284,11 +292,11 @@ def _item_sentiment(
     period_from: str | None,
     period_to: str | None,
     json_out: bool,
-) -> ItemSentiment:
+) -> Released[ItemSentiment]:
     opts = Options(backend, partner, None, False, period_from, period_to)
     show = not json_out and err_console.is_terminal
     with open_analysis(directory, opts) as a, progress_bar(show) as update:
-        return item_sentiment(
+        result = item_sentiment(
             a,
             segment=segment,
             period=_period(period),  # type: ignore[arg-type]
@@ -296,3 +304,4 @@ def _item_sentiment(
             config=cfg,
             progress=update,
         )
+        return a.publish(result)

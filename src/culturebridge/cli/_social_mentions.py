@@ -30,7 +30,12 @@ from culturebridge.cli._analytics import (
     open_analysis,
     running,
 )
-from culturebridge.cli._common import console, err_console, handle_errors, print_json
+from culturebridge.cli._common import (
+    console,
+    err_console,
+    handle_errors,
+    print_released,
+)
 from culturebridge.errors import UserError
 from culturebridge.social import MentionsResult, item_mentions
 
@@ -105,6 +110,7 @@ def mentions_cmd(
         result, links = running(
             lambda: item_mentions(a, item=item), "linking posts to items", json_out
         )
+        out = a.publish(result)
     if output is not None:
         write_links(links, output)
     notes = [f"privacy: {result.privacy.note()}"]
@@ -116,7 +122,7 @@ def mentions_cmd(
                 + (" and other partners' items'" if partner else "")
             )
     if json_out:
-        print_json(result.model_dump(mode="json"))
+        print_released(out)
         for note in notes:
             err_console.print(note, highlight=False, markup=False)
         return

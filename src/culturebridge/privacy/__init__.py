@@ -23,6 +23,7 @@ from culturebridge.privacy._guard import (
 from culturebridge.privacy._noise import laplace_counts, release_key
 from culturebridge.privacy._policy import Policy
 from culturebridge.privacy._pseudo import Pseudonymiser
+from culturebridge.privacy._release import Released
 from culturebridge.privacy._scope import (
     OTHER_PARTNERS,
     PLATFORM,
@@ -37,6 +38,7 @@ __all__ = [
     "ExportRecord",
     "Policy",
     "Pseudonymiser",
+    "Released",
     "audit",
     "export_rows",
     "read_audit",

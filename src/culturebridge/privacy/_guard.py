@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from culturebridge.errors import UserError
 from culturebridge.privacy._budget import Ledger
@@ -39,6 +39,8 @@ class GuardReport(BaseModel):
     blanked_columns: list[str]
     noise: dict[str, Any] | None = None
     """Mechanism, epsilon, sensitivity and budget left, when counts were noised."""
+    _issuer: object = PrivateAttr(default=None)
+    """Which policy issued the report (see `Policy.issued`); never serialised."""
 
     def note(self) -> str:
         parts = []

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from culturebridge.privacy._budget import Ledger
-from culturebridge.privacy._guard import Guarded, Noise, guard
+from culturebridge.privacy._guard import Guarded, GuardReport, Noise, guard
+from culturebridge.privacy._release import Released, seal
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from culturebridge.config import PrivacyConfig
+
+T = TypeVar("T")
 
 
 class Policy:
@@ -58,9 +61,12 @@ class Policy:
         blank: Sequence[str] = (),
         partition_by: Sequence[str] | None = None,
         noise: Noise | None = None,
+        noise_info: dict[str, Any] | None = None,
     ) -> Guarded:
-        """`guard` with this workspace's k (see `culturebridge.privacy.guard`)."""
-        return guard(
+        """`guard` with this workspace's k (see `culturebridge.privacy.guard`); the report is
+        marked as issued here, so that a result holding it can be published. `noise_info` is
+        what `noise_counts` returned when the caller noised the counts itself."""
+        out = guard(
             table,
             k=self._config.k,
             users=users,
@@ -68,6 +74,25 @@ class Policy:
             partition_by=partition_by,
             noise=noise,
         )
+        report = out.report
+        if noise_info is not None:
+            report = report.model_copy(update={"noise": noise_info})
+        report._issuer = self._mark
+        return out.model_copy(update={"report": report})
+
+    @property
+    def _mark(self) -> tuple[Path, int]:
+        return (self._root, self._config.k)
+
+    def issued(self, report: GuardReport) -> bool:
+        """Whether `report` came from this workspace's guard with this k."""
+        return report._issuer == self._mark
+
+    def publish(self, value: T, *reports: GuardReport) -> Released[T]:
+        """The release step's seal: `value` as `Released`, when every guard report in it (and
+        in `reports`) was issued here (a TypeError otherwise: a result that skipped the
+        guard)."""
+        return seal(value, reports, self.issued)
 
     def ledger(self) -> Ledger:
         return Ledger(self._root / "privacy", self._config.epsilon_budget)

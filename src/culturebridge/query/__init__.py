@@ -42,6 +42,7 @@ from culturebridge.query._session import (
     midnight,
     next_period,
     period_starts,
+    publish,
     released_sizes,
     truncate_period,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "next_period",
     "truncate_period",
     "period_starts",
+    "publish",
     "parse_age",
     "parse_behaviour",
     "parse_tiers",

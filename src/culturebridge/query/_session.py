@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import ibis
 import ibis.expr.types as ir
@@ -43,6 +43,7 @@ from culturebridge.privacy import (
     Ledger,
     Noise,
     Policy,
+    Released,
     fold_values,
     noise_counts,
     release_key,
@@ -62,6 +63,8 @@ from culturebridge.workspace import Workspace
 
 ITEM_FIELDS = {"kind": "kind", "partner": "partner_id", "item": "item_id"}
 LIST_FIELDS = {"genre": "genres", "genres": "genres"}
+
+T = TypeVar("T")
 
 Period = Literal["day", "week", "month"]
 PERIOD_UNITS: dict[str, str] = {"day": "D", "week": "W", "month": "M"}
@@ -362,22 +365,31 @@ class Analysis:
         noise = None
         if self.epsilon is not None and noise_info is None:
             noise = self._noise(what, sensitivity)
-        out = self.policy.guard(
-            table, users=users, blank=blank, partition_by=partition_by, noise=noise
+        return self.policy.guard(
+            table,
+            users=users,
+            blank=blank,
+            partition_by=partition_by,
+            noise=noise,
+            noise_info=noise_info,
         )
-        if noise_info is not None:
-            out = out.model_copy(
-                update={"report": out.report.model_copy(update={"noise": noise_info})}
-            )
-        return out
+
+    def publish(self, result: T, *reports: GuardReport) -> Released[T]:
+        """The end of the release step: seal a finished result for the surfaces (the CLI's
+        printer, the API, the reports), which take nothing else. Refused (TypeError) unless
+        every guard report in `result` (and `reports`) came from this session's `release`."""
+        return self.policy.publish(result, *reports)
 
     def ledger(self) -> Ledger:
         return self.policy.ledger()
 
 
-def released_sizes(
-    a: Analysis, names: Sequence[str] | None = None
-) -> tuple[list[SegmentSize], GuardReport]:
+def publish(ws: Workspace, result: T) -> Released[T]:
+    """`Analysis.publish` for a result whose domain function opened its own session."""
+    return Policy(ws.config.privacy, ws.root).publish(result)
+
+
+def released_sizes(a: Analysis, names: Sequence[str] | None = None) -> Released[list[SegmentSize]]:
     """Segment sizes as they may leave: through the analysis' release step (below k
     suppressed; noised and charged when the analysis is noised, consistently per question)."""
     chosen = list(names) if names is not None else list(a.segments)
@@ -403,7 +415,7 @@ def released_sizes(
         )
         for n, row in zip(chosen, released.to_pylist(), strict=True)
     ]
-    return sizes, released.report
+    return a.publish(sizes, released.report)
 
 
 def members_fingerprint(con: Any, segment: str, segments: Mapping[str, Segment], ref: date) -> str:

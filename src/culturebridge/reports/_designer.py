@@ -38,6 +38,7 @@ from culturebridge.fashion import (
     per_period,
     with_forecast,
 )
+from culturebridge.privacy import Released
 from culturebridge.query import ALL, Analysis
 from culturebridge.reports._overview import (
     CSS,
@@ -455,7 +456,7 @@ ordered by the segment's engagement only where at least k segment users engaged 
 
 
 def designer_report_html(
-    results: FashionTrendsResult | Sequence[FashionTrendsResult],
+    results: Released[FashionTrendsResult] | Sequence[Released[FashionTrendsResult]],
     *,
     examples: Mapping[str, Sequence[ExampleItem]] | None = None,
     root: Path | None = None,
@@ -464,7 +465,7 @@ def designer_report_html(
     generated_at: datetime | None = None,
 ) -> str:
     """The report as one self-contained HTML document (UTF-8, inline CSS, SVG and photos)."""
-    many = [results] if isinstance(results, FashionTrendsResult) else list(results)
+    many = [r.value for r in ([results] if isinstance(results, Released) else results)]
     if not many:
         raise ValueError("designer report: no result to show")
     examples = examples or {}
@@ -509,7 +510,7 @@ def designer_report_html(
 
 
 def write_designer_report(
-    results: FashionTrendsResult | Sequence[FashionTrendsResult],
+    results: Released[FashionTrendsResult] | Sequence[Released[FashionTrendsResult]],
     out: Path,
     *,
     examples: Mapping[str, Sequence[ExampleItem]] | None = None,

@@ -42,6 +42,7 @@ from culturebridge.analytics import (
 )
 from culturebridge.campaign import CampaignReport, report_workspace
 from culturebridge.errors import UserError
+from culturebridge.privacy import Released
 from culturebridge.query import ALL, Analysis, Scope
 from culturebridge.reports._findings import (
     Finding,
@@ -287,7 +288,7 @@ def _with_forecast(row: TrendRow, t: TrendsResult) -> TrendRow:
 
 def write_overview(
     ws: Workspace,
-    overview: Overview | None = None,
+    overview: Released[Overview] | None = None,
     *,
     path: Path | None = None,
     partner: str | None = None,
@@ -300,7 +301,7 @@ def write_overview(
     """
     if overview is None:
         with Analysis.open(ws, partner=partner) as a:
-            overview = build_overview(a, n=n)
+            overview = a.publish(build_overview(a, n=n))
     target = path if path is not None else ws.root / REPORT_FILE
     if target.is_dir():
         target = target / REPORT_FILE.name
@@ -387,9 +388,9 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 """
 
 
-def overview_html(overview: Overview) -> str:
+def overview_html(overview: Released[Overview]) -> str:
     """The overview as one self-contained HTML document (UTF-8, inline CSS and SVG)."""
-    o = overview
+    o = overview.value
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',

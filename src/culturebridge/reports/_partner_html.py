@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from culturebridge.campaign import SegmentTest
 from culturebridge.errors import UserError
+from culturebridge.privacy import Released
 from culturebridge.query import ALL, OTHER_PARTNERS
 from culturebridge.reports import _charts as charts
 from culturebridge.reports._overview import Overview, write_report_file
@@ -166,8 +167,9 @@ def _scope_line(r: PartnerReport) -> str:
     )
 
 
-def partner_report_html(r: PartnerReport) -> str:
-    """Format a computed `PartnerReport` as one self-contained HTML page."""
+def partner_report_html(released: Released[PartnerReport]) -> str:
+    """Format a computed, released `PartnerReport` as one self-contained HTML page."""
+    r = released.value
     h = _Html()
     k = r.scope.k
     labels = {i.item_id: i.label for i in r.items}
@@ -825,7 +827,7 @@ def write_pdf(html_path: Path, pdf_path: Path, *, timeout_s: float = 180.0) -> P
 
 def write_partner_report(
     ws: Workspace,
-    report: PartnerReport,
+    released: Released[PartnerReport],
     output: Path,
     *,
     pdf: Path | None = None,
@@ -835,7 +837,8 @@ def write_partner_report(
 
     if output.suffix.lower() not in (".html", ".htm"):
         raise UserError(f"--output: expected an .html file, not {output}")
-    text = partner_report_html(report)
+    text = partner_report_html(released)
+    report = released.value
     data = text.encode("utf-8")
     path = write_report_file(output, text)
     digest = hashlib.sha256(data).hexdigest()

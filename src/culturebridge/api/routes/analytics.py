@@ -20,6 +20,7 @@ from culturebridge.analytics import (
     AudienceResult,
     FunnelResult,
     PreferenceRow,
+    PreferencesResult,
     ReachResult,
     RetentionResult,
     TrendsConfig,
@@ -33,8 +34,9 @@ from culturebridge.analytics import (
 )
 from culturebridge.api._catalogue import visible_item
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep
-from culturebridge.api._models import Rows
+from culturebridge.api._models import Rows, published
 from culturebridge.errors import UserError
+from culturebridge.privacy import Released
 
 router = APIRouter(tags=["analytics"])
 
@@ -97,6 +99,7 @@ def checked_period(period_from: date | None, period_to: date | None) -> dict[str
     response_model=Rows[PreferenceRow],
     summary="What a segment engages with more (or less) than its baseline",
 )
+@published
 async def get_preferences(
     state: StateDep,
     caller: CallerDep,
@@ -108,26 +111,22 @@ async def get_preferences(
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
     top: Top = 30,
-) -> Rows[PreferenceRow]:
+) -> Released[Rows[PreferenceRow]]:
     """Each value of the dimension: the segment's share of weighted engagement, the baseline's,
     the lift with a user-clustered 95% interval and a BH-adjusted p-value (`prefs --json`),
     ordered by shrunk lift, suppressed cells last. `count` is the number of rows before `top`.
     A partner's key sees its own items (by=item or partner); the rest are `(other partners)`."""
     period = checked_period(period_from, period_to)
 
-    def compute() -> Rows[PreferenceRow]:
+    def compute() -> Released[PreferencesResult]:
         with state.analysis(caller, **period) as a:
-            result = preferences(a, segment=segment, by=by, vs=vs)
-        return Rows[PreferenceRow](
-            data=result.rows,
-            count=len(result.rows),
-            privacy=[result.privacy.note()],
-            scope=result.scope,
-        )
+            return a.publish(preferences(a, segment=segment, by=by, vs=vs))
 
     key = (segment, by, vs, period_from, period_to)
-    rows = await cached_now(state, caller, "preferences", key, compute)
-    return rows.model_copy(update={"data": rows.data[:top]})
+    out = await cached_now(state, caller, "preferences", key, compute)
+    return out.map(
+        lambda r: Rows[PreferenceRow](data=r.rows[:top], count=len(r.rows), scope=r.scope)
+    )
 
 
 @router.get(
@@ -135,6 +134,7 @@ async def get_preferences(
     response_model=TrendsResult,
     summary="Each value's share per period: rising, falling and emerging values, forecasts",
 )
+@published
 async def get_trends(
     state: StateDep,
     caller: CallerDep,
@@ -147,21 +147,22 @@ async def get_trends(
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
     top: Top = 1000,
-) -> TrendsResult:
+) -> Released[TrendsResult]:
     """The typed result of `trends` (its rows are what `trends --json` prints): Mann-Kendall
     with Sen's slope, BH-adjusted; a damped-trend forecast with 80% intervals. `top` keeps the
     first rows."""
     checked = checked_period(period_from, period_to)
 
-    def compute() -> TrendsResult:
+    def compute() -> Released[TrendsResult]:
         with state.analysis(caller, **checked) as a:
-            return trends(
+            result = trends(
                 a, segment=segment, by=by, period=period, config=TrendsConfig(horizon=horizon)
             )
+            return a.publish(result)
 
     key = (by, segment, period, horizon, period_from, period_to)
-    result = await cached_now(state, caller, "trends", key, compute)
-    return result.model_copy(update={"rows": result.rows[:top]})
+    out = await cached_now(state, caller, "trends", key, compute)
+    return out.map(lambda r: r.model_copy(update={"rows": r.rows[:top]}))
 
 
 @router.get(
@@ -169,6 +170,7 @@ async def get_trends(
     response_model=FunnelResult,
     summary="Impression → view → engage → purchase, with conversion rates",
 )
+@published
 async def get_funnel(
     state: StateDep,
     caller: CallerDep,
@@ -186,15 +188,15 @@ async def get_funnel(
     ] = False,
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
-) -> FunnelResult:
+) -> Released[FunnelResult]:
     """The typed result of `funnel` (rows as `funnel --json` prints them): per item kind,
     journeys and users at each stage, with user-clustered 95% intervals."""
     checked = checked_period(period_from, period_to)
     baseline = None if vs == "none" else vs
 
-    def compute() -> FunnelResult:
+    def compute() -> Released[FunnelResult]:
         with state.analysis(caller, **checked) as a:
-            return funnel(a, segment=segment, vs=baseline, by_kind=not all_kinds)
+            return a.publish(funnel(a, segment=segment, vs=baseline, by_kind=not all_kinds))
 
     key = (segment, vs, all_kinds, period_from, period_to)
     return await cached_now(state, caller, "funnel", key, compute)
@@ -206,22 +208,23 @@ async def get_funnel(
     summary="Who engages with an item, against everyone",
     responses={404: {"description": "No such item visible to this key"}},
 )
+@published
 def get_audience(
     state: StateDep,
     caller: CallerDep,
     item_id: Annotated[str, Path(min_length=1, max_length=200, description="An item id.")],
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
-) -> AudienceResult:
+) -> Released[AudienceResult]:
     """The typed result of `audience --item`: age bands, city tiers, provinces, platforms and
     genders, each cell's share of the item's weighted engagement against its share of all
     engagement. A partner's key asks about its own items only (404 for any other)."""
     visible_item(state, caller, item_id)
     checked = checked_period(period_from, period_to)
 
-    def compute() -> AudienceResult:
+    def compute() -> Released[AudienceResult]:
         with state.analysis(caller, **checked) as a:
-            return item_audience(a, item_id=item_id)
+            return a.publish(item_audience(a, item_id=item_id))
 
     return state.cached(caller, "audience", (item_id, period_from, period_to), compute)
 
@@ -231,6 +234,7 @@ def get_audience(
     response_model=ReachResult,
     summary="Reach, active users and frequency per period",
 )
+@published
 async def get_reach(
     state: StateDep,
     caller: CallerDep,
@@ -240,14 +244,14 @@ async def get_reach(
     ] = "week",
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
-) -> ReachResult:
+) -> Released[ReachResult]:
     """The typed result of `reach`: users with any event, active users (who did more than see
     or click) and events per reached user, per period."""
     checked = checked_period(period_from, period_to)
 
-    def compute() -> ReachResult:
+    def compute() -> Released[ReachResult]:
         with state.analysis(caller, **checked) as a:
-            return reach(a, segment=segment, period=period)
+            return a.publish(reach(a, segment=segment, period=period))
 
     key = (segment, period, period_from, period_to)
     return await cached_now(state, caller, "reach", key, compute)
@@ -258,6 +262,7 @@ async def get_reach(
     response_model=RetentionResult,
     summary="Weekly cohorts and the share active again week by week",
 )
+@published
 async def get_retention(
     state: StateDep,
     caller: CallerDep,
@@ -265,14 +270,14 @@ async def get_retention(
     weeks: Annotated[int, Query(ge=1, le=52, description="Weeks followed.")] = 8,
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
-) -> RetentionResult:
+) -> Released[RetentionResult]:
     """The typed result of `retention`: each weekly cohort (the week of a user's first event in
     range) and the share active again 1, 2, ... weeks later, with Wilson 95% intervals."""
     checked = checked_period(period_from, period_to)
 
-    def compute() -> RetentionResult:
+    def compute() -> Released[RetentionResult]:
         with state.analysis(caller, **checked) as a:
-            return retention(a, segment=segment, weeks=weeks)
+            return a.publish(retention(a, segment=segment, weeks=weeks))
 
     key = (segment, weeks, period_from, period_to)
     return await cached_now(state, caller, "retention", key, compute)

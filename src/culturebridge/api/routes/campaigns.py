@@ -14,8 +14,9 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep, not_visible
-from culturebridge.api._models import Rows
+from culturebridge.api._models import Rows, published
 from culturebridge.campaign import CampaignReport, report_workspace
+from culturebridge.privacy import Released
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -31,7 +32,7 @@ class CampaignPublic(BaseModel):
     arms: list[str]
 
 
-def _campaigns(state: AppState, caller: Caller) -> list[CampaignPublic]:
+def _campaigns(state: AppState, caller: Caller) -> Released[list[CampaignPublic]]:
     """The caller's campaigns, with assigned-user counts released through the guard."""
     with state.analysis(caller) as a:
         camps = [
@@ -56,14 +57,13 @@ def _campaigns(state: AppState, caller: Caller) -> list[CampaignPublic]:
         if a.noised and ids:
             # one user can be assigned in every campaign
             table, _, info = a.noise(table, ["users"], what=what, sensitivity=len(ids))
-        released = {
-            r["campaign_id"]: r["users"]
-            for r in a.release(table, what=what, noise_info=info).to_pylist()
-        }
+        guarded = a.release(table, what=what, noise_info=info)
+        released = {r["campaign_id"]: r["users"] for r in guarded.to_pylist()}
+        policy = a.policy
     arms: dict[str, list[str]] = {}
     for r in counts:
         arms.setdefault(r["campaign_id"], []).append(r["arm"])
-    return [
+    rows = [
         CampaignPublic(
             campaign_id=c["campaign_id"],
             partner_id=c.get("partner_id"),
@@ -75,18 +75,21 @@ def _campaigns(state: AppState, caller: Caller) -> list[CampaignPublic]:
         )
         for c in camps
     ]
+    return policy.publish(rows, guarded.report)
 
 
-def visible_campaigns(state: AppState, caller: Caller) -> list[CampaignPublic]:
+def visible_campaigns(state: AppState, caller: Caller) -> Released[list[CampaignPublic]]:
     return state.cached(caller, "campaigns", (), lambda: _campaigns(state, caller))
 
 
 @router.get("", response_model=Rows[CampaignPublic], summary="Campaigns visible to the key")
-def list_campaigns(state: StateDep, caller: CallerDep) -> Rows[CampaignPublic]:
+@published
+def list_campaigns(state: StateDep, caller: CallerDep) -> Released[Rows[CampaignPublic]]:
     """The key's partner's campaigns (every campaign for the platform), with their arms and how
     many users were assigned (null below k)."""
-    rows = visible_campaigns(state, caller)
-    return Rows[CampaignPublic](data=rows, count=len(rows))
+    return visible_campaigns(state, caller).map(
+        lambda rows: Rows[CampaignPublic](data=rows, count=len(rows))
+    )
 
 
 @router.get(
@@ -95,6 +98,7 @@ def list_campaigns(state: StateDep, caller: CallerDep) -> Rows[CampaignPublic]:
     summary="Did a campaign work, and for whom",
     responses={404: {"description": "No such campaign visible to this key"}},
 )
+@published
 def campaign_report(
     state: StateDep,
     caller: CallerDep,
@@ -110,16 +114,16 @@ def campaign_report(
         int, Query(ge=1, le=365, description="Days before assignment for CUPED.")
     ] = 28,
     alpha: Annotated[float, Query(gt=0, lt=1, description="Significance level.")] = 0.05,
-) -> CampaignReport:
+) -> Released[CampaignReport]:
     """The typed report of `campaign report DIR --campaign ID --json`: per arm, every metric
     with its interval; lifts against the control (CUPED-adjusted); a sample-ratio-mismatch
     check; segment tests with Holm (or BH) control, cells below k suppressed."""
-    if not any(c.campaign_id == campaign_id for c in visible_campaigns(state, caller)):
+    if not any(c.campaign_id == campaign_id for c in visible_campaigns(state, caller).value):
         raise not_visible("campaign")
 
-    def compute() -> CampaignReport:
+    def compute() -> Released[CampaignReport]:
         with state.analysis(caller) as a:
-            return report_workspace(
+            report = report_workspace(
                 a,
                 campaign_id,
                 pre_days=pre_days,
@@ -128,6 +132,7 @@ def campaign_report(
                 correction=correction,
                 alpha=alpha,
             )
+            return a.publish(report)
 
     key = (campaign_id, sequential, correction, cuped, pre_days, alpha)
     return state.cached(caller, "campaign_report", key, compute)

@@ -23,9 +23,10 @@ from pydantic import BaseModel
 
 from culturebridge.api._catalogue import ItemRecord, catalogue, visible_item
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep, not_visible
-from culturebridge.api._models import Message, Rows
+from culturebridge.api._models import Message, Rows, published
 from culturebridge.errors import UserError
 from culturebridge.fashion import FashionTrendsResult
+from culturebridge.privacy import Released
 from culturebridge.query import Scope
 
 router = APIRouter(prefix="/fashion", tags=["fashion"])
@@ -86,6 +87,7 @@ def image_file(state: AppState, item: ItemRecord) -> Path | None:
     response_model=FashionTrendsResult,
     summary="A segment's fashion preferences and movers (`fashion trends --json`)",
 )
+@published
 def get_trends(
     state: StateDep,
     caller: CallerDep,
@@ -96,28 +98,27 @@ def get_trends(
     ] = 5,
     period_from: FromQuery = None,
     period_to: ToQuery = None,
-) -> FashionTrendsResult:
+) -> Released[FashionTrendsResult]:
     """Per source (catalogue, posts, product images) and attribute, each value's share in the
     segment, its lift against everyone else, its growth per period and its direction; the
     same result as `culturebridge fashion trends DIR --segment S --json`, with each group cut
     to its `top` rows (the notable ones first)."""
     from culturebridge.fashion import IMAGES, fashion_trends
 
-    def compute() -> FashionTrendsResult:
+    def compute() -> Released[FashionTrendsResult]:
         table, why = image_attributes(state)
         with state.analysis(caller, period_from=period_from, period_to=period_to) as a:
-            return fashion_trends(
+            result = fashion_trends(
                 a,
                 segment=segment,
                 period=period,
                 item_attributes=table,
                 unavailable={IMAGES: why} if why else None,
             )
+            return a.publish(result)
 
-    result = state.cached(
-        caller, "fashion.trends", (segment, period, period_from, period_to), compute
-    )
-    return _cut(result, top)
+    out = state.cached(caller, "fashion.trends", (segment, period, period_from, period_to), compute)
+    return out.map(lambda r: _cut(r, top))
 
 
 def _cut(result: FashionTrendsResult, top: int) -> FashionTrendsResult:

@@ -30,7 +30,9 @@ from culturebridge.api._deps import (
     StateDep,
     not_visible,
 )
-from culturebridge.api._models import Rows
+from culturebridge.api._models import Rows, published
+from culturebridge.privacy import Released
+from culturebridge.query import publish
 from culturebridge.recommend import (
     ARRAYS_NPZ,
     MODEL_JSON,
@@ -264,7 +266,10 @@ class ProposedTitleRequest(ProposedTitle):
     response_model=AudiencePlan,
     summary="Expected audience of a proposed title, per segment",
 )
-def audience_plan(body: ProposedTitleRequest, state: StateDep, caller: CallerDep) -> AudiencePlan:
+@published
+def audience_plan(
+    body: ProposedTitleRequest, state: StateDep, caller: CallerDep
+) -> Released[AudiencePlan]:
     """Who would engage with a title still being planned: its nearest catalogue titles by
     content and their audiences, per segment, through the privacy guard (`recommend audience`).
     A partner's key plans as that partner: other partners' titles among the neighbours are not
@@ -275,7 +280,8 @@ def audience_plan(body: ProposedTitleRequest, state: StateDep, caller: CallerDep
         caller,
         "audience_plan",
         key,
-        lambda: plan_audience(
-            state.ws, spec, partner=caller.item_scope, n_neighbours=body.neighbours
+        lambda: publish(
+            state.ws,
+            plan_audience(state.ws, spec, partner=caller.item_scope, n_neighbours=body.neighbours),
         ),
     )

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 
 from culturebridge.analytics import PreferenceRow, preferences
 from culturebridge.api._deps import CallerDep, StateDep
-from culturebridge.api._models import Rows
+from culturebridge.api._models import Rows, published
 from culturebridge.errors import UserError
+from culturebridge.privacy import Released
 from culturebridge.query import (
     ALL,
     Scope,
@@ -26,16 +27,18 @@ router = APIRouter(prefix="/segments", tags=["segments"])
 
 
 @router.get("", response_model=Rows[SegmentSize], summary="Named segments and their sizes")
-def list_segments(state: StateDep, caller: CallerDep) -> Rows[SegmentSize]:
+@published
+def list_segments(state: StateDep, caller: CallerDep) -> Released[Rows[SegmentSize]]:
     """Built-in segments and those in `DIR/segments.toml`, sized at the reference date (the day
     of the latest event), as `segments --json` lists them; sizes below k are null, and with
     `[privacy] epsilon` set the sizes are noised and charged (once per data version)."""
 
-    def compute() -> Rows[SegmentSize]:
+    def compute() -> Released[Rows[SegmentSize]]:
         with state.analysis(caller) as a:
-            sizes, report = released_sizes(a)
             scope = a.scope()
-        return Rows[SegmentSize](data=sizes, count=len(sizes), privacy=[report.note()], scope=scope)
+            return released_sizes(a).map(
+                lambda sizes: Rows[SegmentSize](data=sizes, count=len(sizes), scope=scope)
+            )
 
     return state.cached(caller, "segments", (), compute)
 
@@ -78,9 +81,10 @@ class SegmentPreview(BaseModel):
     response_model=SegmentPreview,
     summary="Size and preferences of an ad-hoc segment",
 )
+@published
 def preview_segment(
     body: SegmentPreviewRequest, state: StateDep, caller: CallerDep
-) -> SegmentPreview:
+) -> Released[SegmentPreview]:
     """How many users an ad-hoc segment holds and what it engages with more than everyone
     (`prefs` for that segment against `all`). `all_of` may name stored segments."""
     if body.name == ALL:
@@ -91,23 +95,25 @@ def preview_segment(
     privacy = state.ws.config.privacy
     epsilon = privacy.adhoc_epsilon if caller.item_scope is not None else privacy.epsilon
 
-    def compute() -> SegmentPreview:
+    def compute() -> Released[SegmentPreview]:
         catalogue = {**load_segments(state.ws), seg.name: seg}
         with state.analysis(caller, segments=catalogue, epsilon=epsilon) as a:
             a.dimension(body.by)  # a mistake in `by` is a 400 at any segment size
             if a.noised:
                 a.identity = members_fingerprint(a.con, seg.name, a.segments, a.ref)
-            sizes, report = released_sizes(a, [seg.name])
-            size = sizes[0]
+            sized = released_sizes(a, [seg.name])
+            size = sized.value[0]
             rows: list[PreferenceRow] = []
-            notes = [f"segment size: {report.note()}"]
+            notes = [f"segment size: {sized.reports[0].note()}"]
+            reports = list(sized.reports)
             if size.suppressed:
                 notes.append("segment below the privacy threshold: no preferences shown")
             else:
                 result = preferences(a, segment=seg.name, by=body.by, vs=ALL)
                 rows = result.rows
                 notes.append(result.privacy.note())
-            return SegmentPreview(
+                reports.append(result.privacy)
+            preview = SegmentPreview(
                 name=body.name,
                 description=size.definition,
                 users=size.users,
@@ -119,10 +125,11 @@ def preview_segment(
                 privacy=notes,
                 scope=a.scope(),
             )
+            return a.publish(preview, *reports)
 
-    result = state.cached(caller, "segment_preview", key, compute)
-    return result.model_copy(
-        update={"name": body.name, "preferences": result.preferences[: body.top]}
+    out = state.cached(caller, "segment_preview", key, compute)
+    return out.map(
+        lambda r: r.model_copy(update={"name": body.name, "preferences": r.preferences[: body.top]})
     )
 
 

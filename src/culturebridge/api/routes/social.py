@@ -20,8 +20,9 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from culturebridge.api._catalogue import visible_item
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep
-from culturebridge.api._models import Message, Rows
+from culturebridge.api._models import Message, Rows, published
 from culturebridge.api.routes.fashion import FromQuery, ItemId, ToQuery
+from culturebridge.privacy import Released
 from culturebridge.social import ItemSentiment, MentionsResult
 
 router = APIRouter(prefix="/social", tags=["social"])
@@ -119,26 +120,27 @@ def score_sentiment(
     response_model=MentionsResult,
     summary="Posts naming each item, and the forms they name it in (`social mentions`)",
 )
+@published
 def get_mentions(
     state: StateDep,
     caller: CallerDep,
     top: Annotated[int, Query(ge=1, le=1000, description="Items listed (most posts first).")] = 10,
     period_from: FromQuery = None,
     period_to: ToQuery = None,
-) -> MentionsResult:
+) -> Released[MentionsResult]:
     """Per item, the posts naming it, their distinct authors and the share of each form (the
     Chinese or English title, alias, pinyin, 《》, Traditional script). A partner key sees its
     own items by name and everyone else's folded into one "(other partners)" row; items whose
     posts have fewer than k authors are suppressed."""
     from culturebridge.social import item_mentions
 
-    def compute() -> MentionsResult:
+    def compute() -> Released[MentionsResult]:
         with state.analysis(caller, period_from=period_from, period_to=period_to) as a:
             result, _links = item_mentions(a)
-        return result
+            return a.publish(result)
 
-    result = state.cached(caller, "social.mentions", (period_from, period_to), compute)
-    return result.model_copy(update={"rows": result.rows[:top]})
+    out = state.cached(caller, "social.mentions", (period_from, period_to), compute)
+    return out.map(lambda r: r.model_copy(update={"rows": r.rows[:top]}))
 
 
 # ------------------------------------------------------------------------ item sentiment
@@ -153,18 +155,19 @@ def _item_sentiment(
     items: tuple[str, ...] | None,
     period_from: date | None,
     period_to: date | None,
-) -> ItemSentiment:
+) -> Released[ItemSentiment]:
     from culturebridge.social import AlertsConfig, item_sentiment
 
-    def compute() -> ItemSentiment:
+    def compute() -> Released[ItemSentiment]:
         with state.analysis(caller, period_from=period_from, period_to=period_to) as a:
-            return item_sentiment(
+            result = item_sentiment(
                 a,
                 segment=segment,
                 period=period,  # type: ignore[arg-type]
                 items=list(items) if items else None,
                 config=AlertsConfig(),
             )
+            return a.publish(result)
 
     key = (segment, period, items, period_from, period_to)
     return state.cached(caller, "social.item_sentiment", key, compute)
@@ -175,6 +178,7 @@ def _item_sentiment(
     response_model=ItemSentiment,
     summary="Items whose posts turned unusually negative (`social alerts`)",
 )
+@published
 def get_alerts(
     state: StateDep,
     caller: CallerDep,
@@ -182,7 +186,7 @@ def get_alerts(
     period: PeriodQuery = "week",
     period_from: FromQuery = None,
     period_to: ToQuery = None,
-) -> ItemSentiment:
+) -> Released[ItemSentiment]:
     """Each item and period: the negative share of the posts naming the item against the
     item's other periods; an alert needs a Benjamini–Hochberg q below 0.01, at least 10 posts
     and a rise of 20 points. A partner key gets its own items' alerts only. `cells` is left
@@ -196,7 +200,7 @@ def get_alerts(
         period_from=period_from,
         period_to=period_to,
     )
-    return result.model_copy(update={"cells": []})
+    return result.map(lambda r: r.model_copy(update={"cells": []}))
 
 
 @router.get(
@@ -205,6 +209,7 @@ def get_alerts(
     summary="An item's posts and sentiment per period, with its alerts (`social timeline`)",
     responses={404: {"model": Message, "description": "Unknown, or not visible to this key."}},
 )
+@published
 def get_timeline(
     item_id: ItemId,
     state: StateDep,
@@ -213,7 +218,7 @@ def get_timeline(
     period: PeriodQuery = "week",
     period_from: FromQuery = None,
     period_to: ToQuery = None,
-) -> ItemSentiment:
+) -> Released[ItemSentiment]:
     """The item's posts, negative posts, negative share and mean score per period (`cells`)
     and any alert it raised; 404 for an item outside the key's scope."""
     visible_item(state, caller, item_id)
