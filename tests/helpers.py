@@ -19,6 +19,16 @@ MAPPINGS_DIR = REPO_ROOT / "examples" / "mappings"
 CLI = Path(sys.executable).parent / "culturebridge"
 """The console script installed in the same environment as the interpreter running the tests."""
 
+
+def report_content(text: str) -> str:
+    """A self-contained HTML report without its inlined Plotly.js bundle (library code, not
+    report content), checked to be there exactly once."""
+    from culturebridge.reports import plotly_js
+
+    assert text.count(plotly_js()) == 1, "the Plotly.js bundle should be inlined once"
+    return text.replace(plotly_js(), "")
+
+
 SMALL_BATCH_ROWS = 1000
 """Small enough that a file of a few thousand rows crosses several batches (and CSV parser blocks,
 whose size follows the batch size), so the code that stitches batches together is exercised."""

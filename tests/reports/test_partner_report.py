@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 
+from culturebridge.analytics import PreferenceRow
 from culturebridge.errors import UserError
 from culturebridge.privacy import read_audit
 from culturebridge.query import connect
-from culturebridge.reports._charts import chart_html, lift_bars, plotly_js, plotly_js_path
+from culturebridge.reports._charts import chart_html, lift_bars, plotly_js_path
 from culturebridge.reports._partner_html import write_pdf
 from tests.conftest import Demo
+from tests.helpers import report_content
 from tests.test_cli import assert_one_line_error, invoke
 
 pytestmark = pytest.mark.slow
@@ -57,15 +59,10 @@ def _items(demo: Demo) -> list[dict[str, Any]]:
         con.disconnect()
 
 
-def _content(text: str) -> str:
-    """The report without the Plotly.js bundle (library code, not report content)."""
-    return text.replace(plotly_js(), "")
-
-
 def test_albion_sees_its_own_items_and_no_one_elses(
     reports: dict[str, dict[str, Any]], demo: Demo
 ) -> None:
-    text = _content(reports["p_albion"]["text"])
+    text = report_content(reports["p_albion"]["text"])
     items = _items(demo)
     own = [i for i in items if i["partner_id"] == "p_albion"]
     others = [i for i in items if i["partner_id"] != "p_albion"]
@@ -94,7 +91,7 @@ def test_britannia_campaign_shows_the_planted_25_34_effect(
     assert truth["uplift_segment"] == {"age_min": 25, "age_max": 34}
     rep = reports["p_britannia"]
     assert "campaigns" in rep["sections"]
-    text = _content(rep["text"])
+    text = report_content(rep["text"])
     section = text[
         text.index('id="campaigns"') : text.index("</section>", text.index('id="campaigns"'))
     ]
@@ -121,7 +118,7 @@ def test_platform_report_includes_every_section_and_every_partner(
         "findings", "catalogue", "audiences", "preferences", "trends", "fashion", "social",
         "campaigns", "localisation", "esports",
     ]  # fmt: skip
-    text = _content(rep["text"])
+    text = report_content(rep["text"])
     partners = {i["partner_id"] for i in _items(demo)}
     named = {i["partner_id"] for i in _items(demo) if i["item_id"] in text}
     assert len(named) >= 3, named
@@ -132,8 +129,7 @@ def test_platform_report_includes_every_section_and_every_partner(
 def test_reports_are_self_contained(reports: dict[str, dict[str, Any]]) -> None:
     for partner, rep in reports.items():
         text = rep["text"]
-        assert text.count(plotly_js()) == 1, partner  # the bundle once, inline
-        content = _content(text)
+        content = reportreport_content(text)
         for pattern in (
             r"<script[^>]*\bsrc\s*=",
             r"<link[^>]*\bhref\s*=",
@@ -272,7 +268,12 @@ def test_output_must_be_html(demo: Demo, tmp_path: Path) -> None:
 
 def test_chart_html_escapes_data_and_draws_nothing_from_nothing() -> None:
     assert plotly_js_path().name == "plotly.min.js"
-    fig = lift_bars([("</script><script>alert(1)</script>", 2.0, 1.5, 2.5)])
+    row = PreferenceRow(
+        value="x", segment_share=0.2, baseline_share=0.1, lift=2.0, lift_shrunk=1.9,
+        ci_low=1.5, ci_high=2.5, p_value=0.001, p_adj=0.002, significant=True, users=50,
+        baseline_users=500,
+    )  # fmt: skip
+    fig = lift_bars([("</script><script>alert(1)</script>", row)])
     assert fig is not None
     html = chart_html("c1", fig)
     assert "</script><script>alert" not in html and "\\u003c/script" in html

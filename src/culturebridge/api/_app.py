@@ -22,6 +22,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from culturebridge.api._deps import AppState, audit_entry
+from culturebridge.api._models import NEGOTIATED
 from culturebridge.config import ApiSettings
 from culturebridge.errors import UserError
 from culturebridge.privacy import AuditLog
@@ -101,6 +102,13 @@ class AuditMiddleware:
             return
         start = time.perf_counter()
         status_code = 500
+        headers = dict(scope.get("headers") or [])
+        NEGOTIATED.set(
+            (
+                headers.get(b"accept", b"").decode("latin-1"),
+                headers.get(b"accept-language", b"").decode("latin-1"),
+            )
+        )
 
         async def send_with_header(message: Message) -> None:
             nonlocal status_code

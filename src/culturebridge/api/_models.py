@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from culturebridge.privacy import Released
@@ -16,6 +18,23 @@ from culturebridge.query import Scope
 
 T = TypeVar("T")
 P = ParamSpec("P")
+
+PLOTLY = "application/vnd.plotly.v1+json"
+"""The media type of a Plotly figure (`{"data": [...], "layout": {...}}`), as Jupyter names it."""
+NEGOTIATED: ContextVar[tuple[str, str]] = ContextVar("negotiated", default=("", ""))
+"""The request's `Accept` and `Accept-Language` headers (set by the app's middleware)."""
+CHART_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            PLOTLY: {
+                "schema": {"type": "object"},
+                "example": {"data": [{"type": "bar"}], "layout": {}},
+            }
+        },
+        "description": "The result, or with `Accept: application/vnd.plotly.v1+json` its chart "
+        "(the one the reports draw), labelled in the `Accept-Language` (en or zh).",
+    }
+}
 
 
 class Rows(BaseModel, Generic[T]):
@@ -61,6 +80,24 @@ def _open(out: Released[Any]) -> Any:
     if not isinstance(out, Released):
         raise TypeError(f"a published route returned {type(out).__name__}, not Released")
     value = out.value
+    accept, language = NEGOTIATED.get()
+    if PLOTLY in accept:
+        return _chart(value, "zh" if language.lower().startswith("zh") else "en")
     if isinstance(value, Rows) and not value.privacy:
         return value.model_copy(update={"privacy": out.notes()})
     return value
+
+
+def _chart(value: Any, lang: str) -> JSONResponse:
+    """The chart of a released result as JSON (`{"data": [], "layout": {}}` when nothing can
+    be drawn), with item kinds and funnel stages named in `lang`."""
+    from culturebridge.reports import chart, translate
+    from culturebridge.web import value_labels
+
+    labels = value_labels(lang)
+    if isinstance(value, Rows):
+        value = value.data
+    elif hasattr(value, "preferences") and not hasattr(value, "rows"):
+        value = value.preferences  # a segment preview: its preferences are its chart
+    figure = chart(value, labels) or {"data": [], "layout": {}}
+    return JSONResponse(translate(figure, lang, labels), media_type=PLOTLY)

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from culturebridge.campaign._ab import ExperimentReport, analyse
 from culturebridge.campaign._workspace import (
@@ -28,7 +28,7 @@ from culturebridge.campaign._workspace import (
     campaign_frame,
 )
 from culturebridge.errors import UserError
-from culturebridge.privacy import PRIMARY
+from culturebridge.privacy import PRIMARY, GuardReport
 from culturebridge.query import Analysis
 from culturebridge.stats import benjamini_hochberg, holm
 
@@ -51,6 +51,9 @@ class CampaignReport(BaseModel):
     """Units of arms left out of the analysis, by arm."""
     pre_days: int | None
     analysis: ExperimentReport
+    privacy: list[GuardReport] = Field(default_factory=list)
+    """What the guard did to the arms and the segment tests (empty for a file's report: a
+    user's own file, not the warehouse)."""
 
 
 def _control_of(arms: Sequence[str], control: str | None) -> str:
@@ -108,7 +111,8 @@ def report_workspace(
         correction=correction,
         sequential=sequential,
     )
-    result = _release_segments(a, result, correction=correction, alpha=alpha)
+    arms = _release_arms(a, frame.arm)
+    result, segments = _release_segments(a, result, correction=correction, alpha=alpha)
     info = frame.info
     return CampaignReport(
         source=a.where,
@@ -121,7 +125,22 @@ def report_workspace(
         dropped={},
         pre_days=pre_days if cuped else None,
         analysis=result,
+        privacy=[arms, segments],
     )
+
+
+def _release_arms(a: Analysis, arm: Any) -> GuardReport:
+    """The arms' figures describe each arm's units: an arm below k gets no report at all."""
+    names, counts = np.unique(np.asarray(arm), return_counts=True)
+    table = pa.table({"arm": names.tolist(), "users": counts.astype(np.int64)})
+    released = a.release(table, what="campaign arms")
+    small = [r["arm"] for r in released.to_pylist() if r["suppressed"]]
+    if small:
+        raise UserError(
+            f"campaign arm(s) {', '.join(small)} have fewer than k={a.policy.k} users: "
+            "their figures cannot be published"
+        )
+    return released.report
 
 
 _FIGURES = ["control_mean", "arm_mean", "lift", "ci_low", "ci_high", "p_value"]
@@ -129,7 +148,7 @@ _FIGURES = ["control_mean", "arm_mean", "lift", "ci_low", "ci_high", "p_value"]
 
 def _release_segments(
     a: Analysis, result: ExperimentReport, *, correction: Correction, alpha: float
-) -> ExperimentReport:
+) -> tuple[ExperimentReport, GuardReport]:
     """The segment tests as they may leave: through the guard (a cell with fewer than k units
     in either arm is blanked, and, since a dimension's cells add up to the published arm
     totals, one more beside a lone suppressed cell), then the multiple-testing adjustment
@@ -185,7 +204,7 @@ def _release_segments(
                 update={"p_adjusted": float(p), "significant": bool(p < alpha)}
             )
     settings = result.settings.model_copy(update={"min_cell": a.policy.k})
-    return result.model_copy(update={"segments": out, "settings": settings})
+    return result.model_copy(update={"segments": out, "settings": settings}), released.report
 
 
 def report_file(

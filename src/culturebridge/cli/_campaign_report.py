@@ -22,7 +22,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from culturebridge.cli._analytics import running
-from culturebridge.cli._common import console, handle_errors, print_released
+from culturebridge.cli._common import console, handle_errors, print_json, print_released
 from culturebridge.errors import UserError
 
 
@@ -162,6 +162,12 @@ def report_cmd(
             "analysing",
             json_out,
         )  # fmt: skip
+        # the user's own file, not the warehouse: nothing is released, so it prints as it is
+        if json_out:
+            print_json(rep.model_dump(mode="json"))
+        else:
+            draw_report(rep, segment_metric)
+        return
     else:
         from culturebridge.query import Analysis
         from culturebridge.workspace import Workspace

@@ -10,7 +10,7 @@ can be mailed to a partner and opened offline.
 from typing import TYPE_CHECKING
 
 from culturebridge._lazy import lazy_getattr
-from culturebridge.reports._charts import chart_html, plotly_js, plotly_js_path
+from culturebridge.reports._charts import chart, chart_html, plotly_js, plotly_js_path, translate
 from culturebridge.reports._findings import (
     DEFAULT_DIMENSIONS,
     DEFAULT_SEGMENTS,
@@ -97,6 +97,7 @@ __all__ = [
     "WrittenReport",
     "build_overview",
     "build_partner_report",
+    "chart",
     "chart_html",
     "open_report_analysis",
     "overview_html",
@@ -105,6 +106,7 @@ __all__ = [
     "plotly_js_path",
     "scan",
     "strongest_findings",
+    "translate",
     "value_label",
     "write_overview",
     "write_partner_report",

@@ -27,12 +27,16 @@ from typing import Any
 from culturebridge.analytics import (
     AudienceResult,
     FunnelResult,
+    PreferenceRow,
     PreferencesResult,
     ReachResult,
     TrendRow,
+    TrendsResult,
 )
 from culturebridge.campaign import CampaignReport
 from culturebridge.errors import UserError
+from culturebridge.fashion import FashionTrendsResult
+from culturebridge.social import ItemSentiment, MentionsResult
 
 Figure = dict[str, Any]
 
@@ -128,34 +132,57 @@ def _short(text: str, n: int = 34) -> str:
 
 
 def lift_bars(
-    rows: Sequence[tuple[str, float, float | None, float | None]],
+    rows: Sequence[tuple[str, PreferenceRow]],
     *,
+    hidden: int = 0,
+    k: int | None = None,
     title: str | None = None,
     x_title: str = "lift (×, 1 = same as baseline)",
 ) -> Figure | None:
-    """Horizontal lift bars with their 95% interval: rows are (label, lift, low, high)."""
-    rows = [r for r in rows if r[1] is not None]
+    """Horizontal lift bars for (label, preference row) pairs, whiskers at the 95% interval, a
+    dotted line at 1×; significant values (after Benjamini–Hochberg) in colour. `hidden`
+    suppressed values are counted under the bars, never drawn."""
+    rows = [r for r in rows if r[1].lift is not None and not r[1].suppressed]
     if not rows:
         return None
-    rows = sorted(rows, key=lambda r: r[1])
-    labels = [_short(r[0], 40) for r in rows]
-    lifts = [round(r[1], 4) for r in rows]
-    plus = [round((r[3] - r[1]), 4) if r[3] is not None else 0 for r in rows]
-    minus = [round((r[1] - r[2]), 4) if r[2] is not None else 0 for r in rows]
-    colours = [ACCENT if (r[2] is not None and r[2] > 1) else GREY for r in rows]
+    rows = sorted(rows, key=lambda r: r[1].lift or 0.0)
+    prefs = [r for _, r in rows]
+    lifts = [round(r.lift or 0.0, 4) for r in prefs]
+    colours = [(UP if (r.lift or 0) > 1 else DOWN) if r.significant else GREY for r in prefs]
     trace = {
         "type": "bar",
         "orientation": "h",
         "x": lifts,
-        "y": labels,
+        "y": [_short(label, 40) for label, _ in rows],
         "marker": {"color": colours},
-        "error_x": {"type": "data", "array": plus, "arrayminus": minus, "color": "#374151"},
-        "hovertemplate": "%{y}: ×%{x:.2f}<extra></extra>",
+        "error_x": {
+            "type": "data",
+            "array": [round((r.ci_high or r.lift or 0) - (r.lift or 0), 4) for r in prefs],
+            "arrayminus": [round((r.lift or 0) - (r.ci_low or r.lift or 0), 4) for r in prefs],
+            "color": "#374151",
+        },
+        "customdata": [[r.segment_share, r.baseline_share, r.p_adj] for r in prefs],
+        "hovertemplate": "%{y}: ×%{x:.2f}<br>%{customdata[0]:.1%} vs %{customdata[1]:.1%}"
+        "<br>p adj %{customdata[2]:.2g}<extra></extra>",
     }
-    height = max(180, 60 + 24 * len(rows))
+    extra: dict[str, Any] = {}
+    if hidden:
+        below = f" (fewer than k={k} users)" if k else ""
+        extra["annotations"] = [
+            {
+                "text": f"+ {hidden} value(s) suppressed{below}",
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": -0.02,
+                "yanchor": "top",
+                "showarrow": False,
+                "font": {"size": 11, "color": "#6b7280"},
+            }
+        ]
     layout = _layout(
         title,
-        height=height,
+        height=max(180, 70 + 24 * len(rows)),
         xaxis={"title": {"text": x_title}, "zeroline": False, "gridcolor": "#e5e7eb"},
         yaxis={"automargin": True},
         shapes=[
@@ -170,21 +197,31 @@ def lift_bars(
             }
         ],
         showlegend=False,
+        **extra,
     )
     return {"data": [trace], "layout": layout}
 
 
 def preference_bars(
-    p: PreferencesResult, labels: Mapping[str, str], *, limit: int = 12, title: str | None = None
+    rows: PreferencesResult | Sequence[PreferenceRow],
+    labels: Mapping[str, str] | None = None,
+    *,
+    limit: int = 12,
+    title: str | None = None,
 ) -> Figure | None:
     """A segment's lift per value (the `limit` largest shown values), with intervals."""
-    rows = [
-        (labels.get(r.value, r.value), r.lift, r.ci_low, r.ci_high)
-        for r in p.rows
-        if r.lift is not None and not r.suppressed
-    ]
-    rows = sorted(rows, key=lambda r: r[1] or 0, reverse=True)[:limit]
-    return lift_bars(rows, title=title)
+    k = rows.privacy.k if isinstance(rows, PreferencesResult) else None
+    prefs = rows.rows if isinstance(rows, PreferencesResult) else list(rows)
+    labels = labels or {}
+    shown = sorted(
+        (r for r in prefs if r.lift is not None and not r.suppressed),
+        key=lambda r: r.lift or 0.0,
+        reverse=True,
+    )[:limit]
+    hidden = sum(r.suppressed for r in prefs)
+    return lift_bars(
+        [(labels.get(r.value, r.value), r) for r in shown], hidden=hidden, k=k, title=title
+    )
 
 
 def trend_lines(
@@ -556,8 +593,138 @@ def weekly_lines(
     return {"data": data, "layout": layout}
 
 
+def growth_bars(f: FashionTrendsResult, *, limit: int = 15) -> Figure | None:
+    """The fastest-growing values (any source) with their growth interval, fastest on top."""
+    rows = [r for r in f.rows if not r.suppressed and r.growth.rate is not None]
+    rows = sorted(rows, key=lambda r: r.growth.rate or 0.0, reverse=True)[:limit][::-1]
+    if not rows:
+        return None
+    label = [
+        f"{r.attribute}: {r.label}"
+        + (f" · {r.label_zh}" if r.label_zh else "")
+        + ("" if r.source == "catalogue" else f" ({r.source})")
+        for r in rows
+    ]
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": [round(r.growth.rate or 0.0, 5) for r in rows],
+        "y": [_short(x, 40) for x in label],
+        "marker": {"color": [UP if (r.growth.rate or 0) > 0 else DOWN for r in rows]},
+        "error_x": {
+            "type": "data",
+            "array": [round((r.growth.high or r.growth.rate or 0) - (r.growth.rate or 0), 5)
+                      for r in rows],
+            "arrayminus": [round((r.growth.rate or 0) - (r.growth.low or r.growth.rate or 0), 5)
+                           for r in rows],
+        },
+        "hovertemplate": "%{y}: %{x:+.1%} per " + f.period + "<extra></extra>",
+    }  # fmt: skip
+    layout = _layout(
+        None,
+        height=max(200, 60 + 24 * len(rows)),
+        showlegend=False,
+        xaxis={"title": {"text": f"growth per {f.period}"}, "tickformat": "+.0%"},
+        yaxis={"automargin": True},
+    )
+    return {"data": [trace], "layout": layout}
+
+
+# ---------------------------------------------------------------------------- one per result
+
+
+def chart(result: object, labels: Mapping[str, str] | None = None) -> Figure | None:
+    """The chart of a released result, by its type: what the reports embed and the API serves
+    (`Accept: application/vnd.plotly.v1+json`) to the dashboard. None: nothing to draw (every
+    cell suppressed), or a result type that has no chart."""
+    labels = labels or {}
+    match result:
+        case PreferencesResult():
+            return preference_bars(result, labels)
+        case [PreferenceRow(), *_]:
+            return preference_bars([r for r in result if isinstance(r, PreferenceRow)], labels)
+        case TrendsResult():
+            rows = [r for r in result.rows if not r.suppressed and r.points][:8]
+            return trend_lines([(labels.get(r.value, r.value), r) for r in rows], forecast=True)
+        case AudienceResult():
+            return audience_bars(result)
+        case FunnelResult():
+            return funnel_bars(result)
+        case ReachResult():
+            return reach_bars(result)
+        case CampaignReport():
+            return campaign_arm_bars(result)
+        case FashionTrendsResult():
+            return growth_bars(result)
+        case MentionsResult():
+            # other partners' items fold into one row, which would dwarf a partner's own bars
+            shown = [
+                m
+                for m in result.rows
+                if not m.suppressed and m.posts and not m.item_id.startswith("(")
+            ][:15]
+            return count_bars(
+                [(labels.get(m.item_id) or m.title_en or m.title_zh or m.item_id, m.posts or 0)
+                 for m in shown],
+                x_title="posts naming the item",
+            )  # fmt: skip
+        case ItemSentiment():
+            series = []
+            for item in dict.fromkeys(c.item_id for c in result.cells):
+                cells = sorted(
+                    (c for c in result.cells if c.item_id == item), key=lambda c: c.period_start
+                )
+                pts = [(c.period_start.isoformat(), c.negative_share) for c in cells]
+                series.append((labels.get(item, item), pts))
+            return weekly_lines(series[:6], y_title="negative share of posts", percent=True)
+    return None
+
+
+ZH: dict[str, str] = {
+    "lift (×, 1 = same as baseline)": "提升度（×，1 = 与基准相同）",
+    "share of engagement": "互动份额",
+    "share": "份额",
+    "age band": "年龄段",
+    "this item": "该条目",
+    "all engagement": "全部互动",
+    "step conversion": "分步转化率",
+    "users reached": "触达用户",
+    "active users": "活跃用户",
+    "users": "用户数",
+    "rate per user": "人均转化率",
+    "posts naming the item": "提及该条目的帖子",
+    "negative share of posts": "负面帖子占比",
+    "growth per day": "每日增长",
+    "growth per week": "每周增长",
+    "growth per month": "每月增长",
+    "baseline": "基准",
+    "rating (± 2 sd)": "评分（± 2 标准差）",
+}
+"""The words the charts print, in Chinese: axis titles and trace names."""
+
+
+def translate(figure: Figure, lang: str, labels: Mapping[str, str] | None = None) -> Figure:
+    """`figure` with its axis titles and trace names in `lang` ("en" leaves it as is)."""
+    if lang != "zh":
+        return figure
+    words = {**ZH, **(labels or {})}
+    out: Figure = json.loads(json.dumps(figure))
+    for trace in out.get("data", []):
+        if isinstance(trace.get("name"), str):
+            trace["name"] = words.get(trace["name"], trace["name"])
+    for axis in ("xaxis", "yaxis"):
+        title = out.get("layout", {}).get(axis, {}).get("title")
+        if isinstance(title, dict) and isinstance(title.get("text"), str):
+            title["text"] = words.get(title["text"], title["text"])
+    return out
+
+
 __all__ = [
     "CONFIG",
+    "ZH",
+    "chart",
+    "growth_bars",
+    "translate",
     "FONT_FAMILY",
     "Figure",
     "audience_bars",

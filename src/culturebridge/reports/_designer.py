@@ -6,10 +6,10 @@ what the pieces look like. So the report shows lift bars per attribute, a line c
 example product photos for each significant mover, the full table, and how it was computed.
 
 Self-contained for the same reasons as the overview (it travels by mail and chat to machines
-where a CDN may be blocked or may log readers): inline CSS, inline SVG drawn here with the
-overview's chart helpers, product photos embedded as base64 `data:` URIs read from the
-workspace, never fetched; an image that is not in the workspace becomes a neutral placeholder
-with the item's title. Every data string is escaped.
+where a CDN may be blocked or may log readers): inline CSS, Plotly.js inlined once with the
+charts every other surface draws (`_charts`), product photos embedded as base64 `data:` URIs
+read from the workspace, never fetched; an image that is not in the workspace becomes a
+neutral placeholder with the item's title. Every data string is escaped.
 
 `example_items` picks the photos (one engine query); `designer_report_html` only formats, and
 `write_designer_report` writes the file atomically.
@@ -40,15 +40,14 @@ from culturebridge.fashion import (
 )
 from culturebridge.privacy import Released
 from culturebridge.query import ALL, Analysis
+from culturebridge.reports._charts import lift_bars, plotly_js, trend_lines
 from culturebridge.reports._overview import (
     CSS,
-    TrendSeries,
     _p,
     _pct,
     _short,
     e,
-    lift_bars_svg,
-    trend_svg,
+    figure,
     write_report_file,
 )
 from culturebridge.workspace import resolve_image
@@ -232,16 +231,12 @@ def _label(r: FashionTrendRow) -> str:
     return r.label + (f" · {r.label_zh}" if r.label_zh else "")
 
 
-def lift_svg(rows: Sequence[FashionTrendRow], *, title: str, k: int, limit: int = 12) -> str:
-    """Horizontal lift bars with 95% whiskers against the baseline; suppressed values are
-    counted, never drawn."""
-    shown = [
-        (_label(r), r.preference)
-        for r in rows
-        if not r.suppressed and r.preference.lift is not None
-    ][:limit]
+def lift_chart(rows: Sequence[FashionTrendRow], *, chart_id: str, k: int, limit: int = 12) -> str:
+    """Lift bars with 95% whiskers against the baseline (the overview's and the partner
+    report's chart); suppressed values are counted, never drawn."""
+    shown = [(_label(r), r.preference) for r in rows if not r.suppressed][:limit]
     hidden = sum(r.suppressed for r in rows)
-    return lift_bars_svg(shown, hidden=hidden, k=k, title=title, baseline="baseline", left=170)
+    return figure(chart_id, lift_bars(shown, hidden=hidden, k=k), "every value suppressed")
 
 
 def _growth_text(r: FashionTrendRow, period: str) -> str:
@@ -262,7 +257,6 @@ def _mover_html(
 ) -> str:
     assert r.trend is not None
     row = with_forecast(r.trend, result.periods, result.period)
-    series = TrendSeries(dimension=r.attribute, label=r.label, row=row, weeks=list(result.periods))
     cls = "up" if r.direction == "rising" else "down"
     source = "" if r.source == CATALOGUE else f" · from {r.source}"
     lift = ""
@@ -278,8 +272,12 @@ def _mover_html(
         '<figure class="mover">'
         f"<h3>{e(_label(r))}{e(source)} "
         f'<span class="{cls}">{e(r.direction)} {e(_growth_text(r, result.period))}</span></h3>'
-        f"{trend_svg(series)}"
-        f"<figcaption>Share of {e(_measure_noun(r.source))} by {e(result.segment_label)}, "
+        + figure(
+            f"mover-{result.segment}-{r.source}-{r.attribute}-{r.value}",
+            trend_lines([(r.label, row)]),
+            "every period suppressed",
+        )
+        + f"<figcaption>Share of {e(_measure_noun(r.source))} by {e(result.segment_label)}, "
         f"per {e(result.period)}{e(ratio)}{e(lift)}; "
         f"Mann–Kendall p adj {e(_p(r.trend.p_adj))}{fc}.</figcaption>"
         f"{_examples_html(examples.get(example_key(r.attribute, r.value), []), root)}"
@@ -318,10 +316,8 @@ def _segment_html(
         users = _fmt_users(g.segment_users)
         figs.append(
             f"<figure><h3>{e(g.attribute)} · {e(g.source)}</h3>"
-            + lift_svg(
-                rows,
-                title=f"lift of {who} by {g.attribute} ({g.source})",
-                k=result.scope.k,
+            + lift_chart(
+                rows, chart_id=f"lift-{result.segment}-{g.source}-{g.attribute}", k=result.scope.k
             )
             + f"<figcaption>{e(users)} segment users. Bars: lift (segment share ÷ baseline "
             "share); whiskers: 95% interval; coloured: significant after "
@@ -464,7 +460,7 @@ def designer_report_html(
     movers: int = MOVERS,
     generated_at: datetime | None = None,
 ) -> str:
-    """The report as one self-contained HTML document (UTF-8, inline CSS, SVG and photos)."""
+    """The report as one self-contained HTML document (UTF-8, inline CSS, charts and photos)."""
     many = [r.value for r in ([results] if isinstance(results, Released) else results)]
     if not many:
         raise ValueError("designer report: no result to show")
@@ -493,6 +489,7 @@ def designer_report_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e(heading)}</title>",
         f"<style>{CSS}{EXTRA_CSS}</style>",
+        f"<script>{plotly_js()}</script>",
         "</head>",
         "<body>",
         "<main>",
@@ -531,7 +528,7 @@ __all__ = [
     "designer_report_html",
     "example_items",
     "example_key",
-    "lift_svg",
+    "lift_chart",
     "report_rows",
     "write_designer_report",
 ]

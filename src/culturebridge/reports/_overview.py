@@ -2,8 +2,10 @@
 
 Why one file with nothing outside it: the report goes to partners by mail or chat and is opened
 on machines (and in countries) where a CDN, a web font or an image host may be blocked or may
-log who read what. So the CSS is inline, every chart is an inline SVG drawn here in Python, no
-script is needed, and no URL appears in any `src`, `href` or `url(`.
+log who read what. So the CSS is inline, Plotly.js (from the installed `plotly` package) is
+inlined once, every chart is the spec `_charts` builds for its result type (the same one the
+partner report embeds and the API serves to the dashboard), and no URL appears in any `src`,
+`href` or `url(`.
 
 Why every data string is escaped: titles, segment names and attribute values come from partners'
 files; `html.escape` on each of them (text and attributes alike) keeps a title such as
@@ -19,7 +21,7 @@ import html
 import math
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -32,7 +34,6 @@ from culturebridge.analytics import (
     AudienceResult,
     ForecastPoint,
     FunnelResult,
-    PreferenceRow,
     PreferencesResult,
     ReachResult,
     TrendRow,
@@ -44,6 +45,16 @@ from culturebridge.campaign import CampaignReport, report_workspace
 from culturebridge.errors import UserError
 from culturebridge.privacy import Released
 from culturebridge.query import ALL, Analysis, Scope
+from culturebridge.reports._charts import (
+    Figure,
+    audience_bars,
+    chart_html,
+    funnel_bars,
+    plotly_js,
+    preference_bars,
+    reach_bars,
+    trend_lines,
+)
 from culturebridge.reports._findings import (
     Finding,
     FindingsConfig,
@@ -370,12 +381,7 @@ ol.findings .h { font-weight: 600; }
 .badge.funnel { background: #fdf2f8; color: #9d174d; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 12px; }
 figure { margin: 0; }
-svg { width: 100%; height: auto; display: block; }
-svg text { font-size: 11px; fill: var(--ink); }
-svg .axis { stroke: #9ca3af; stroke-width: 1; }
-svg .grid { stroke: var(--line); stroke-width: 1; }
-svg .ref { stroke: #6b7280; stroke-dasharray: 3 3; }
-svg .muted { fill: var(--muted); }
+.chart { width: 100%; }
 p.muted, td.muted { color: var(--muted); }
 p.warn { color: #b91c1c; font-weight: 600; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
@@ -389,7 +395,8 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 
 
 def overview_html(overview: Released[Overview]) -> str:
-    """The overview as one self-contained HTML document (UTF-8, inline CSS and SVG)."""
+    """The overview as one self-contained HTML document (UTF-8, inline CSS and Plotly.js, whose
+    charts are the same specs the partner report embeds and the API serves)."""
     o = overview.value
     parts = [
         "<!DOCTYPE html>",
@@ -399,6 +406,7 @@ def overview_html(overview: Released[Overview]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e(f'Audience overview: {o.workspace}')}</title>",
         f"<style>{CSS}</style>",
+        f"<script>{plotly_js()}</script>",
         "</head>",
         "<body>",
         "<main>",
@@ -470,7 +478,7 @@ def _trends_section(o: Overview) -> str:
     if not o.trend_series and not o.trends:
         return ""
     charts = []
-    for s in o.trend_series:
+    for i, s in enumerate(o.trend_series):
         r = s.row
         cls = "up" if r.direction == "rising" else "down"
         fc = ""
@@ -481,7 +489,7 @@ def _trends_section(o: Overview) -> str:
             "<figure>"
             f'<h3>{e(s.label[:1].upper() + s.label[1:])} <span class="{cls}">'
             f"{e(r.direction)} {e(per_week(r.relative_change or 0.0))}</span></h3>"
-            f"{trend_svg(s)}"
+            f"{figure(f'trend-{i}', trend_lines([(s.label, r)]), 'every week suppressed')}"
             f"<figcaption>Weekly share of {e(_noun(s.dimension))} (all users), p adj "
             f"{e(_p(r.p_adj))}{fc}.</figcaption></figure>"
         )
@@ -518,12 +526,12 @@ def _preferences_section(o: Overview) -> str:
     if not o.preferences:
         return ""
     figs = []
-    for p in o.preferences:
+    for i, p in enumerate(o.preferences):
         engaged = _num(p.segment_users) if p.segment_users is not None else "fewer than k"
         figs.append(
             "<figure>"
             f"<h3>{e(p.segment)} vs all users, by {e(p.dimension)}</h3>"
-            f"{preference_svg(p)}"
+            f"{figure(f'prefs-{i}', preference_bars(p, limit=10), 'every value suppressed')}"
             f"<figcaption>{e(p.segment)}: {e(p.segment_definition)}; "
             f"{e(engaged)} engaged users. Bars: lift (segment share ÷ everyone's share); "
             "whiskers: 95% interval; "
@@ -547,7 +555,7 @@ def _audience_section(o: Overview) -> str:
     return (
         '<section class="card"><h2>The most skewed audience</h2><figure>'
         f'<h3>{e(name)}{e(zh)} <span class="meta">({e(a.item_id)}; {e(users)})</span></h3>'
-        f"{audience_svg(a)}"
+        f"{figure('audience', audience_bars(a), 'every age band suppressed')}"
         "<figcaption>Share of the item's weighted engagement by age band (coloured) against "
         "the share of all engagement (grey), with the lift. Privacy: "
         f"{e(a.privacy.note())}.</figcaption></figure></section>"
@@ -560,7 +568,7 @@ def _funnel_section(o: Overview) -> str:
         return ""
     return (
         '<section class="card"><h2>Funnel: impression → view → engage → purchase</h2><figure>'
-        f"{funnel_svg(f)}"
+        f"{figure('funnel', funnel_bars(f), 'every stage suppressed')}"
         f"<figcaption>Step conversion for {e(f.segment)} ({e(f.segment_definition)}, "
         "coloured) and all users (grey), with user-clustered 95% intervals; the label gives "
         "the step rate and, in brackets, the rate from impression. Privacy: "
@@ -574,7 +582,7 @@ def _reach_section(o: Overview) -> str:
         return ""
     return (
         '<section class="card"><h2>Reach per week</h2><figure>'
-        f"{reach_svg(r)}"
+        f"{figure('reach', reach_bars(r), 'every week suppressed')}"
         "<figcaption>Distinct users with any event in the week (light) and active users, who "
         "did more than see or click (dark). Privacy: "
         f"{e(r.privacy.note())}.</figcaption></figure></section>"
@@ -702,320 +710,15 @@ drawn as zero.{scoped}</p>
 </details></section>"""
 
 
-# ---------------------------------------------------------------------------- svg
-
-
-def _svg(width: int, height: int, label: str, body: Iterable[str]) -> str:
-    return (
-        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{e(label)}">'
-        f"<title>{e(label)}</title>{''.join(body)}</svg>"
-    )
-
-
-def _text(x: float, y: float, text: str, *, anchor: str = "start", cls: str = "") -> str:
-    c = f' class="{cls}"' if cls else ""
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{c}>{e(text)}</text>'
-
-
-def _line(x1: float, x2: float, y1: float, y2: float, *, cls: str = "", stroke: str = "") -> str:
-    style = f' class="{cls}"' if cls else f' stroke="{stroke or "#111827"}"'
-    return f'<line x1="{x1:.1f}" x2="{x2:.1f}" y1="{y1:.1f}" y2="{y2:.1f}"{style}/>'
-
-
-def _rect(x: float, y: float, w: float, h: float, fill: str, tip: str = "", **attrs: str) -> str:
-    extra = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in attrs.items())
-    head = f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0.5):.1f}" height="{h:.1f}"'
-    head += f' fill="{fill}"{extra}'
-    return f"{head}><title>{e(tip)}</title></rect>" if tip else f"{head}/>"
-
-
-def _points(pts: Sequence[tuple[float, float]]) -> str:
-    return " ".join(f"{px:.1f},{py:.1f}" for px, py in pts)
-
-
-def _ticks(x: float, n: int = 4) -> list[float]:
-    """Round axis ticks from 0 to just above `x`: steps of 1, 2, 2.5 or 5 times a power of ten,
-    about `n` of them, so that labels read 0%, 10%, 20% rather than 0%, 12%, 38%."""
-    if x <= 0 or not math.isfinite(x):
-        x = 1.0
-    raw = x / n
-    exp = math.floor(math.log10(raw))
-    step = next(m * 10**exp for m in (1, 2, 2.5, 5, 10) if m * 10**exp >= raw)
-    count = math.ceil(x / step - 1e-9)
-    return [round(step * k, 12) for k in range(count + 1)]
-
-
-def _pct_tick(v: float) -> str:
-    return f"{v * 100:g}%"
+def figure(div_id: str, fig: Figure | None, missing: str = "nothing to draw") -> str:
+    """One chart (a Plotly.js spec from `_charts`), or a line saying why there is none."""
+    if fig is None:
+        return f'<p class="muted">{e(missing)}</p>'
+    return chart_html(div_id, fig)
 
 
 def _short(text: str, n: int = 24) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def _direction_colour(direction: str) -> str:
-    return {"rising": "var(--up)", "falling": "var(--down)"}.get(direction, "var(--accent)")
-
-
-def trend_svg(s: TrendSeries) -> str:
-    """Weekly share (a line with gaps at suppressed weeks) and the forecast band after it."""
-    w, h, left, right, top, bottom = 520, 190, 46, 14, 10, 26
-    r = s.row
-    pts = [(p.period_start, p.share) for p in r.points]
-    fc = r.forecast
-    total = len(pts) + len(fc)
-    if total < 2:
-        return _svg(w, 40, s.label, [_text(8, 24, "not enough weeks to draw", cls="muted")])
-    known = [v for _, v in pts if v is not None]
-    ticks = _ticks(max([*known, *(f.high for f in fc), 1e-9]))
-    ymax = ticks[-1]
-
-    def x(i: int) -> float:
-        return left + i * (w - left - right) / (total - 1)
-
-    def y(v: float) -> float:
-        return top + (1 - v / ymax) * (h - top - bottom)
-
-    body: list[str] = []
-    for v in ticks:
-        body.append(_line(left, w - right, y(v), y(v), cls="grid"))
-        body.append(_text(left - 4, y(v) + 4, _pct_tick(v), anchor="end", cls="muted"))
-    colour = _direction_colour(r.direction)
-    last = pts[-1][1] if pts else None
-    if fc:
-        start = [(x(len(pts) - 1), y(last))] if last is not None else []
-        upper = [(x(len(pts) + i), y(f.high)) for i, f in enumerate(fc)]
-        lower = [(x(len(pts) + i), y(f.low)) for i, f in enumerate(fc)]
-        mean = [(x(len(pts) + i), y(f.share)) for i, f in enumerate(fc)]
-        body.append(
-            f'<polygon fill="var(--band)" points="{_points(start + upper + lower[::-1])}">'
-            "<title>forecast, 80% interval</title></polygon>"
-        )
-        body.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2" stroke-dasharray="5 4" '
-            f'points="{_points(start + mean)}"/>'
-        )
-    runs: list[list[tuple[float, float]]] = [[]]
-    for i, (_, share) in enumerate(pts):
-        if share is None:
-            runs.append([])
-        else:
-            runs[-1].append((x(i), y(share)))
-    for run in runs:
-        if len(run) > 1:
-            body.append(
-                f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
-                f'points="{_points(run)}"/>'
-            )
-    for i, (d, share) in enumerate(pts):
-        if share is None:
-            tip = f"{d.isoformat()}: suppressed (fewer than k users)"
-            body.append(
-                f'<circle cx="{x(i):.1f}" cy="{y(0):.1f}" r="3" fill="none" stroke="#9ca3af">'
-                f"<title>{e(tip)}</title></circle>"
-            )
-        else:
-            body.append(
-                f'<circle cx="{x(i):.1f}" cy="{y(share):.1f}" r="2.2" fill="{colour}">'
-                f"<title>{e(d.isoformat())}: {_pct(share)}</title></circle>"
-            )
-    body.append(_line(left, w - right, h - bottom, h - bottom, cls="axis"))
-    if pts:
-        body.append(_text(x(0), h - 8, pts[0][0].isoformat(), cls="muted"))
-        body.append(_text(x(len(pts) - 1), h - 8, pts[-1][0].isoformat(), anchor="end"))
-    if fc:
-        body.append(_text(x(len(pts) - 1) + 6, h - 8, "forecast", cls="muted"))
-    return _svg(w, h, f"weekly share of {s.label}", body)
-
-
-def preference_svg(p: PreferencesResult, rows: int = 10) -> str:
-    """Horizontal lift bars with 95% whiskers; suppressed values are counted, never drawn."""
-    shown = [(r.value, r) for r in p.rows if not r.suppressed and r.lift is not None][:rows]
-    hidden = sum(r.suppressed for r in p.rows)
-    title = f"lift of {p.segment} vs all users by {p.dimension}"
-    return lift_bars_svg(shown, hidden=hidden, k=p.privacy.k, title=title, baseline="all")
-
-
-def lift_bars_svg(
-    shown: Sequence[tuple[str, PreferenceRow]],
-    *,
-    hidden: int,
-    k: int,
-    title: str,
-    baseline: str,
-    left: int = 150,
-) -> str:
-    """Lift bars for (label, preference row) pairs, whiskers at the 95% interval, the reference
-    line at 1×; `hidden` suppressed values are counted under the bars, never drawn."""
-    w, right, row_h, top = 520, 56, 22, 8
-    h = top + max(len(shown) + (1 if hidden else 0), 1) * row_h + 22
-    if not shown and not hidden:
-        return _svg(w, 40, title, [_text(8, 24, "no values to show", cls="muted")])
-    ticks = _ticks(max([1.2, *((r.ci_high or r.lift or 0.0) for _, r in shown)]))
-    xmax = ticks[-1]
-
-    def x(v: float) -> float:
-        return left + min(v, xmax) / xmax * (w - left - right)
-
-    body: list[str] = []
-    for v in ticks:
-        body.append(_line(x(v), x(v), top, h - 20, cls="grid"))
-        body.append(_text(x(v), h - 6, f"{v:g}×", anchor="middle", cls="muted"))
-    body.append(_line(x(1), x(1), top, h - 20, cls="ref"))
-    for i, (label, r) in enumerate(shown):
-        lift = r.lift or 0.0
-        cy = top + i * row_h + row_h / 2
-        fill = "#d1d5db"
-        if r.significant:
-            fill = "var(--accent)" if lift > 1 else "var(--down)"
-        ci = ""
-        if r.ci_low is not None and r.ci_high is not None:
-            ci = f" (95% CI {r.ci_low:.2f}–{r.ci_high:.2f})"
-        tip = (
-            f"{r.value}: lift {lift:.2f}{ci}, segment {_pct(r.segment_share)} vs {baseline} "
-            f"{_pct(r.baseline_share)}, p adj {_p(r.p_adj)}"
-        )
-        body.append(_text(left - 6, cy + 4, _short(label, (left - 20) // 6), anchor="end"))
-        body.append(_rect(x(0), cy - 7, x(lift) - x(0), 14, fill, tip))
-        end = lift
-        if r.ci_low is not None and r.ci_high is not None:
-            lo, hi = x(r.ci_low), x(r.ci_high)
-            end = r.ci_high
-            body.append(_line(lo, hi, cy, cy))
-            body.append(_line(lo, lo, cy - 4, cy + 4))
-            body.append(_line(hi, hi, cy - 4, cy + 4))
-        body.append(_text(x(end) + 4, cy + 4, f"{lift:.2f}×", cls="muted"))
-    if hidden:
-        cy = top + len(shown) * row_h + row_h / 2
-        note = f"+ {hidden} value(s) suppressed (fewer than k={k} users)"
-        body.append(_text(8, cy + 4, note, cls="muted"))
-    return _svg(w, h, title, body)
-
-
-def audience_svg(a: AudienceResult) -> str:
-    """Item share and base share per age band, paired bars; suppressed bands labelled."""
-    rows = [r for r in a.rows if r.dimension == "age_band"]
-    order = {b: i for i, b in enumerate(AGE_ORDER)}
-    rows.sort(key=lambda r: order.get(r.value, len(order)))
-    w, left, right, row_h, top = 520, 60, 150, 26, 8
-    h = top + max(len(rows), 1) * row_h + 20
-    values = [v for r in rows for v in (r.item_share, r.base_share) if v is not None]
-    ticks = _ticks(max([*values, 0.01]))
-    xmax = ticks[-1]
-
-    def x(v: float) -> float:
-        return left + v / xmax * (w - left - right)
-
-    body: list[str] = []
-    for v in ticks:
-        body.append(_line(x(v), x(v), top, h - 20, cls="grid"))
-        body.append(_text(x(v), h - 6, _pct_tick(v), anchor="middle", cls="muted"))
-    for i, r in enumerate(rows):
-        y0 = top + i * row_h
-        body.append(_text(left - 6, y0 + 16, r.value, anchor="end"))
-        if r.suppressed or r.item_share is None or r.base_share is None:
-            body.append(_text(left + 4, y0 + 16, "suppressed (fewer than k users)", cls="muted"))
-            continue
-        item_tip = f"{r.value}: {_pct(r.item_share)} of the item's engagement"
-        base_tip = f"{r.value}: {_pct(r.base_share)} of all engagement"
-        body.append(_rect(left, y0 + 3, x(r.item_share) - left, 10, "var(--accent)", item_tip))
-        body.append(_rect(left, y0 + 14, x(r.base_share) - left, 8, "#9ca3af", base_tip))
-        lift = f"{r.lift:.1f}×" if r.lift is not None else "—"
-        label = f"{_pct(r.item_share)} vs {_pct(r.base_share)}: {lift}"
-        body.append(_text(w - right + 8, y0 + 16, label, cls="muted"))
-    return _svg(w, h, f"audience of {a.item_id} by age band", body)
-
-
-def funnel_svg(f: FunnelResult) -> str:
-    """Step conversion per stage for the segment and the baseline, with 95% whiskers."""
-    stages = [s for s in f.stages if s != "impression"]
-    groups = [g for g in ("segment", "baseline") if any(r.group == g for r in f.rows)]
-    names = {"segment": f.segment, "baseline": f.baseline or "baseline"}
-    colours = {"segment": "var(--accent)", "baseline": "#9ca3af"}
-    by = {(r.group, r.stage): r for r in f.rows}
-    w, left, right, top = 520, 130, 70, 26
-    group_h = 16 * len(groups) + 10
-    h = top + len(stages) * group_h + 20
-    prev = {"view": "impression", "engage": "view", "purchase": "engage"}
-
-    def x(v: float) -> float:
-        return left + v * (w - left - right)
-
-    body: list[str] = []
-    for i, g in enumerate(groups):
-        lx = left + i * 170
-        body.append(_rect(lx, 4, 10, 10, colours[g]))
-        body.append(_text(lx + 14, 13, _short(names[g], 22)))
-    for v in _ticks(1.0):
-        body.append(_line(x(v), x(v), top, h - 20, cls="grid"))
-        body.append(_text(x(v), h - 6, _pct_tick(v), anchor="middle", cls="muted"))
-    for i, stage in enumerate(stages):
-        y0 = top + i * group_h
-        body.append(_text(left - 6, y0 + 14, f"{prev.get(stage, '')} → {stage}", anchor="end"))
-        for j, g in enumerate(groups):
-            r = by.get((g, stage))
-            cy = y0 + 4 + j * 16
-            if r is None or r.suppressed or r.rate_from_previous is None:
-                note = "suppressed (fewer than k users)"
-                body.append(_text(left + 4, cy + 10, note, cls="muted"))
-                continue
-            rate = r.rate_from_previous
-            tip = (
-                f"{names[g]}: {_pct(rate)} of {prev.get(stage, '')} journeys reach {stage}; "
-                f"{_pct(r.rate_from_first, 2)} of impressions"
-            )
-            body.append(_rect(left, cy, x(rate) - left, 12, colours[g], tip))
-            lo, hi = r.rate_from_previous_ci_low, r.rate_from_previous_ci_high
-            if lo is not None and hi is not None:
-                body.append(_line(x(lo), x(hi), cy + 6, cy + 6))
-            label = f"{_pct(rate)} ({_pct(r.rate_from_first, 2)})"
-            body.append(_text(x(max(rate, hi or 0.0)) + 6, cy + 10, label, cls="muted"))
-    return _svg(w, h, f"funnel of {f.segment} vs {f.baseline or 'nobody'}", body)
-
-
-def reach_svg(r: ReachResult) -> str:
-    """Weekly reach (light bars) and active users (dark bars); suppressed weeks outlined."""
-    rows = sorted(r.rows, key=lambda x: x.period_start)
-    w, h, left, right, top, bottom = 960, 200, 56, 10, 10, 26
-    ticks = _ticks(max([*(x.users or 0 for x in rows), 1]))
-    ymax = ticks[-1]
-    slot = (w - left - right) / max(len(rows), 1)
-
-    def y(v: float) -> float:
-        return top + (1 - v / ymax) * (h - top - bottom)
-
-    body: list[str] = []
-    for v in ticks:
-        body.append(_line(left, w - right, y(v), y(v), cls="grid"))
-        body.append(_text(left - 4, y(v) + 4, f"{v:,.0f}", anchor="end", cls="muted"))
-    for i, row in enumerate(rows):
-        x0 = left + i * slot + slot * 0.15
-        bw = slot * 0.7
-        day = row.period_start.isoformat()
-        if row.suppressed or row.users is None:
-            tip = f"{day}: suppressed (fewer than k users)"
-            body.append(_rect(x0, y(0) - 6, bw, 6, "none", tip, stroke="#9ca3af"))
-            continue
-        reached = f"{day}: {row.users:,} users reached"
-        body.append(_rect(x0, y(row.users), bw, y(0) - y(row.users), "#bfdbfe", reached))
-        if row.active_users is not None:
-            active = f"{day}: {row.active_users:,} active users"
-            body.append(
-                _rect(
-                    x0 + bw * 0.2,
-                    y(row.active_users),
-                    bw * 0.6,
-                    y(0) - y(row.active_users),
-                    "var(--accent)",
-                    active,
-                )
-            )
-    body.append(_line(left, w - right, y(0), y(0), cls="axis"))
-    if rows:
-        body.append(_text(left, h - 8, rows[0].period_start.isoformat(), cls="muted"))
-        end = rows[-1].period_start.isoformat()
-        body.append(_text(w - right, h - 8, end, anchor="end", cls="muted"))
-    return _svg(w, h, "reach per week", body)
 
 
 __all__ = [

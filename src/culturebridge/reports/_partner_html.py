@@ -440,18 +440,10 @@ def _fashion(h: _Html, r: PartnerReport) -> None:
         if not rows:
             continue
         rows.sort(key=lambda x: -(x.preference.lift or 0))
-        bars = [
-            (
-                x.label + (f" ({x.label_zh})" if x.label_zh else ""),
-                x.preference.lift,
-                x.preference.ci_low,
-                x.preference.ci_high,
-            )
-            for x in rows[:10]
-        ]
+        bars = [(x.label + (f" ({x.label_zh})" if x.label_zh else ""), x.preference) for x in rows]
         h.add(f"<h3>{e(attr)}</h3>")
         h.chart(
-            charts.lift_bars(bars),  # type: ignore[arg-type]
+            charts.lift_bars(bars[:10]),
             f"Lift of {f.segment} against {f.baseline} by {attr} (catalogue attributes).",
             missing="Every value suppressed.",
         )

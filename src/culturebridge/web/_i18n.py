@@ -246,3 +246,13 @@ def translate(key: str, lang: Lang) -> str:
 def catalogue(lang: Lang) -> dict[str, str]:
     """Every string in one language, for the page scripts."""
     return {key: translate(key, lang) for key in MESSAGES}
+
+
+def value_labels(lang: str) -> dict[str, str]:
+    """Item kinds and funnel stages as a reader of `lang` says them ("film" -> "电影")."""
+    i = 1 if lang == "zh" else 0
+    return {
+        key.split(".", 1)[1]: texts[i]
+        for key, texts in MESSAGES.items()
+        if key.startswith(("kind.", "stage."))
+    }

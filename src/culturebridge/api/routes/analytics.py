@@ -34,7 +34,7 @@ from culturebridge.analytics import (
 )
 from culturebridge.api._catalogue import visible_item
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep
-from culturebridge.api._models import Rows, published
+from culturebridge.api._models import CHART_RESPONSE, Rows, published
 from culturebridge.errors import UserError
 from culturebridge.privacy import Released
 
@@ -98,6 +98,7 @@ def checked_period(period_from: date | None, period_to: date | None) -> dict[str
     "/preferences",
     response_model=Rows[PreferenceRow],
     summary="What a segment engages with more (or less) than its baseline",
+    responses=CHART_RESPONSE,
 )
 @published
 async def get_preferences(
@@ -133,6 +134,7 @@ async def get_preferences(
     "/trends",
     response_model=TrendsResult,
     summary="Each value's share per period: rising, falling and emerging values, forecasts",
+    responses=CHART_RESPONSE,
 )
 @published
 async def get_trends(
@@ -169,6 +171,7 @@ async def get_trends(
     "/funnel",
     response_model=FunnelResult,
     summary="Impression → view → engage → purchase, with conversion rates",
+    responses=CHART_RESPONSE,
 )
 @published
 async def get_funnel(
@@ -206,7 +209,7 @@ async def get_funnel(
     "/audiences/{item_id}",
     response_model=AudienceResult,
     summary="Who engages with an item, against everyone",
-    responses={404: {"description": "No such item visible to this key"}},
+    responses={**CHART_RESPONSE, 404: {"description": "No such item visible to this key"}},
 )
 @published
 def get_audience(
@@ -233,6 +236,7 @@ def get_audience(
     "/reach",
     response_model=ReachResult,
     summary="Reach, active users and frequency per period",
+    responses=CHART_RESPONSE,
 )
 @published
 async def get_reach(
@@ -261,6 +265,7 @@ async def get_reach(
     "/retention",
     response_model=RetentionResult,
     summary="Weekly cohorts and the share active again week by week",
+    responses=CHART_RESPONSE,
 )
 @published
 async def get_retention(

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep, not_visible
-from culturebridge.api._models import Rows, published
+from culturebridge.api._models import CHART_RESPONSE, Rows, published
 from culturebridge.campaign import CampaignReport, report_workspace
 from culturebridge.privacy import Released
 
@@ -82,7 +82,12 @@ def visible_campaigns(state: AppState, caller: Caller) -> Released[list[Campaign
     return state.cached(caller, "campaigns", (), lambda: _campaigns(state, caller))
 
 
-@router.get("", response_model=Rows[CampaignPublic], summary="Campaigns visible to the key")
+@router.get(
+    "",
+    response_model=Rows[CampaignPublic],
+    summary="Campaigns visible to the key",
+    responses=CHART_RESPONSE,
+)
 @published
 def list_campaigns(state: StateDep, caller: CallerDep) -> Released[Rows[CampaignPublic]]:
     """The key's partner's campaigns (every campaign for the platform), with their arms and how
@@ -96,7 +101,7 @@ def list_campaigns(state: StateDep, caller: CallerDep) -> Released[Rows[Campaign
     "/{campaign_id}/report",
     response_model=CampaignReport,
     summary="Did a campaign work, and for whom",
-    responses={404: {"description": "No such campaign visible to this key"}},
+    responses={**CHART_RESPONSE, 404: {"description": "No such campaign visible to this key"}},
 )
 @published
 def campaign_report(

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from culturebridge.api._catalogue import ItemRecord, catalogue, visible_item
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep, not_visible
-from culturebridge.api._models import Message, Rows, published
+from culturebridge.api._models import CHART_RESPONSE, Message, Rows, published
 from culturebridge.errors import UserError
 from culturebridge.fashion import FashionTrendsResult
 from culturebridge.privacy import Released
@@ -86,6 +86,7 @@ def image_file(state: AppState, item: ItemRecord) -> Path | None:
     "/trends",
     response_model=FashionTrendsResult,
     summary="A segment's fashion preferences and movers (`fashion trends --json`)",
+    responses=CHART_RESPONSE,
 )
 @published
 def get_trends(

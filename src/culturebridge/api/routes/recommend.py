@@ -30,7 +30,7 @@ from culturebridge.api._deps import (
     StateDep,
     not_visible,
 )
-from culturebridge.api._models import Rows, published
+from culturebridge.api._models import CHART_RESPONSE, Rows, published
 from culturebridge.privacy import Released
 from culturebridge.query import publish
 from culturebridge.recommend import (
@@ -265,6 +265,7 @@ class ProposedTitleRequest(ProposedTitle):
     "/audience",
     response_model=AudiencePlan,
     summary="Expected audience of a proposed title, per segment",
+    responses=CHART_RESPONSE,
 )
 @published
 def audience_plan(

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from culturebridge.analytics import PreferenceRow, preferences
 from culturebridge.api._deps import CallerDep, StateDep
-from culturebridge.api._models import Rows, published
+from culturebridge.api._models import CHART_RESPONSE, Rows, published
 from culturebridge.errors import UserError
 from culturebridge.privacy import Released
 from culturebridge.query import (
@@ -26,7 +26,12 @@ from culturebridge.query import (
 router = APIRouter(prefix="/segments", tags=["segments"])
 
 
-@router.get("", response_model=Rows[SegmentSize], summary="Named segments and their sizes")
+@router.get(
+    "",
+    response_model=Rows[SegmentSize],
+    summary="Named segments and their sizes",
+    responses=CHART_RESPONSE,
+)
 @published
 def list_segments(state: StateDep, caller: CallerDep) -> Released[Rows[SegmentSize]]:
     """Built-in segments and those in `DIR/segments.toml`, sized at the reference date (the day
@@ -80,6 +85,7 @@ class SegmentPreview(BaseModel):
     "/preview",
     response_model=SegmentPreview,
     summary="Size and preferences of an ad-hoc segment",
+    responses=CHART_RESPONSE,
 )
 @published
 def preview_segment(

@@ -20,7 +20,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from culturebridge.api._catalogue import visible_item
 from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep
-from culturebridge.api._models import Message, Rows, published
+from culturebridge.api._models import CHART_RESPONSE, Message, Rows, published
 from culturebridge.api.routes.fashion import FromQuery, ItemId, ToQuery
 from culturebridge.privacy import Released
 from culturebridge.social import ItemSentiment, MentionsResult
@@ -119,6 +119,7 @@ def score_sentiment(
     "/mentions",
     response_model=MentionsResult,
     summary="Posts naming each item, and the forms they name it in (`social mentions`)",
+    responses=CHART_RESPONSE,
 )
 @published
 def get_mentions(
@@ -177,6 +178,7 @@ def _item_sentiment(
     "/alerts",
     response_model=ItemSentiment,
     summary="Items whose posts turned unusually negative (`social alerts`)",
+    responses=CHART_RESPONSE,
 )
 @published
 def get_alerts(
@@ -207,7 +209,10 @@ def get_alerts(
     "/timeline/{item_id}",
     response_model=ItemSentiment,
     summary="An item's posts and sentiment per period, with its alerts (`social timeline`)",
-    responses={404: {"model": Message, "description": "Unknown, or not visible to this key."}},
+    responses={
+        **CHART_RESPONSE,
+        404: {"model": Message, "description": "Unknown, or not visible to this key."},
+    },
 )
 @published
 def get_timeline(

@@ -21,8 +21,11 @@ const CB = (() => {
   }
 
   /** GET (or POST with `body`) /api/v1/<path>; rejects with ApiError on a non-2xx answer. */
-  async function api(path, body) {
-    const init = { credentials: "same-origin", headers: { Accept: "application/json" } };
+  async function api(path, body, accept) {
+    const init = {
+      credentials: "same-origin",
+      headers: { Accept: accept || "application/json", "Accept-Language": lang },
+    };
     if (body !== undefined) {
       init.method = "POST";
       init.headers["Content-Type"] = "application/json";
@@ -200,6 +203,15 @@ const CB = (() => {
     return true;
   }
 
+  /**
+   * Draw the chart the API builds for a released result: the same route as its data, asked for
+   * a Plotly figure (the spec the reports embed), labelled in the page's language.
+   */
+  async function figure(node, path, body) {
+    const spec = await api(path, body, "application/vnd.plotly.v1+json");
+    return chart(node, spec.data, spec.layout);
+  }
+
   /** Fill a <select> with options [{value, label}]; keeps `preferred` selected if present. */
   function options(select, opts, preferred) {
     clear(select);
@@ -247,5 +259,5 @@ const CB = (() => {
 
   document.addEventListener("DOMContentLoaded", header);
 
-  return { label, T, api, ApiError, el, clear, message, errorText, load, rowsOf, title, fmt, table, notes, chart, options, segmentOptions, ownItems, itemOptions, lang };
+  return { label, T, api, ApiError, el, clear, message, errorText, load, rowsOf, title, fmt, table, notes, chart, figure, options, segmentOptions, ownItems, itemOptions, lang };
 })();

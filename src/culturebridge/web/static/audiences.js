@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { T, api, load, rowsOf, chart, table, fmt, message, errorText, clear, notes, ownItems, itemOptions, label } = CB;
+  const { T, api, load, rowsOf, figure, table, fmt, message, errorText, clear, notes, ownItems, itemOptions, label } = CB;
 
   // ---------------------------------------------------------------- the segment builder
   const form = document.getElementById("segment-form");
@@ -41,15 +41,16 @@ document.addEventListener("DOMContentLoaded", () => {
     result.hidden = true;
     message(msg, T("state.loading"));
     try {
-      const preview = await api("/segments/preview", definition());
+      const body = definition();
+      const preview = await api("/segments/preview", body);
       clear(msg);
-      showPreview(preview);
+      await showPreview(preview, body);
     } catch (err) {
       if (!(err instanceof CB.ApiError && err.status === 401)) message(msg, errorText(err), true);
     }
   });
 
-  function showPreview(preview) {
+  async function showPreview(preview, body) {
     const size = preview.size || preview;
     const users = size.users !== undefined ? size.users : preview.segment_users;
     document.getElementById("seg-size").textContent =
@@ -61,10 +62,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const by = preview.dimension || "kind";
     result.hidden = false;
     const plot = document.getElementById("seg-chart");
-    chart(plot, [
-      { type: "bar", name: T("col.segment_share"), x: rows.map((r) => label(r.value, by)), y: rows.map((r) => r.segment_share) },
-      { type: "bar", name: T("col.baseline_share"), x: rows.map((r) => label(r.value, by)), y: rows.map((r) => r.baseline_share) },
-    ], { barmode: "group", yaxis: { tickformat: ".0%" } });
+    await figure(plot, "/segments/preview", body);
     table(document.getElementById("seg-table"), rows, [{ key: "value", value: (r) => label(r.value, by) }, "segment_share", "baseline_share", "lift", "significant"]);
     notes(plot, preview);
   }
@@ -77,13 +75,10 @@ document.addEventListener("DOMContentLoaded", () => {
   async function showAudience() {
     if (!pick.value) return;
     await load(audChart, async () => {
-      const res = await api("/audiences/" + encodeURIComponent(pick.value));
+      const path = "/audiences/" + encodeURIComponent(pick.value);
+      const res = await api(path);
       const rows = (res.rows || []).filter((r) => !r.suppressed && r.dimension !== "province");
-      const label = (r) => `${r.dimension}: ${r.value}`;
-      chart(audChart, [
-        { type: "bar", name: T("form.item"), x: rows.map(label), y: rows.map((r) => r.item_share) },
-        { type: "bar", name: T("word.all"), x: rows.map(label), y: rows.map((r) => r.base_share) },
-      ], { barmode: "group", yaxis: { tickformat: ".0%" } });
+      await figure(audChart, path);
       table(audTable, rows, [
         { key: "dimension", label: T("form.dimension") },
         "value",
@@ -108,12 +103,6 @@ document.addEventListener("DOMContentLoaded", () => {
   // ---------------------------------------------------------------- the funnel
   const funnelChart = document.getElementById("funnel-chart");
   load(funnelChart, async () => {
-    const res = await api("/funnel?segment=gen_z");
-    const rows = (res.rows || []).filter((r) => r.group === "segment" && !r.suppressed);
-    const kinds = [...new Set(rows.map((r) => r.kind))];
-    chart(funnelChart, kinds.map((kind) => {
-      const mine = rows.filter((r) => r.kind === kind);
-      return { type: "scatter", mode: "lines+markers", name: label(kind), x: mine.map((r) => label(r.stage, "stage")), y: mine.map((r) => r.rate_from_first) };
-    }), { yaxis: { tickformat: ".2~%", type: "log" } });
+    await figure(funnelChart, "/funnel?segment=gen_z");
   });
 });

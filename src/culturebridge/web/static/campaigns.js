@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { T, api, load, rowsOf, chart, table, message, options, fmt } = CB;
+  const { T, api, load, rowsOf, figure, table, message, options, fmt } = CB;
   const list = document.getElementById("campaigns-table");
   const pick = document.getElementById("campaign-pick");
   const plot = document.getElementById("campaign-chart");
@@ -11,30 +11,15 @@ document.addEventListener("DOMContentLoaded", () => {
   async function showReport() {
     if (!pick.value) return;
     await load(plot, async () => {
-      const report = await api(`/campaigns/${encodeURIComponent(pick.value)}/report`);
+      const path = `/campaigns/${encodeURIComponent(pick.value)}/report`;
+      const report = await api(path);
       const comparisons = ((report.analysis && report.analysis.comparisons) || []).filter((c) => c.lift !== null);
       // relative lift keeps metrics of different units on one axis; fall back to absolute
       const rel = comparisons.every((c) => c.relative_lift !== null && c.relative_ci_low !== null);
       const mid = (c) => (rel ? c.relative_lift : c.lift);
       const low = (c) => (rel ? c.relative_ci_low : c.ci_low);
       const high = (c) => (rel ? c.relative_ci_high : c.ci_high);
-      chart(plot, [{
-        type: "scatter",
-        mode: "markers",
-        x: comparisons.map(mid),
-        y: comparisons.map((c) => `${c.metric} · ${c.arm}`),
-        error_x: {
-          type: "data",
-          symmetric: false,
-          array: comparisons.map((c) => (high(c) === null ? 0 : high(c) - mid(c))),
-          arrayminus: comparisons.map((c) => (low(c) === null ? 0 : mid(c) - low(c))),
-        },
-        marker: { size: 10 },
-        name: T("col.effect"),
-      }], {
-        showlegend: false,
-        xaxis: { zeroline: true, tickformat: rel ? ".1%" : undefined, title: { text: T("camp.effect") } },
-      });
+      await figure(plot, path);
       table(rows, comparisons, [
         "metric",
         "arm",

@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { T, api, load, rowsOf, chart, table, el, clear, fmt, message, lang, title, segmentOptions, notes } = CB;
+  const { T, api, load, rowsOf, figure, table, el, clear, fmt, message, lang, title, segmentOptions, notes } = CB;
   const segment = document.getElementById("fashion-segment");
   const plot = document.getElementById("fashion-chart");
   const rows = document.getElementById("fashion-table");
@@ -15,26 +15,15 @@ document.addEventListener("DOMContentLoaded", () => {
   async function show() {
     const seg = encodeURIComponent(segment.value || "gen_z");
     const trends = load(plot, async () => {
-      const res = await api(`/fashion/trends?segment=${seg}&period=week&top=50`);
+      const path = `/fashion/trends?segment=${seg}&period=week&top=50`;
+      const res = await api(path);
       // the fastest risers first (the chart lists them top down)
       const kept = (res.rows || [])
         .filter((r) => !r.suppressed && r.growth && r.growth.rate !== null)
         .sort((a, b) => b.growth.rate - a.growth.rate)
         .slice(0, 15)
         .reverse();
-      chart(plot, [{
-        type: "bar",
-        orientation: "h",
-        x: kept.map((r) => r.growth.rate),
-        y: kept.map(label),
-        error_x: {
-          type: "data",
-          symmetric: false,
-          array: kept.map((r) => (r.growth.high === null ? 0 : r.growth.high - r.growth.rate)),
-          arrayminus: kept.map((r) => (r.growth.low === null ? 0 : r.growth.rate - r.growth.low)),
-        },
-        name: T("col.growth"),
-      }], { xaxis: { tickformat: ".0%", title: { text: T("col.growth") } }, showlegend: false });
+      await figure(plot, path);
       table(rows, kept.slice().reverse(), [
         { key: "attribute", label: T("col.attribute"), value: (r) => label(r) },
         { key: "growth", label: T("col.growth"), value: (r) => fmt(r.growth && r.growth.rate, "rate") },

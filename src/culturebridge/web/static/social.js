@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { T, api, load, chart, table, title, fmt, message, options, ownItems } = CB;
+  const { T, api, load, figure, table, title, fmt, message, options, ownItems } = CB;
   const mentions = document.getElementById("mentions-chart");
   const alerts = document.getElementById("alerts-table");
   const pick = document.getElementById("timeline-item");
@@ -11,16 +11,7 @@ document.addEventListener("DOMContentLoaded", () => {
   async function showTimeline() {
     if (!pick.value) return;
     await load(timeline, async () => {
-      const res = await api(`/social/timeline/${encodeURIComponent(pick.value)}?period=week`);
-      const cells = (res.cells || []).filter((c) => !c.suppressed);
-      chart(timeline, [
-        { type: "bar", name: T("col.posts"), x: cells.map((c) => c.period_start), y: cells.map((c) => c.posts) },
-        { type: "scatter", mode: "lines+markers", name: T("col.negative_share"), x: cells.map((c) => c.period_start), y: cells.map((c) => c.negative_share), yaxis: "y2" },
-      ], {
-        yaxis: { title: { text: T("col.posts") } },
-        yaxis2: { overlaying: "y", side: "right", tickformat: ".0%", rangemode: "tozero" },
-        margin: { r: 60 },
-      });
+      await figure(timeline, `/social/timeline/${encodeURIComponent(pick.value)}?period=week`);
     });
   }
   pick.addEventListener("change", showTimeline);
@@ -28,17 +19,7 @@ document.addEventListener("DOMContentLoaded", () => {
   load(mentions, async () => {
     const [res, own] = await Promise.all([api("/social/mentions?top=15"), ownItems()]);
     const rows = (res.rows || []).filter((r) => !r.suppressed && r.posts !== null);
-    // a partner's key gets everyone else's items folded into one "(other partners)" row,
-    // which would dwarf its own bars: the chart shows named items only
-    const named = rows.filter((r) => !String(r.item_id).startsWith("("));
-    const shown = named.slice().reverse();
-    chart(mentions, [{
-      type: "bar",
-      orientation: "h",
-      x: shown.map((r) => r.posts),
-      y: shown.map((r) => title(r) || r.item_id),
-      name: T("col.posts"),
-    }], { showlegend: false, xaxis: { title: { text: T("col.posts") } } });
+    await figure(mentions, "/social/mentions?top=15");
     // the timeline offers the key's own items, the most mentioned first
     const mine = new Map(own.map((r) => [r.item_id, r]));
     const first = rows.filter((r) => mine.has(r.item_id)).map((r) => r.item_id);

@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { api, load, chart, table, segmentOptions, label } = CB;
+  const { api, load, figure, table, segmentOptions, label } = CB;
   const form = document.getElementById("trends-form");
   const segment = document.getElementById("trends-segment");
   const by = document.getElementById("trends-by");
@@ -14,14 +14,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const query = new URLSearchParams({ by: by.value, segment: segment.value || "all", period: period.value, top: "12" });
     await load(plot, async () => {
       const result = await api("/trends?" + query);
-      const kept = (result.rows || []).filter((r) => !r.suppressed && (r.points || []).length);
-      chart(plot, kept.map((r) => ({
-        type: "scatter",
-        mode: "lines+markers",
-        name: label(r.value, by.value),
-        x: r.points.map((p) => p.period_start),
-        y: r.points.map((p) => (p.suppressed ? null : p.share)),
-      })), { yaxis: { tickformat: ".0%" } });
+      await figure(plot, "/trends?" + query);
       table(rows, result.rows || [], [{ key: "value", value: (r) => label(r.value, by.value) }, "direction", "relative_change", "first_share", "last_share", "significant", "emerging"]);
     });
   }
