@@ -129,7 +129,7 @@ def test_platform_report_includes_every_section_and_every_partner(
 def test_reports_are_self_contained(reports: dict[str, dict[str, Any]]) -> None:
     for partner, rep in reports.items():
         text = rep["text"]
-        content = reportreport_content(text)
+        content = report_content(text)
         for pattern in (
             r"<script[^>]*\bsrc\s*=",
             r"<link[^>]*\bhref\s*=",
