@@ -41,9 +41,22 @@ def _deterministic(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
 
 
+HEAVY = (
+    "tests/privacy/test_attacks.py",
+    "tests/reports/test_partner_report.py",
+    "tests/web/test_dashboard.py",
+    "tests/api/test_fuzz.py",
+    "tests/api/test_security.py",
+)
+"""The slowest files (a minute or more each), run first: pytest-xdist hands out whole files,
+and one of these left to the end keeps a core busy while the other idles."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `realdata` skip, with the reason, where `../shared/data` is absent (a fresh
-    clone); CI has it."""
+    """The slowest files first (see `HEAVY`); tests marked `realdata` skip, with the reason,
+    where `../shared/data` is absent (a fresh clone); CI has it."""
+    rank = {name: i for i, name in enumerate(HEAVY)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
     if DATA_DIR.is_dir():
         return
     skip = pytest.mark.skip(reason=f"real data not available: {DATA_DIR} is absent")

@@ -21,7 +21,7 @@ def api_schema(served: Served) -> Any:
 
 
 SETTINGS = settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),

@@ -29,7 +29,6 @@ from culturebridge.campaign._qini import qini_auc, uplift_at_k
 from culturebridge.campaign._uplift import MODELS
 from culturebridge.campaign._workspace import (
     CONTROL_NAMES,
-    CampaignFrame,
     campaign_frame,
     user_features,
 )
@@ -286,9 +285,3 @@ def export_list(
         policy=a.policy,
         extra={"candidates": target.candidates},
     )
-
-
-def frame_summary(frame: CampaignFrame) -> dict[str, int]:
-    """Assigned users per arm."""
-    arms, counts = np.unique(frame.arm, return_counts=True)
-    return {str(a): int(c) for a, c in zip(arms, counts, strict=True)}

@@ -19,7 +19,7 @@ modelling add the user's whole-history behaviour before the campaign start.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import ibis
@@ -228,10 +228,3 @@ def user_features(
               "partner_events", "partner_purchases")  # fmt: skip
     full = full.mutate(**{c: full[c].fill_null(0) for c in counts})
     return a.run(full.order_by("user_id"))
-
-
-def as_of_date(info: CampaignInfo, fallback: date) -> datetime:
-    """When a campaign's features are measured: its start (behaviour it could not change)."""
-    if info.start is not None:
-        return info.start
-    return datetime.combine(fallback, datetime.min.time())

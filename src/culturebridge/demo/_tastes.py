@@ -29,7 +29,6 @@ from culturebridge.demo._calendar import US_PER_WEEK, Calendar
 from culturebridge.demo._catalogue import KIND_CODE, ROLE_OLDER, Catalogue
 from culturebridge.demo._sampling import GuideTable
 from culturebridge.demo._users import AGE_BANDS, N_GROUPS, N_TIERS, Users
-from culturebridge.schema import ITEM_KINDS
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -349,9 +348,3 @@ def expected_band_share(tastes: Tastes, bands: tuple[int, ...]) -> float:
     """Expected share of all journeys made by users in `bands`."""
     groups = [b * N_TIERS + t for b in bands for t in range(N_TIERS)]
     return float(tastes.mass[groups].sum() / tastes.mass.sum())
-
-
-def expected_kind_shares(tastes: Tastes, cat: Catalogue) -> FloatArray:
-    """Expected share of journeys on each kind (schema.ITEM_KINDS order)."""
-    per_item = (tastes.mass[:, :, None] * tastes.probs).sum(axis=(0, 1))
-    return np.array([per_item[cat.kind == i].sum() for i in range(len(ITEM_KINDS))])

@@ -51,11 +51,6 @@ def band_of_age(age: npt.NDArray[np.integer]) -> npt.NDArray[np.int8]:
     return np.searchsorted(edges, age, side="right").astype(np.int8)
 
 
-def group_of(band: int, tier: int) -> int:
-    """Taste group of an age band index and a city tier (1-4)."""
-    return band * N_TIERS + (tier - 1)
-
-
 @dataclass
 class Users:
     """Users in sign-up order, with what the generators need to draw their behaviour."""

@@ -38,7 +38,7 @@ import re
 import xml.etree.ElementTree as ET
 import xml.parsers.expat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -123,10 +123,6 @@ class Variant:
         if "<" not in self.markup and "&" not in self.markup:
             return self.markup
         return _plain(ET.fromstring(f"<seg>{self.markup}</seg>"))
-
-    @property
-    def has_inline(self) -> bool:
-        return "<" in self.markup
 
 
 @dataclass(frozen=True)
@@ -509,11 +505,3 @@ def read_csv(path: Path) -> list[Unit]:
         return units_from_csv(text, str(path))
     except csv.Error as exc:
         raise UserError(f"{path}: malformed CSV ({exc})") from None
-
-
-def with_attr(unit: Unit, name: str, value: str) -> Unit:
-    """A copy of `unit` with attribute `name` set (appended when new)."""
-    attrs = [(k, value if k == name else v) for k, v in unit.attrs]
-    if not any(k == name for k, _ in unit.attrs):
-        attrs.append((name, value))
-    return replace(unit, attrs=tuple(attrs))

@@ -183,10 +183,6 @@ class Hybrid(Recommender):
         w = self.weight[None, :]
         return np.asarray(w * cf + (1 - w) * content, dtype=np.float32)
 
-    def content_scores(self, rows: npt.NDArray[np.int32]) -> npt.NDArray[np.float32]:
-        """The content part alone (raw profile scores) for users with history."""
-        return self.content._scores(rows)
-
     def _item_vectors(self) -> FloatArray:
         return self.content.features
 

@@ -8,10 +8,9 @@ processed once, because posts repeat (retweets, templates, copy-paste campaigns)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import ibis.expr.types as ir
 import numpy as np
@@ -39,14 +38,6 @@ class Corpus:
 
     def periods(self) -> list[date]:
         return sorted({d.item() for d in np.unique(self.period)})
-
-    def per_text(self, fn: Callable[[Sequence[str]], npt.NDArray[Any]]) -> npt.NDArray[Any]:
-        """`fn` applied once to the distinct texts, spread back to posts (NaN for empty ones)."""
-        values = np.asarray(fn(self.texts), dtype=np.float64) if self.texts else np.zeros(0)
-        out = np.full(self.n, np.nan)
-        has = self.text_index >= 0
-        out[has] = values[self.text_index[has]]
-        return out
 
 
 def posts_in_scope(a: Analysis, segment: str | None = None) -> ir.Table:

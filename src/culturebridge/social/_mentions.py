@@ -35,7 +35,10 @@ Precision rules, because titles are often everyday words:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -345,8 +348,27 @@ def _decide(entries: Mapping[str, list[tuple[int, _Name]]]) -> dict[str, _Name]:
 
 
 def workspace_linker(con: Any) -> MentionLinker:
-    """A linker over the workspace's items table."""
-    return MentionLinker.from_items(item_names(con))
+    """A linker over the workspace's items table. Building one takes seconds (every title's
+    forms, pinyin and segmentation), so the last few are kept, keyed by the names they were
+    built from: a report or a dashboard asks for the same items' linker many times."""
+    names = item_names(con)
+    key = hashlib.sha256(
+        json.dumps(names.to_pylist(), sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+    with _LINKERS_LOCK:
+        linker = _LINKERS.pop(key, None)
+    if linker is None:
+        linker = MentionLinker.from_items(names)
+    with _LINKERS_LOCK:
+        _LINKERS[key] = linker
+        while len(_LINKERS) > 4:
+            _LINKERS.pop(next(iter(_LINKERS)))
+    return linker
+
+
+_LINKERS: dict[str, MentionLinker] = {}
+"""The latest linkers, oldest first (see `workspace_linker`)."""
+_LINKERS_LOCK = threading.Lock()
 
 
 def post_mentions(
