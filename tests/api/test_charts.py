@@ -86,3 +86,13 @@ def test_an_item_audience_chart(client: TestClient, served: Served) -> None:
     result, fig = fetch(client, served, "platform", f"/audiences/{item}")
     bands = {r["value"] for r in result["rows"] if r["dimension"] == "age_band"}
     assert set(fig["data"][0]["x"]) <= bands
+
+
+def test_results_about_no_user_have_their_chart_too(client: TestClient, served: Served) -> None:
+    """The leaderboard's chart plots each player's rating with ±2 sd, as its table lists it."""
+    board, fig = fetch(client, served, "platform", "/esports/leaderboard", top=5)
+    (dots,) = fig["data"]
+    ratings = [round(r["rating"], 1) for r in board["data"][:20]]
+    assert sorted(dots["x"]) == sorted(ratings)
+    _, fig = fetch(client, served, "platform", "/localise/check", lang="zh")
+    assert fig["data"][0]["type"] == "bar" and "术语不一致" in fig["data"][0]["y"]

@@ -59,19 +59,36 @@ def published(
 def published(route: Callable[P, Released[T]]) -> Callable[P, T]: ...
 def published(route: Callable[P, Any]) -> Callable[P, Any]:
     """A route that answers with a released result: FastAPI gets the result itself (checked
-    against the route's `response_model`), a `Rows` envelope with the guard's notes filled in.
-    A route whose handler returns anything but `Released` fails type checking."""
+    against the route's `response_model`), a `Rows` envelope with the guard's notes filled in,
+    or its chart when the client asks for one. A route whose handler returns anything but
+    `Released` fails type checking."""
+    return _answering(route, _open)
+
+
+R = TypeVar("R")
+
+
+def charted(route: Callable[P, R]) -> Callable[P, R]:
+    """A route whose result describes no user (ratings of public players, catalogue checks):
+    the result as it is, or its chart when the client asks for one."""
+    answer: Callable[P, R] = _answering(route, _negotiate)
+    return answer
+
+
+def _answering(route: Callable[P, Any], finish: Callable[[Any], Any]) -> Callable[P, Any]:
+    """`route` with `finish` applied to what it returns (a coroutine stays a coroutine, so that
+    FastAPI still runs a plain function in its thread pool)."""
     if inspect.iscoroutinefunction(route):
 
         @wraps(route)
         async def run_async(*args: P.args, **kwargs: P.kwargs) -> Any:
-            return _open(await route(*args, **kwargs))
+            return finish(await route(*args, **kwargs))
 
         return run_async
 
     @wraps(route)
     def run(*args: P.args, **kwargs: P.kwargs) -> Any:
-        return _open(route(*args, **kwargs))
+        return finish(route(*args, **kwargs))
 
     return run
 
@@ -80,11 +97,15 @@ def _open(out: Released[Any]) -> Any:
     if not isinstance(out, Released):
         raise TypeError(f"a published route returned {type(out).__name__}, not Released")
     value = out.value
+    if isinstance(value, Rows) and not value.privacy:
+        value = value.model_copy(update={"privacy": out.notes()})
+    return _negotiate(value)
+
+
+def _negotiate(value: Any) -> Any:
     accept, language = NEGOTIATED.get()
     if PLOTLY in accept:
         return _chart(value, "zh" if language.lower().startswith("zh") else "en")
-    if isinstance(value, Rows) and not value.privacy:
-        return value.model_copy(update={"privacy": out.notes()})
     return value
 
 

@@ -35,7 +35,9 @@ from culturebridge.analytics import (
 )
 from culturebridge.campaign import CampaignReport
 from culturebridge.errors import UserError
+from culturebridge.esports import StandingRow
 from culturebridge.fashion import FashionTrendsResult
+from culturebridge.localise import CheckResult
 from culturebridge.social import ItemSentiment, MentionsResult
 
 Figure = dict[str, Any]
@@ -668,6 +670,18 @@ def chart(result: object, labels: Mapping[str, str] | None = None) -> Figure | N
                  for m in shown],
                 x_title="posts naming the item",
             )  # fmt: skip
+        case [StandingRow(), *_]:
+            board = [r for r in result if isinstance(r, StandingRow)][:20]
+            return leaderboard_chart([(f"{r.rank}. {r.name}", r.rating, r.sd) for r in board])
+        case CheckResult():
+            return count_bars(
+                [
+                    ("missing Chinese text", len(result.missing)),
+                    ("inconsistent terms", len(result.inconsistencies)),
+                    ("too long", len(result.too_long)),
+                ],
+                x_title="findings",
+            )
         case ItemSentiment():
             series = []
             for item in dict.fromkeys(c.item_id for c in result.cells):
@@ -699,12 +713,17 @@ ZH: dict[str, str] = {
     "growth per month": "每月增长",
     "baseline": "基准",
     "rating (± 2 sd)": "评分（± 2 标准差）",
+    "missing Chinese text": "缺少中文文本",
+    "inconsistent terms": "术语不一致",
+    "too long": "文本过长",
+    "findings": "问题数",
 }
 """The words the charts print, in Chinese: axis titles and trace names."""
 
 
 def translate(figure: Figure, lang: str, labels: Mapping[str, str] | None = None) -> Figure:
-    """`figure` with its axis titles and trace names in `lang` ("en" leaves it as is)."""
+    """`figure` with its axis titles, trace names and category labels in `lang` ("en" leaves
+    it as is)."""
     if lang != "zh":
         return figure
     words = {**ZH, **(labels or {})}
@@ -712,6 +731,10 @@ def translate(figure: Figure, lang: str, labels: Mapping[str, str] | None = None
     for trace in out.get("data", []):
         if isinstance(trace.get("name"), str):
             trace["name"] = words.get(trace["name"], trace["name"])
+        for axis in ("x", "y"):  # category labels
+            values = trace.get(axis)
+            if isinstance(values, list):
+                trace[axis] = [words.get(v, v) if isinstance(v, str) else v for v in values]
     for axis in ("xaxis", "yaxis"):
         title = out.get("layout", {}).get(axis, {}).get("title")
         if isinstance(title, dict) and isinstance(title.get("text"), str):

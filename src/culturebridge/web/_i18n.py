@@ -156,7 +156,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "loc.title": ("Localisation QA", "本地化质检"),
     "loc.findings": ("Findings", "检查结果"),
     "loc.missing": ("Missing Chinese text", "缺少中文文本"),
-    "loc.inconsistent": ("Term inconsistency", "术语不一致"),
     "loc.too_long": ("Too long", "文本过长"),
     "loc.none": ("No findings: the catalogue is complete.", "未发现问题：目录完整。"),
     # column headers (field names in API rows)

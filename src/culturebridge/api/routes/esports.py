@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from culturebridge.api._deps import AppState, CallerDep, StateDep
-from culturebridge.api._models import Rows
+from culturebridge.api._models import CHART_RESPONSE, Rows, charted
 from culturebridge.api.routes.recommend import data_stamp
 from culturebridge.errors import UserError
 from culturebridge.esports import (
@@ -121,7 +121,13 @@ async def list_games(state: StateDep, caller: CallerDep) -> Rows[GameSummary]:
 # ---------------------------------------------------------------------------- leaderboard
 
 
-@router.get("/leaderboard", response_model=Rows[StandingRow], summary="Leaderboard per game")
+@router.get(
+    "/leaderboard",
+    response_model=Rows[StandingRow],
+    summary="Leaderboard per game",
+    responses=CHART_RESPONSE,
+)
+@charted
 async def get_leaderboard(
     state: StateDep,
     caller: CallerDep,

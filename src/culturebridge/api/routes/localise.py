@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from culturebridge.api._catalogue import catalogue
 from culturebridge.api._deps import CallerDep, StateDep
-from culturebridge.api._models import Message, Rows
+from culturebridge.api._models import CHART_RESPONSE, Message, Rows, charted
 from culturebridge.api.routes.social import encodable
 from culturebridge.errors import UserError
 from culturebridge.localise import CheckResult
@@ -37,7 +37,9 @@ LimitQuery = Annotated[
     "/check",
     response_model=CheckResult,
     summary="Missing Chinese texts, term inconsistencies, over-long texts (`localise check`)",
+    responses=CHART_RESPONSE,
 )
+@charted
 def get_check(
     state: StateDep,
     caller: CallerDep,

@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { T, api, load, rowsOf, chart, table, options, message, errorText, fmt, clear, el } = CB;
+  const { T, api, load, rowsOf, figure, table, options, message, errorText, fmt, clear, el } = CB;
   const game = document.getElementById("es-game");
   const plot = document.getElementById("es-chart");
   const rows = document.getElementById("es-table");
@@ -11,16 +11,9 @@ document.addEventListener("DOMContentLoaded", () => {
 
   async function show() {
     await load(plot, async () => {
-      const board = rowsOf(await api(`/esports/leaderboard?game=${encodeURIComponent(game.value)}&top=15`));
-      const shown = board.slice().reverse();
-      chart(plot, [{
-        type: "bar",
-        orientation: "h",
-        x: shown.map((r) => r.conservative),
-        y: shown.map((r) => `${r.rank}. ${r.name}`),
-        error_x: { type: "data", array: shown.map((r) => 2 * r.sd), arrayminus: shown.map(() => 0) },
-        name: T("col.rating"),
-      }], { showlegend: false, xaxis: { title: { text: T("col.rating") } } });
+      const path = `/esports/leaderboard?game=${encodeURIComponent(game.value)}&top=15`;
+      const board = rowsOf(await api(path));
+      await figure(plot, path);
       table(rows, board, ["rank", { key: "player", value: (r) => r.name }, "rating", "matches", { key: "win_rate", value: (r) => fmt(r.matches ? r.wins / r.matches : null, "rate") }]);
       // suggest a pairing: the top two of the board
       if (board.length >= 2 && !form.elements.team_a.value) {

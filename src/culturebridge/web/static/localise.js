@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { T, api, load, chart, table, message } = CB;
+  const { T, api, load, figure, table, message } = CB;
   const plot = document.getElementById("loc-chart");
   const rows = document.getElementById("loc-table");
 
@@ -13,17 +13,12 @@ document.addEventListener("DOMContentLoaded", () => {
       ...(res.inconsistencies || []).map((f) => ({ item_id: f.item_id, kind: f.kind, field: f.field, problem: `${f.problem}: ${f.term} → ${f.expected}`, text: f.found })),
       ...(res.too_long || []).map((x) => ({ item_id: x.item_id, kind: x.kind, field: x.field, problem: `${T("loc.too_long")} (${x.length} > ${x.limit})`, text: x.text })),
     ];
-    const counts = [
-      [T("loc.missing"), (res.missing || []).length],
-      [T("loc.inconsistent"), (res.inconsistencies || []).length],
-      [T("loc.too_long"), (res.too_long || []).length],
-    ];
     if (!findings.length) {
       message(plot, T("loc.none"));
       table(rows, [], []);
       return;
     }
-    chart(plot, [{ type: "bar", x: counts.map((c) => c[0]), y: counts.map((c) => c[1]), name: T("loc.findings") }], { showlegend: false });
+    await figure(plot, "/localise/check");
     table(rows, findings.slice(0, 200), ["item_id", "kind", "field", "problem", "text"]);
   });
 });
