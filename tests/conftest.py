@@ -47,9 +47,18 @@ HEAVY = (
     "tests/web/test_dashboard.py",
     "tests/api/test_fuzz.py",
     "tests/api/test_security.py",
+    "tests/api/test_routes_a.py",
+    "tests/api/test_routes_b.py",
+    "tests/test_workspace_spark.py",
+    "tests/analytics/test_engagement.py",
+    "tests/recommend/test_spark.py",
+    "tests/social/test_topics.py",
+    "tests/test_cli.py",
+    "tests/ingest/test_crash.py",
 )
-"""The slowest files (a minute or more each), run first: pytest-xdist hands out whole files,
-and one of these left to the end keeps a core busy while the other idles."""
+"""The slowest files (half a minute to a few minutes each), run first, slowest first:
+pytest-xdist hands out whole files, and one of these left to the end keeps a core busy while
+the other idles."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
