@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from culturebridge.cli import app
+from culturebridge.cli._analytics import fmt_lift, fmt_p
 from culturebridge.workspace import Workspace
 from tests.analytics.test_prefs import tiny as tiny  # noqa: F401  (the module fixture)
 from tests.test_cli import assert_one_line_error
@@ -55,6 +56,23 @@ def test_prefs_table_and_explain(tiny: Workspace) -> None:
     assert code == 0, err
     assert "gen_z vs all by kind" in out and "film" in out
     assert "privacy:" in out and "SELECT" in out
+
+
+def test_p_values_and_lifts_read_as_numbers() -> None:
+    """An underflowed p-value is "< 1e-12", not "p adj 0"; a missing lift is "—", not "—×"."""
+    assert (fmt_p(0.0), fmt_p(0.0312), fmt_p(None)) == ("< 1e-12", "0.031", "—")
+    assert (fmt_lift(None, " ▲"), fmt_lift(2.537, " ▲")) == ("—", "2.54× ▲")
+
+
+def test_tables_name_items_by_title(tiny: Workspace) -> None:
+    """An item shows as its titles with its id beside it; an untitled one as its id."""
+    code, out, err = invoke("prefs", tiny.root, "-s", "gen_z", "--by", "item")
+    assert code == 0, err
+    # (an 80-column table may wrap the id under the title)
+    assert "Aurora (极光)" in out and "(a)" in out and "Bellwether (b)" in out
+    code, out, err = invoke("audience", tiny.root, "--item", "a")
+    assert code == 0, err
+    assert "Audience of Aurora (极光) (a)" in out
 
 
 @pytest.mark.parametrize(

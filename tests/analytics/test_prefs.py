@@ -39,8 +39,21 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
         for i in range(20)
     ]
     items = [
-        {"item_id": "a", "partner_id": "p1", "kind": "film", "genres": ["drama"]},
-        {"item_id": "b", "partner_id": "p2", "kind": "series", "genres": ["comedy"]},
+        {
+            "item_id": "a",
+            "partner_id": "p1",
+            "kind": "film",
+            "genres": ["drama"],
+            "title_en": "Aurora",
+            "title_zh": "极光",
+        },
+        {
+            "item_id": "b",
+            "partner_id": "p2",
+            "kind": "series",
+            "genres": ["comedy"],
+            "title_en": "Bellwether",
+        },
         {"item_id": "c", "partner_id": "p1", "kind": "series", "genres": ["comedy"]},
     ]
     partners = [{"partner_id": "p1", "name_en": "One"}, {"partner_id": "p2", "name_en": "Two"}]

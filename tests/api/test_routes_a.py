@@ -259,7 +259,13 @@ def test_similar_items_are_the_models_within_the_callers_scope(
     body = get(client, served, "platform", f"/recommendations/similar/{item}", n=10)
     cli = cli_json("recommend", "similar", "--model-dir", model, "--item", item, "--json")
     assert [r["item_id"] for r in body["data"]] == [r["item_id"] for r in cli]
+    assert [r["title_en"] for r in body["data"]] == [r["title_en"] for r in cli]
     assert [r["score"] for r in body["data"]] == pytest.approx([r["score"] for r in cli], abs=1e-6)
+    # the table names items by title, with the id beside it
+    code, table, err = invoke("recommend", "similar", "--model-dir", model, "--item", item)
+    assert code == 0, err
+    first = body["data"][0]
+    assert f"({first['item_id']})" in table and first["title_en"][:12] in table
     assert body["count"] == 10 and body["data"][0]["title_en"]
     assert Rows[SimilarItem].model_validate(body).count == 10  # the documented model
     assert {owners[r["item_id"]] for r in body["data"]} != {"p_albion"}  # others' items too

@@ -363,10 +363,12 @@ def test_the_table_shows_values_lifts_and_trends(demo: Demo) -> None:
 
 @pytest.mark.slow
 def test_the_designer_report_is_self_contained_with_a_chart_per_mover(
-    planted: dict[str, tuple[FashionTrendsResult, dict[str, Any]]], report_path: Path
+    planted: dict[str, tuple[FashionTrendsResult, dict[str, Any]]], report_path: Path, demo: Demo
 ) -> None:
     result, _ = next(iter(planted.values()))
     html = report_path.read_text(encoding="utf-8")
+    # the report travels: it names the workspace, never the server's folders
+    assert str(demo.ws.root) not in html and f"Workspace {demo.ws.config.name}" in html
     assert html.startswith("<!DOCTYPE html>")
     content = report_content(html)
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", content, re.I)

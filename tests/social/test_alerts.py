@@ -89,6 +89,11 @@ def test_cli_alerts_and_timeline(demo) -> None:  # type: ignore[no-untyped-def]
     cells = json.loads(tl.stdout)["cells"]
     assert {c["item_id"] for c in cells} == {spike["item_id"]}
 
+    human = runner.invoke(
+        app, ["social", "timeline", str(demo.ws.root), "--item", spike["item_id"]]
+    )
+    assert human.exit_code == 0 and spike["title_zh"] in human.stdout.splitlines()[0]
+
     bad = runner.invoke(app, ["social", "timeline", str(demo.ws.root), "--item", "nope"])
     assert bad.exit_code == 2 and "no item 'nope'" in bad.output
     seg = runner.invoke(app, ["social", "alerts", str(demo.ws.root), "--segment", "martians"])

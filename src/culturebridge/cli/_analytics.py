@@ -33,7 +33,7 @@ from culturebridge.cli._common import console, err_console, handle_errors, print
 from culturebridge.config import Backend
 from culturebridge.errors import UserError
 from culturebridge.privacy import Released
-from culturebridge.query import Analysis
+from culturebridge.query import Analysis, ItemTitle, item_titles, titled
 from culturebridge.workspace import Workspace
 
 T = TypeVar("T")
@@ -164,6 +164,18 @@ def fmt(x: float | None, spec: str) -> str:
     return "—" if x is None else format(x, spec)
 
 
+def fmt_p(p: float | None) -> str:
+    """A p-value as a reader takes it: a value that underflowed is "< 1e-12", never "0"."""
+    if p is None:
+        return "—"
+    return "< 1e-12" if p < 1e-12 else format(p, ".2g")
+
+
+def fmt_lift(lift: float | None, mark: str = "") -> str:
+    """ "2.54×▲", or "—" for a lift that could not be computed (no "—×")."""
+    return "—" if lift is None else f"{lift:.2f}×{mark}"
+
+
 # ---------------------------------------------------------------------------- prefs
 
 
@@ -207,6 +219,7 @@ def prefs(
             )
         )
         result = out.value
+        titles = item_titles(a.ws, (r.value for r in result.rows)) if by == "item" else {}
 
     def draw() -> None:
         t = RichTable(
@@ -236,12 +249,12 @@ def prefs(
             style = "green" if mark == " ▲" else "red" if mark == " ▼" else None
             ci = "" if r.ci_low is None else f"{r.ci_low:.2f}–{fmt(r.ci_high, '.2f')}"
             t.add_row(
-                Text(r.value),
+                Text(titled(r.value, titles)),
                 fmt(r.segment_share, ".1%"),
                 fmt(r.baseline_share, ".1%"),
-                Text(f"{fmt(r.lift, '.2f')}×{mark}", style=style or ""),
+                Text(fmt_lift(r.lift, mark), style=style or ""),
                 ci,
-                fmt(r.p_adj, ".2g"),
+                fmt_p(r.p_adj),
                 "< k" if r.suppressed else f"{r.users:,}",
             )
         console.print(t)
@@ -304,6 +317,7 @@ def trends_cmd(
             )
         )
         result = out.value
+        titles = item_titles(a.ws, (r.value for r in result.rows)) if by == "item" else {}
 
     def draw() -> None:
         first = result.periods[0].isoformat() if result.periods else "—"
@@ -323,13 +337,13 @@ def trends_cmd(
             caption_justify="left",
         )
         for r in result.rows:
-            t.add_row(*_trend_cells(r))
+            t.add_row(*_trend_cells(r, titles))
         console.print(t)
 
     emit(out, json_out=json_out, draw=draw)
 
 
-def _trend_cells(r: TrendRow) -> list[Any]:
+def _trend_cells(r: TrendRow, titles: dict[str, ItemTitle]) -> list[Any]:
     label = {"rising": "▲ rising", "falling": "▼ falling", "flat": "flat"}[r.direction]
     if r.emerging:
         label += " (emerging)"
@@ -339,10 +353,10 @@ def _trend_cells(r: TrendRow) -> list[Any]:
         f = r.forecast[0]
         fc = f"{f.share:.1%} ({f.low:.1%}–{f.high:.1%})"
     return [
-        Text(r.value),
+        Text(titled(r.value, titles)),
         Text(label, style=style),
         fmt(r.relative_change, "+.1%"),
-        fmt(r.p_adj, ".2g"),
+        fmt_p(r.p_adj),
         "suppressed"
         if r.suppressed
         else f"{fmt(r.first_share, '.1%')} → {fmt(r.last_share, '.1%')}",
@@ -567,6 +581,7 @@ def audience_cmd(
             running(lambda: item_audience(a, item_id=item), "computing the audience", json_out)
         )
         result = out.value
+        titles = item_titles(a.ws, [item])
 
     def draw() -> None:
         t = RichTable(
@@ -578,7 +593,7 @@ def audience_cmd(
             "95% CI",
             "p adj",
             "users",
-            title=f"Audience of {result.item_id}"
+            title=f"Audience of {titled(result.item_id, titles)}"
             + (f" ({result.item_users:,} engaged users)" if result.item_users else ""),
             title_justify="left",
             caption="Shares of weighted engagement; ▲/▼ significant at BH 5% within a dimension.",
@@ -597,9 +612,9 @@ def audience_cmd(
                 Text(r.value),
                 fmt(r.item_share, ".1%"),
                 fmt(r.base_share, ".1%"),
-                f"{fmt(r.lift, '.2f')}×{mark}",
+                fmt_lift(r.lift, mark),
                 ci,
-                fmt(r.p_adj, ".2g"),
+                fmt_p(r.p_adj),
                 "< k" if r.suppressed else f"{r.users:,}",
             )
             last = r.dimension

@@ -124,19 +124,40 @@ def similar(
         else ImageIndex.for_folder(index)  # type: ignore[arg-type]
     )
     hits = idx.query(image, n=n)
+    from culturebridge.query import item_titles, titled
+    from culturebridge.workspace import Workspace
+
+    base = Path(workspace if workspace is not None else index or ".").resolve()
+    titles = (
+        item_titles(Workspace.open(workspace), (h.item_id for h in hits if h.item_id))
+        if workspace is not None
+        else {}
+    )
+    # paths relative to the workspace (or folder) searched: a reader has no use for the
+    # server's directories, and should not see them
+    shown = [h.model_copy(update={"path": _relative(h.path, base)}) for h in hits]
     if as_json:
-        print_json({"query": str(image), "neighbours": [h.model_dump() for h in hits]})
+        print_json({"query": image.name, "neighbours": [h.model_dump() for h in shown]})
         return
     from rich.table import Table
 
     from culturebridge.cli._common import console
 
     table = Table(title=f"Most similar to {image.name}")
-    for col in ("rank", "item", "similarity", "path"):
+    for col in ("rank", "item", "similarity", "image"):
         table.add_column(col)
-    for rank, h in enumerate(hits, 1):
-        table.add_row(str(rank), h.item_id or "", f"{h.similarity:.3f}", h.path)
+    for rank, h in enumerate(shown, 1):
+        item = titled(h.item_id, titles) if h.item_id else ""
+        table.add_row(str(rank), item, f"{h.similarity:.3f}", h.path)
     console.print(table)
+
+
+def _relative(path: str, base: Path) -> str:
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(base).as_posix()
+    except ValueError:
+        return p.name
 
 
 @handle_errors

@@ -33,6 +33,7 @@ from culturebridge.cli._analytics import (
     SegmentOpt,
     ToOpt,
     fmt,
+    fmt_lift,
     open_analysis,
     running,
     sparkline,
@@ -171,14 +172,17 @@ def trends_cmd(
                 "choosing example products",
                 json_out,
             )
-        root = a.ws.root
+        root, name = a.ws.root, a.ws.config.name
         out = a.publish(result)
     written = None
     if report is not None:
         from culturebridge.reports import write_designer_report
 
         written = running(
-            lambda: write_designer_report(out, report, examples=examples, root=root),
+            # the report travels: it names the workspace, never the server's folders
+            lambda: write_designer_report(
+                out, report, examples=examples, root=root, workspace=name
+            ),
             "writing the designer report",
             json_out,
         )
@@ -272,7 +276,7 @@ def _cells(r: FashionTrendRow, period: str) -> list[Text | str]:
     growth = "—" if r.growth.rate is None else per_period(r.growth.rate, period).split("/")[0]
     points = [pt.share for pt in r.trend.points] if r.trend is not None else []
     label = r.value + (f" {r.label_zh}" if r.label_zh else "")
-    lift = "< k" if r.suppressed else f"{fmt(p.lift, '.2f')}×{mark}"
+    lift = "< k" if r.suppressed else fmt_lift(p.lift, mark)
     return [
         Text(label),
         r.source,

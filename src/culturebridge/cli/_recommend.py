@@ -21,6 +21,7 @@ from culturebridge.cli import _recommend_audience
 from culturebridge.cli._common import console, err_console, handle_errors, print_json, progress_bar
 from culturebridge.errors import UserError
 from culturebridge.privacy import export_rows
+from culturebridge.query import ItemTitle, item_titles, titled
 from culturebridge.recommend import (
     DEFAULT_MODEL,
     REGISTRY,
@@ -218,23 +219,37 @@ def similar(
     n: Annotated[int, typer.Option("--n", min=1, help="How many.")] = 10,
     json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
-    """The items most like ITEM according to the model."""
+    """The items most like ITEM according to the model, by title (from the workspace the
+    model lives in)."""
     model = Recommender.load(model_dir)
     idx, scores = model.similar_items(model.item_row(item), n)
-    rows = [
-        {"rank": r, "item_id": str(model.item_ids[i]), "score": round(float(s), 6)}
-        for r, (i, s) in enumerate(zip(idx.tolist(), scores.tolist(), strict=True), 1)
-        if i >= 0
-    ]
+    ids = [str(model.item_ids[i]) for i in idx.tolist() if i >= 0]
+    titles = _titles_near(model_dir, [item, *ids])
+    rows = []
+    for r, (i, s) in enumerate(zip(idx.tolist(), scores.tolist(), strict=True), 1):
+        if i < 0:
+            continue
+        t = titles.get(str(model.item_ids[i]))
+        rows.append({"rank": r, "item_id": str(model.item_ids[i]),
+                     "title_en": t.title_en if t else None, "title_zh": t.title_zh if t else None,
+                     "score": round(float(s), 6)})  # fmt: skip
     if json_out:
         print_json(rows)
         return
-    table = RichTable(title=f"Items like {item} ({model.name})")
-    for col in ("rank", "item_id", "score"):
-        table.add_column(col, justify="right" if col != "item_id" else "left")
+    table = RichTable(title=f"Items like {titled(item, titles)} ({model.name})")
+    for col in ("rank", "item", "score"):
+        table.add_column(col, justify="right" if col != "item" else "left")
     for row in rows:
-        table.add_row(str(row["rank"]), str(row["item_id"]), f"{row['score']:.4f}")
+        table.add_row(str(row["rank"]), titled(str(row["item_id"]), titles), f"{row['score']:.4f}")
     console.print(table)
+
+
+def _titles_near(model_dir: Path, ids: list[str]) -> dict[str, ItemTitle]:
+    """The titles of `ids` in the workspace holding the model (none outside a workspace)."""
+    root = _workspace_of(model_dir)
+    if not (root / "workspace.toml").is_file():
+        return {}
+    return item_titles(Workspace.open(root), ids)
 
 
 @group.command("evaluate")

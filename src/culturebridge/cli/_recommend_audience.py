@@ -14,6 +14,7 @@ import typer
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from culturebridge.cli._analytics import fmt, fmt_lift
 from culturebridge.cli._common import (
     console,
     err_console,
@@ -49,10 +50,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the typed result as
 
 def register(group: typer.Typer) -> None:
     group.command("audience")(audience)
-
-
-def _fmt(x: float | None, spec: str) -> str:
-    return "—" if x is None else format(x, spec)
 
 
 @handle_errors
@@ -121,10 +118,10 @@ def _draw(out: Released[AudiencePlan]) -> None:
             mark, style = " ▼", "red"
         t.add_row(
             Text(s.segment),
-            _fmt(s.expected_share, ".1%"),
-            _fmt(s.platform_share, ".1%"),
-            Text(f"{_fmt(s.lift, '.2f')}×{mark}", style=style),
-            _fmt(s.expected_reach, ","),
+            fmt(s.expected_share, ".1%"),
+            fmt(s.platform_share, ".1%"),
+            Text(fmt_lift(s.lift, mark), style=style),
+            fmt(s.expected_reach, ","),
             s.confidence or "",
         )
     console.print(t)
@@ -150,6 +147,6 @@ def _draw(out: Released[AudiencePlan]) -> None:
             Text(r.partner_id or ""),
             f"{r.similarity:.3f}",
             f"{r.weight:.1%}",
-            "< k" if r.suppressed else _fmt(r.audience_users, ","),
+            "< k" if r.suppressed else fmt(r.audience_users, ","),
         )
     console.print(n)

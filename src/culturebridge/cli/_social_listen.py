@@ -38,6 +38,7 @@ from culturebridge.cli._common import (
 )
 from culturebridge.errors import UserError
 from culturebridge.privacy import GuardReport, Released
+from culturebridge.query import item_titles, titled
 from culturebridge.social import (
     AlertsConfig,
     ItemSentiment,
@@ -46,6 +47,7 @@ from culturebridge.social import (
     item_sentiment,
     social_topics,
 )
+from culturebridge.workspace import Workspace
 
 SegmentOpt = Annotated[
     str | None,
@@ -263,8 +265,11 @@ def timeline_cmd(
         print_released(out)
     else:
         alerted = {(al.item_id, al.period_start) for al in result.alerts}
+        titles = item_titles(Workspace.open(directory), item)
         for one in item:
-            t = RichTable(title=f"{one}: sentiment per {result.period}", box=box.SIMPLE_HEAD)
+            t = RichTable(
+                title=f"{titled(one, titles)}: sentiment per {result.period}", box=box.SIMPLE_HEAD
+            )
             for col in (f"{result.period} of", "posts", "negative", "share", "mean score", ""):
                 t.add_column(col, justify="right")
             for c in (c for c in result.cells if c.item_id == one):

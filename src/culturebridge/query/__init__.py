@@ -46,6 +46,7 @@ from culturebridge.query._session import (
     released_sizes,
     truncate_period,
 )
+from culturebridge.query._titles import ItemTitle, item_titles, titled
 
 __all__ = [
     "ALL",
@@ -59,6 +60,7 @@ __all__ = [
     "SEGMENTS_FILE",
     "Analysis",
     "Behaviour",
+    "ItemTitle",
     "Period",
     "Scope",
     "Segment",
@@ -68,6 +70,7 @@ __all__ = [
     "connect",
     "describe_segment",
     "engine",
+    "item_titles",
     "event_span",
     "load_segments",
     "members_fingerprint",
@@ -87,4 +90,5 @@ __all__ = [
     "segment_sizes",
     "segment_sql",
     "segment_users",
+    "titled",
 ]

@@ -459,6 +459,7 @@ def designer_report_html(
     title: str | None = None,
     movers: int = MOVERS,
     generated_at: datetime | None = None,
+    workspace: str | None = None,
 ) -> str:
     """The report as one self-contained HTML document (UTF-8, inline CSS, charts and photos)."""
     many = [r.value for r in ([results] if isinstance(results, Released) else results)]
@@ -476,9 +477,9 @@ def designer_report_html(
         span = f" · {first.periods[0].isoformat()} – {first.periods[-1].isoformat()}"
     who = f"partner {s.partner}" if s.partner else "the platform"
     meta = (
-        f"Workspace {s.workspace} · reference date {s.reference_date.isoformat()} · period: "
-        f"{period}{span} · per {first.period} · as {who} · engine {s.backend} · cells with "
-        f"fewer than k={s.k} users are suppressed"
+        f"Workspace {workspace or s.workspace} · reference date {s.reference_date.isoformat()}"
+        f" · period: {period}{span} · per {first.period} · as {who} · engine {s.backend}"
+        f" · cells with fewer than k={s.k} users are suppressed"
     )
     when = (generated_at or datetime.now(UTC).replace(microsecond=0)).isoformat()
     parts = [
@@ -514,12 +515,15 @@ def write_designer_report(
     root: Path | None = None,
     title: str | None = None,
     movers: int = MOVERS,
+    workspace: str | None = None,
 ) -> Path:
     """Write the designer report to `out` (a folder gets `fashion-trends.html`) and return its
     path. `root` is the workspace folder that `image_uri`s are relative to. The file is
     written beside its final name and renamed, so a reader never sees half a report."""
     target = out / "fashion-trends.html" if out.is_dir() else out
-    text = designer_report_html(results, examples=examples, root=root, title=title, movers=movers)
+    text = designer_report_html(
+        results, examples=examples, root=root, title=title, movers=movers, workspace=workspace
+    )
     return write_report_file(target, text)
 
 

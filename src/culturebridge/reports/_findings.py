@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -48,7 +48,7 @@ from culturebridge.analytics import (
     trends,
 )
 from culturebridge.errors import UserError
-from culturebridge.query import ALL, OTHER_PARTNERS, Analysis, segment_label
+from culturebridge.query import ALL, OTHER_PARTNERS, Analysis, ItemTitle, segment_label
 
 FindingKind = Literal["preference", "trend", "audience", "funnel"]
 
@@ -140,21 +140,6 @@ class Finding(BaseModel):
     users: int | None = None
     strength: float
     """Sortable score in log units; higher is stronger."""
-
-
-class ItemTitle(BaseModel):
-    """How an item is named in a report: by its titles, never only by its id."""
-
-    model_config = ConfigDict(frozen=True)
-
-    item_id: str
-    title_en: str | None
-    title_zh: str | None
-    kind: str | None
-
-    @property
-    def name(self) -> str:
-        return self.title_en or self.title_zh or self.item_id
 
 
 @dataclass
@@ -371,19 +356,7 @@ def _titles(a: Analysis, item_ids: Iterable[str]) -> dict[str, ItemTitle]:
     rows = a.run(
         items.filter(items.item_id.isin(ids)).select("item_id", "title_en", "title_zh", "kind")
     ).to_pylist()
-
-    def text(v: Any) -> str | None:
-        return str(v).strip() or None if v is not None else None
-
-    return {
-        str(r["item_id"]): ItemTitle(
-            item_id=str(r["item_id"]),
-            title_en=text(r["title_en"]),
-            title_zh=text(r["title_zh"]),
-            kind=text(r["kind"]),
-        )
-        for r in rows
-    }
+    return {str(r["item_id"]): ItemTitle.of(r) for r in rows}
 
 
 # ---------------------------------------------------------------------------- ranking
