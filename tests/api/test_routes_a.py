@@ -402,6 +402,16 @@ def test_esports_predict_and_balance(client: TestClient, served: Served) -> None
         f"{API}/esports/predict", json={"game": game, "teams": [[names[0]], ["new_b"]]}, headers=h
     ).json()
     assert strong["win"][0] > strong["win"][1]
+    # a misspelt handle is still a newcomer, but the answer names who it may have meant
+    typo = names[0][:-1] + ("x" if names[0][-1] != "x" else "y")
+    guess = client.post(
+        f"{API}/esports/predict", json={"game": game, "teams": [[typo], ["new_b"]]}, headers=h
+    ).json()
+    assert guess["newcomers"] == [typo, "new_b"]
+    assert names[0] in guess["did_you_mean"][typo] and "new_b" not in guess["did_you_mean"]
+    code, _, err = invoke("esports", "odds", served.ws.root, "--game", game, "--team", typo,
+                          "--team", "new_b")  # fmt: skip
+    assert code == 0 and f"did you mean {names[0]}" in err.replace("\n", " ")
     cli = cli_json("esports", "odds", served.ws.root, "--game", game, "--team", names[0],
                    "--team", "new_b", "--json")  # fmt: skip
     assert strong["win"] == cli["win"] and strong["draw"] == cli["draw"]

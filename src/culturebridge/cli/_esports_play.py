@@ -28,7 +28,6 @@ from culturebridge.cli._esports_source import (
 )
 from culturebridge.errors import UserError
 from culturebridge.esports import (
-    PLAYER,
     Odds,
     Rated,
     balance,
@@ -58,10 +57,10 @@ def _rated_for(
         "rating matches",
         quiet,
     )
-    unknown = [n for n in names if (PLAYER, n) not in r.records]
-    if unknown:
+    for name, close in r.newcomers(names).items():
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
         err_console.print(
-            f"note: no matches yet for {', '.join(unknown)}: rated as newcomers",
+            f"note: no matches yet for {name}: rated as a newcomer{hint}",
             highlight=False,
             markup=False,
             soft_wrap=True,

@@ -11,6 +11,7 @@ win chances until no swap makes the teams more even.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
@@ -85,6 +86,19 @@ class Rated:
     seconds: float
     matches: int = 0
     rates_teams: bool = False
+
+    def newcomers(self, names: Sequence[str]) -> dict[str, list[str]]:
+        """The names with no match yet, each with the known players' names closest to it
+        (a misspelt handle should not pass quietly as a newcomer): {"Kitee": ["Kite"]}."""
+        known = sorted({n for kind, n in self.records if kind == PLAYER})
+        folded = {n.casefold(): n for n in known}
+        out: dict[str, list[str]] = {}
+        for name in names:
+            if (PLAYER, name) in self.records:
+                continue
+            close = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.75)
+            out[name] = [folded[c] for c in close]
+        return out
 
 
 def _rates_teams(model: RatingModel) -> bool:

@@ -152,6 +152,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "es.team_b": ("Team B (player ids, comma-separated)", "B 队（选手 ID，逗号分隔）"),
     "es.run_predict": ("Predict", "预测"),
     "es.win_prob": ("Chance of winning", "获胜概率"),
+    "es.newcomer": ("no matches yet, rated as a newcomer.", "暂无比赛记录，按新选手估计。"),
+    "es.did_you_mean": ("Did you mean", "您是否要找"),
     # localise
     "loc.title": ("Localisation QA", "本地化质检"),
     "loc.findings": ("Findings", "检查结果"),

@@ -163,16 +163,20 @@ class OddsPublic(BaseModel):
     draw: float
     newcomers: list[str]
     """Players with no matches yet, rated as newcomers."""
+    did_you_mean: dict[str, list[str]] = {}
+    """For each newcomer, the known players whose names are closest (a typo, perhaps)."""
 
 
 def _odds_public(game: str, r: Rated, o: Odds, names: list[str]) -> OddsPublic:
+    unknown = r.newcomers(names)
     return OddsPublic(
         game=game,
         model=r.model.name,
         teams=[list(t) for t in o.teams],
         win=[round(p, 4) for p in o.win],
         draw=round(o.draw, 4),
-        newcomers=[n for n in names if (PLAYER, n) not in r.records],
+        newcomers=list(unknown),
+        did_you_mean={n: close for n, close in unknown.items() if close},
     )
 
 

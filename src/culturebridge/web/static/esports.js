@@ -33,6 +33,12 @@ document.addEventListener("DOMContentLoaded", () => {
       odds.teams.forEach((members, i) => {
         result.append(el("p", { text: `${members.join(", ")}: ${T("es.win_prob")} ${fmt(odds.win[i], "prob")}` }));
       });
+      // a handle with no matches is rated as a newcomer: say so, with the names it may mean
+      for (const name of odds.newcomers || []) {
+        const close = (odds.did_you_mean || {})[name] || [];
+        const hint = close.length ? ` ${T("es.did_you_mean")} ${close.join(", ")}?` : "";
+        result.append(el("p", { class: "msg warn", "data-newcomer": name, text: `${name}: ${T("es.newcomer")}${hint}` }));
+      }
     } catch (err) {
       if (!(err instanceof CB.ApiError && err.status === 401)) message(result, errorText(err), true);
     }
