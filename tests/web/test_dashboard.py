@@ -232,7 +232,33 @@ def test_esports_prediction(platform: Browse) -> None:
     page.wait_for_function("() => /%/.test(document.getElementById('es-predict-result').innerText)")
     text = page.inner_text("#es-predict-result")
     assert text.count("Chance of winning") == 2
+    # a misspelt handle is rated as a newcomer, and the page says whom it may have meant
+    first = page.input_value("#es-team-a").split(",")[0].strip()
+    typo = first[:-1] + ("x" if first[-1] != "x" else "y")
+    page.fill("#es-team-a", typo)
+    page.click("#es-predict button[type=submit]")
+    note = page.locator(f'#es-predict-result [data-newcomer="{typo}"]')
+    note.wait_for()
+    assert "Did you mean" in note.inner_text() and first in note.inner_text()
     assert not platform.problems.all()
+
+
+def test_a_campaign_without_arms_says_why_there_is_no_report(
+    chromium: Any, dashboard: str, served: Served
+) -> None:
+    """p_albion's launch campaign has no users assigned: it is listed, and the report pane says
+    there is nothing to compare (not that no campaign is visible)."""
+    context, b = open_page(chromium, dashboard)
+    try:
+        login(b, served.keys["albion"])
+        b.goto("/campaigns?lang=en")
+        settle(b)
+        assert "c_albion_launch" in b.page.inner_text("#campaigns-table")
+        pane = b.page.inner_text("#campaign-chart")
+        assert "two or more arms" in pane and "No campaigns visible" not in pane
+        assert not b.problems.all()
+    finally:
+        context.close()
 
 
 def test_an_api_error_is_shown_as_text(platform: Browse) -> None:

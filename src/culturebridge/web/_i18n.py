@@ -143,6 +143,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "camp.list": ("Your campaigns", "您的营销活动"),
     "camp.report": ("A/B report", "A/B 测试报告"),
     "camp.none": ("No campaigns visible to this key.", "此密钥下没有可见的营销活动。"),
+    "camp.no_arms": (
+        "No A/B report yet: none of these campaigns has users assigned to two or more arms.",
+        "暂无 A/B 测试报告：这些活动都还没有用户被分配到两个或以上的组别。",
+    ),
     "camp.effect": ("Effect with 95% confidence interval", "效果及 95% 置信区间"),
     # esports
     "es.title": ("E-sports", "电子竞技"),

@@ -38,7 +38,7 @@ document.addEventListener("DOMContentLoaded", () => {
     // a report needs users assigned to arms; a campaign without them has nothing to compare
     const reportable = camps.filter((c) => (c.arms || []).length > 1);
     if (!reportable.length) {
-      message(plot, T("camp.none"));
+      message(plot, T(camps.length ? "camp.no_arms" : "camp.none"));
       return;
     }
     options(pick, reportable.map((c) => ({ value: c.campaign_id, label: `${c.name} (${c.campaign_id})` })));
