@@ -273,6 +273,10 @@ def test_an_api_error_is_shown_as_text(platform: Browse) -> None:
     error.wait_for()
     assert re.search(r"could not be loaded \(4\d\d\): .+", error.inner_text())
     assert page.locator("#seg-result").is_hidden()
+    # the API's validation error reads as a sentence naming the field, not as raw JSON
+    text = error.inner_text()
+    assert "age_max: " in text and "above age_max" in text, text
+    assert "{" not in text and '"loc"' not in text
     # the browser reports the failed call; the page itself throws nothing
     assert not platform.problems.errors
     assert all("/api/v1/segments/preview" in f for f in platform.problems.failed)

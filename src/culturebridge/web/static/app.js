@@ -48,11 +48,27 @@ const CB = (() => {
       throw new ApiError(401, "signed out");
     }
     if (!response.ok) {
-      let detail = payload && payload.detail !== undefined ? payload.detail : response.statusText;
-      if (typeof detail !== "string") detail = JSON.stringify(detail);
-      throw new ApiError(response.status, detail);
+      const detail = payload && payload.detail !== undefined ? payload.detail : response.statusText;
+      throw new ApiError(response.status, readable(detail));
     }
     return payload;
+  }
+
+  /**
+   * An error's detail as a sentence: FastAPI's validation errors ([{loc, msg}, ...]) become
+   * "age_max: Input should be greater than or equal to 0", never raw JSON.
+   */
+  function readable(detail) {
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail)) {
+      return detail
+        .map((d) => {
+          const where = (d.loc || []).filter((p) => p !== "body" && p !== "query").join(".");
+          return (where ? where + ": " : "") + (d.msg || String(d));
+        })
+        .join("; ");
+    }
+    return String(detail);
   }
 
   function el(tag, props, ...children) {
