@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from culturebridge.api._models import PLOTLY
-from culturebridge.query import OTHER_PARTNERS
+from culturebridge.query import OTHER_PARTNERS, item_titles
 from culturebridge.web import value_labels
 from tests.api.conftest import Served, items_of
 
@@ -75,10 +75,14 @@ def test_a_partners_chart_shows_only_what_its_json_shows(
     """The chart is drawn from the released result: no value the JSON hides appears in it."""
     result, fig = fetch(client, served, "albion", "/trends", by="item", segment="all")
     shown = {r["value"] for r in result["rows"] if not r["suppressed"]}
-    names = {t["name"] for t in fig["data"] if "name" in t}
-    assert names and {n.removesuffix(" (forecast)") for n in names} <= shown
     owner = items_of(served.ws)
     assert all(n == OTHER_PARTNERS or owner[n] == "p_albion" for n in shown)
+    # the chart names each item by its title (the id where the catalogue has none)
+    titles = item_titles(served.ws, shown)
+    named = {titles[v].title_en or titles[v].title_zh if v in titles else v for v in shown}
+    names = {t["name"].removesuffix(" (forecast)") for t in fig["data"] if "name" in t}
+    assert names and names <= named
+    assert not names & (set(owner) - shown)  # no other item's id either
 
 
 def test_an_item_audience_chart(client: TestClient, served: Served) -> None:

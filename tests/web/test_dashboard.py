@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from culturebridge.query import item_titles
 from culturebridge.web import PAGES
 from tests.api.conftest import Served, items_of
 from tests.web.conftest import Browse, login, open_page, settle_page
@@ -241,6 +242,32 @@ def test_esports_prediction(platform: Browse) -> None:
     note.wait_for()
     assert "Did you mean" in note.inner_text() and first in note.inner_text()
     assert not platform.problems.all()
+
+
+def test_every_trends_dimension_renders_and_items_are_named(
+    platform: Browse, served: Served
+) -> None:
+    """Each dimension the trends form offers draws (none answers an error), and by item the
+    table and the chart name items by title, with the id beside it in the table."""
+    page = platform.page
+    platform.goto("/trends?lang=en")
+    settle(platform)
+    dims = page.eval_on_selector_all("#trends-by option", "os => os.map(o => o.value)")
+    assert "item" in dims and "channel" not in dims
+    titles = item_titles(served.ws)
+    for dim in dims:
+        platform.problems.clear()
+        page.select_option("#trends-by", dim)
+        page.click("#trends-form button[type=submit]")
+        settle(platform)
+        assert page.get_attribute("#trends-chart", "data-state") == "drawn", dim
+        assert not platform.problems.all(), (dim, platform.problems.all())
+        if dim == "item":
+            table = page.inner_text("#trends-table")
+            named = [i for i, t in titles.items() if t.title_en and f"{t.title_en} ({i})" in table]
+            assert named, table[:500]
+            legend = page.inner_text("#trends-chart")
+            assert any(str(titles[i].title_en)[:30] in legend for i in named)
 
 
 def test_a_campaign_without_arms_says_why_there_is_no_report(

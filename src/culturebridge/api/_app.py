@@ -103,10 +103,12 @@ class AuditMiddleware:
         start = time.perf_counter()
         status_code = 500
         headers = dict(scope.get("headers") or [])
+        app = scope.get("app")
         NEGOTIATED.set(
             (
                 headers.get(b"accept", b"").decode("latin-1"),
                 headers.get(b"accept-language", b"").decode("latin-1"),
+                getattr(getattr(app, "state", None), "cb", None),
             )
         )
 

@@ -21,8 +21,9 @@ P = ParamSpec("P")
 
 PLOTLY = "application/vnd.plotly.v1+json"
 """The media type of a Plotly figure (`{"data": [...], "layout": {...}}`), as Jupyter names it."""
-NEGOTIATED: ContextVar[tuple[str, str]] = ContextVar("negotiated", default=("", ""))
-"""The request's `Accept` and `Accept-Language` headers (set by the app's middleware)."""
+NEGOTIATED: ContextVar[tuple[str, str, Any]] = ContextVar("negotiated", default=("", "", None))
+"""The request's `Accept` and `Accept-Language` headers and the app's state (set by the app's
+middleware)."""
 CHART_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {
@@ -103,19 +104,28 @@ def _open(out: Released[Any]) -> Any:
 
 
 def _negotiate(value: Any) -> Any:
-    accept, language = NEGOTIATED.get()
+    accept, language, state = NEGOTIATED.get()
     if PLOTLY in accept:
-        return _chart(value, "zh" if language.lower().startswith("zh") else "en")
+        return _chart(value, "zh" if language.lower().startswith("zh") else "en", state)
     return value
 
 
-def _chart(value: Any, lang: str) -> JSONResponse:
+def _chart(value: Any, lang: str, state: Any) -> JSONResponse:
     """The chart of a released result as JSON (`{"data": [], "layout": {}}` when nothing can
-    be drawn), with item kinds and funnel stages named in `lang`."""
+    be drawn), with items named by their titles and kinds and funnel stages in `lang`. (Titles
+    are catalogue data; which items a chart shows is the released result's business.)"""
+    from culturebridge.api._catalogue import catalogue
     from culturebridge.reports import chart, translate
     from culturebridge.web import value_labels
 
     labels = value_labels(lang)
+    if state is not None:
+        for item in catalogue(state).values():
+            first, second = (
+                (item.title_zh, item.title_en) if lang == "zh" else (item.title_en, item.title_zh)
+            )
+            if first or second:
+                labels[item.item_id] = str(first or second)
     if isinstance(value, Rows):
         value = value.data
     elif hasattr(value, "preferences") and not hasattr(value, "rows"):

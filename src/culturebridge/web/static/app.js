@@ -131,8 +131,12 @@ const CB = (() => {
     return (lang === "zh" ? zh || en : en || zh) || row.title || row.item_id || row.value || "";
   }
 
-  /** A value as a reader knows it: item kinds and funnel stages translated, the rest as is. */
-  function label(value, dimension) {
+  /**
+   * A value as a reader knows it: item kinds and funnel stages translated, an item by its title
+   * (with `titles` from `itemTitles()`) and its id beside it, the rest as is.
+   */
+  function label(value, dimension, titles) {
+    if (dimension === "item" && titles && titles.has(value)) return `${titles.get(value)} (${value})`;
     const key = (dimension || "kind") + "." + value;
     return Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : String(value);
   }
@@ -254,6 +258,13 @@ const CB = (() => {
     return rowsOf(await api("/items" + query));
   }
 
+  let titlesOnce = null;
+  /** item_id -> title in the page's language, for the items this key sees (fetched once). */
+  function itemTitles() {
+    if (!titlesOnce) titlesOnce = ownItems().then((rows) => new Map(rows.map((r) => [r.item_id, title(r)])));
+    return titlesOnce;
+  }
+
   function itemOptions(select, items) {
     options(
       select,
@@ -275,5 +286,5 @@ const CB = (() => {
 
   document.addEventListener("DOMContentLoaded", header);
 
-  return { label, T, api, ApiError, el, clear, message, errorText, load, rowsOf, title, fmt, table, notes, chart, figure, options, segmentOptions, ownItems, itemOptions, lang };
+  return { label, T, api, ApiError, el, clear, message, errorText, load, rowsOf, title, fmt, table, notes, chart, figure, options, segmentOptions, ownItems, itemTitles, itemOptions, lang };
 })();

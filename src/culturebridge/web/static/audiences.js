@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { T, api, load, rowsOf, figure, table, fmt, message, errorText, clear, notes, ownItems, itemOptions, label } = CB;
+  const { T, api, load, rowsOf, figure, table, fmt, message, errorText, clear, notes, ownItems, itemOptions, itemTitles, label } = CB;
 
   // ---------------------------------------------------------------- the segment builder
   const form = document.getElementById("segment-form");
@@ -60,10 +60,11 @@ document.addEventListener("DOMContentLoaded", () => {
     const prefs = preview.preferences;
     const rows = (Array.isArray(prefs) ? prefs : rowsOf(prefs)).filter((r) => !r.suppressed);
     const by = preview.dimension || "kind";
+    const titles = by === "item" ? await itemTitles() : null;
     result.hidden = false;
     const plot = document.getElementById("seg-chart");
     await figure(plot, "/segments/preview", body);
-    table(document.getElementById("seg-table"), rows, [{ key: "value", value: (r) => label(r.value, by) }, "segment_share", "baseline_share", "lift", "significant"]);
+    table(document.getElementById("seg-table"), rows, [{ key: "value", value: (r) => label(r.value, by, titles) }, "segment_share", "baseline_share", "lift", "significant"]);
     notes(plot, preview);
   }
 

@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { api, load, figure, table, segmentOptions, label } = CB;
+  const { api, load, figure, table, segmentOptions, label, itemTitles } = CB;
   const form = document.getElementById("trends-form");
   const segment = document.getElementById("trends-segment");
   const by = document.getElementById("trends-by");
@@ -14,8 +14,9 @@ document.addEventListener("DOMContentLoaded", () => {
     const query = new URLSearchParams({ by: by.value, segment: segment.value || "all", period: period.value, top: "12" });
     await load(plot, async () => {
       const result = await api("/trends?" + query);
+      const titles = by.value === "item" ? await itemTitles() : null;
       await figure(plot, "/trends?" + query);
-      table(rows, result.rows || [], [{ key: "value", value: (r) => label(r.value, by.value) }, "direction", "relative_change", "first_share", "last_share", "significant", "emerging"]);
+      table(rows, result.rows || [], [{ key: "value", value: (r) => label(r.value, by.value, titles) }, "direction", "relative_change", "first_share", "last_share", "significant", "emerging"]);
     });
   }
 
