@@ -52,6 +52,20 @@ SECTORS = (
 )
 GENDERS = ("female", "male", "other", "unknown")
 
+PROVINCES: tuple[tuple[str, str], ...] = (
+    ("Beijing", "北京"), ("Tianjin", "天津"), ("Hebei", "河北"), ("Shanxi", "山西"),
+    ("Inner Mongolia", "内蒙古"), ("Liaoning", "辽宁"), ("Jilin", "吉林"),
+    ("Heilongjiang", "黑龙江"), ("Shanghai", "上海"), ("Jiangsu", "江苏"), ("Zhejiang", "浙江"),
+    ("Anhui", "安徽"), ("Fujian", "福建"), ("Jiangxi", "江西"), ("Shandong", "山东"),
+    ("Henan", "河南"), ("Hubei", "湖北"), ("Hunan", "湖南"), ("Guangdong", "广东"),
+    ("Guangxi", "广西"), ("Hainan", "海南"), ("Chongqing", "重庆"), ("Sichuan", "四川"),
+    ("Guizhou", "贵州"), ("Yunnan", "云南"), ("Tibet", "西藏"), ("Shaanxi", "陕西"),
+    ("Gansu", "甘肃"), ("Qinghai", "青海"), ("Ningxia", "宁夏"), ("Xinjiang", "新疆"),
+    ("Hong Kong", "香港"), ("Macao", "澳门"), ("Taiwan", "台湾"),
+)  # fmt: skip
+"""China's provincial-level divisions: the English name (as the National Bureau of Statistics
+writes it) and the Chinese one. `users.province` holds either; a segment may name either."""
+
 # Timestamps before this are treated as bad input (epoch-zero defaults, two-digit-year accidents).
 MIN_TIMESTAMP = "1970-01-01"
 # How far ahead of "now" a timestamp may lie before it is rejected as being in the future.

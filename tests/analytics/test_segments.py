@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 import typer
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from culturebridge.cli._segments import register
@@ -54,7 +55,7 @@ young_t2,1999,female,Zhejiang,2,web
 young_t3,1990,other,Sichuan,3,android
 adult_t4,1985,male,Gansu,4,tv
 adult44,1980,male,Beijing,2,ios
-older,1979,female,Guangdong,1,tv
+older,1979,female,广东,1,tv
 nobirth,,unknown,Hunan,3,mini_program
 notier,2003,female,Tibet,,ios
 """
@@ -193,6 +194,12 @@ def test_adhoc_segments(tiny: dict[str, Any]) -> None:
     assert members(tiny, seg) == {"teen", "notier"}
     seg = Segment(name="bj_genz", provinces=["Beijing"], all_of=["gen_z"])
     assert members(tiny, seg) == {"genz_t1b"}
+    # a province by either of its names, whichever form the users table holds (older: 广东)
+    for name in ("Guangdong", "广东", "广东省", "guangdong"):
+        seg = Segment(name="gd", provinces=[name])
+        assert seg.provinces == ["Guangdong"] and members(tiny, seg) == {"older"}, name
+    with pytest.raises(ValidationError, match="no province 'Guandong'"):
+        Segment(name="typo", provinces=["Guandong"])
     seg = Segment(
         name="repeat_fashion",
         behaviour=[Behaviour(event_types=["purchase"], item_kinds=["fashion"], min_events=2)],

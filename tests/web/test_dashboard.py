@@ -270,6 +270,23 @@ def test_every_trends_dimension_renders_and_items_are_named(
             assert any(str(titles[i].title_en)[:30] in legend for i in named)
 
 
+def test_a_province_in_chinese_is_understood(platform: Browse) -> None:
+    """广东 in the segment builder is Guangdong (a size, not "below the privacy threshold"),
+    and a name that is no province says so."""
+    page = platform.page
+    platform.goto("/audiences?lang=zh")
+    settle(platform)
+    page.fill("#provinces", "广东")
+    page.click("#seg-submit")
+    page.wait_for_function("() => /\\d/.test(document.getElementById('seg-size').innerText)")
+    assert "已隐藏" not in page.inner_text("#seg-size")
+    page.fill("#provinces", "广东x")
+    page.click("#seg-submit")
+    error = page.locator("#seg-msg .msg.error")
+    error.wait_for()
+    assert "no province '广东x'" in error.inner_text()
+
+
 def test_a_campaign_without_arms_says_why_there_is_no_report(
     chromium: Any, dashboard: str, served: Served
 ) -> None:

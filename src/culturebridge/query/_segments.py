@@ -29,7 +29,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from culturebridge.errors import UserError, read_toml
-from culturebridge.schema import EVENT_TYPES, GENDERS, ITEM_KINDS
+from culturebridge.schema import EVENT_TYPES, GENDERS, ITEM_KINDS, PROVINCES
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -76,6 +76,37 @@ def _check_allowed(values: list[str] | None, allowed: tuple[str, ...], what: str
     for v in values or ():
         if v not in allowed:
             raise ValueError(f"unknown {what} {v!r} (known: {', '.join(allowed)})")
+
+
+_PROVINCE_FORMS: dict[str, tuple[str, str]] = {en: (en, zh) for en, zh in PROVINCES}
+_PROVINCE_NAMES: dict[str, str] = {
+    **{en.casefold(): en for en, _ in PROVINCES},
+    **{zh: en for en, zh in PROVINCES},
+}
+_PROVINCE_SUFFIXES = (
+    "省",
+    "市",
+    "壮族自治区",
+    "回族自治区",
+    "维吾尔自治区",
+    "自治区",
+    "特别行政区",
+)
+
+
+def province_name(text: str) -> str:
+    """A province as segments store it (its English name), from either its English or its
+    Chinese name ("广东", "广东省", "guangdong"); a ValueError names the mistake otherwise."""
+    t = text.strip()
+    for suffix in ("", *_PROVINCE_SUFFIXES):
+        if t.endswith(suffix) and (found := _PROVINCE_NAMES.get(t.removesuffix(suffix).casefold())):
+            return found
+    for suffix in (" province", " sheng", " shi"):
+        if found := _PROVINCE_NAMES.get(t.casefold().removesuffix(suffix)):
+            return found
+    raise ValueError(
+        f"no province {text!r}: name one in English or Chinese, e.g. Guangdong or 广东"
+    )
 
 
 class Behaviour(BaseModel):
@@ -140,7 +171,12 @@ class Segment(BaseModel):
         _check_allowed(v, GENDERS, "gender")
         return None if v is None else _unique(v)
 
-    @field_validator("provinces", "platforms", "city_tiers", "all_of")
+    @field_validator("provinces")
+    @classmethod
+    def _known_provinces(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _unique([province_name(p) for p in v])
+
+    @field_validator("platforms", "city_tiers", "all_of")
     @classmethod
     def _dedupe(cls, v: list[Any] | None) -> list[Any] | None:
         return None if v is None else _unique(v)
@@ -529,8 +565,8 @@ def segment_users(
                 preds.append(age <= s.age_max)
         if s.genders:
             preds.append(u.gender.isin(s.genders))
-        if s.provinces:
-            preds.append(u.province.isin(s.provinces))
+        if s.provinces:  # stored in English or in Chinese: either matches
+            preds.append(u.province.isin([n for p in s.provinces for n in _PROVINCE_FORMS[p]]))
         if s.city_tiers:
             preds.append(u.city_tier.isin(s.city_tiers))
         if s.platforms:
