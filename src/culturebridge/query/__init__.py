@@ -2,7 +2,9 @@
 
 `Analysis.open(ws, partner=…)` opens the engine (DuckDB or Spark, `connect`), fixes the
 reference date, the period, the segment catalogue and the partner scope, and releases results
-only through `culturebridge.privacy` (`Analysis.release`). Segments (built-in and
+only through `culturebridge.privacy`: `Analysis.release` guards each table while a result is
+built, `Analysis.publish` seals the finished result as `Released`, the only thing the CLI, the
+API and the reports take. Segments (built-in and
 `segments.toml`) and their members live here too, since every analysis selects users by them.
 """
 
