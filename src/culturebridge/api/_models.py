@@ -118,14 +118,18 @@ def _chart(value: Any, lang: str, state: Any) -> JSONResponse:
     from culturebridge.reports import chart, translate
     from culturebridge.web import value_labels
 
-    labels = value_labels(lang)
-    if state is not None:
-        for item in catalogue(state).values():
+    def build() -> dict[str, str]:
+        labels = value_labels(lang)
+        for item in catalogue(state).values() if state is not None else ():
             first, second = (
                 (item.title_zh, item.title_en) if lang == "zh" else (item.title_en, item.title_zh)
             )
             if first or second:
                 labels[item.item_id] = str(first or second)
+        return labels
+
+    # built once per data version and language, not on every chart request
+    labels = state.once(f"chart_labels.{lang}", build, state.version()) if state else build()
     if isinstance(value, Rows):
         value = value.data
     elif hasattr(value, "preferences") and not hasattr(value, "rows"):
