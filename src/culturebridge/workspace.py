@@ -194,6 +194,17 @@ class Workspace:
         return [self.root / f for f in m.tables[get_table(table).name].files]
 
     @contextlib.contextmanager
+    def settings_lock(self) -> Iterator[None]:
+        """One writer at a time of the small files people edit from the API (saved segments and
+        insights): a short, blocking lock, apart from the data's `write_lock`."""
+        fd = os.open(self.root / ".settings.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    @contextlib.contextmanager
     def write_lock(self) -> Iterator[None]:
         """One writer at a time; the OS drops the lock if the writer dies, even by SIGKILL."""
         lock_path = self.root / ".lock"

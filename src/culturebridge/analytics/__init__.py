@@ -22,6 +22,12 @@ from culturebridge.analytics._audience import (
     reach,
     retention,
 )
+from culturebridge.analytics._breakdown import (
+    BREAKDOWN_DIMENSIONS,
+    BreakdownResult,
+    BreakdownRow,
+    breakdown,
+)
 from culturebridge.analytics._prefs import (
     BLANKED,
     DEFAULT_WEIGHTS,
@@ -60,6 +66,10 @@ __getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [
+    "BREAKDOWN_DIMENSIONS",
+    "BreakdownResult",
+    "BreakdownRow",
+    "breakdown",
     "trend_sums",
     "BLANKED",
     "DEFAULT_WEIGHTS",

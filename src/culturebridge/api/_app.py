@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from culturebridge.api._deps import AppState, audit_entry
+from culturebridge.api._deps import AppState, audit_entry, export_format
 from culturebridge.api._models import NEGOTIATED
 from culturebridge.config import ApiSettings
 from culturebridge.errors import UserError
@@ -131,5 +131,6 @@ class AuditMiddleware:
                     query=scope.get("query_string", b"").decode("latin-1"),
                     status_code=status_code,
                     elapsed_ms=(time.perf_counter() - start) * 1000,
+                    export=export_format(headers),
                 )
             )

@@ -9,7 +9,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +21,7 @@ from fastapi import Depends, HTTPException, Request, status
 from culturebridge.api._keys import KeyRecord, KeyStore
 from culturebridge.config import ApiSettings, get_settings
 from culturebridge.privacy import AuditLog, item_scope, sees
-from culturebridge.query import Analysis
+from culturebridge.query import SEGMENTS_FILE, Analysis
 from culturebridge.web import COOKIE
 from culturebridge.workspace import Workspace
 
@@ -139,9 +139,19 @@ class AppState:
             self._version = (stamp, version)
         return version
 
+    def segments_stamp(self) -> tuple[int, int, int] | None:
+        """When `segments.toml` last changed (a saved segment changes what names mean)."""
+        try:
+            st = (self.ws.root / SEGMENTS_FILE).stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
     def cached(self, caller: Caller, name: str, params: Hashable, compute: Callable[[], T]) -> T:
-        """`compute()` once per data version, caller partner, route and parameters."""
-        return self.cache.get_or_compute((self.version(), caller.partner, name, params), compute)
+        """`compute()` once per data version, segment catalogue, caller partner, route and
+        parameters."""
+        key = (self.version(), self.segments_stamp(), caller.partner, name, params)
+        return self.cache.get_or_compute(key, compute)
 
     def once(self, name: str, load: Callable[[], T], version: Hashable = None) -> T:
         """A long-lived object, loaded on first use (and again when `version` changes)."""
@@ -233,6 +243,7 @@ def audit_entry(
     status_code: int,
     elapsed_ms: float,
     client: str | None = None,
+    export: str | None = None,
 ) -> dict[str, Any]:
     """One line of the API's audit log: who (key, partner; none for a request without a valid
     key, then the client address), what (method, path, query), the outcome and how long it
@@ -248,4 +259,15 @@ def audit_entry(
         "query": query,
         "status": status_code,
         "ms": round(elapsed_ms, 2),
+        "export": export,
     }
+
+
+def export_format(headers: Mapping[bytes, bytes]) -> str | None:
+    """What a request exports, for the audit log: `csv` (a table as CSV), `png` (a chart the
+    dashboard saves as an image: it asks for the chart with `X-Export: png`), else None."""
+    if b"text/csv" in headers.get(b"accept", b""):
+        return "csv"
+    if headers.get(b"x-export", b"").strip().lower() == b"png":
+        return "png"
+    return None

@@ -4,13 +4,16 @@ template), plus what the privacy guard did, so an API reader sees what a CLI rea
 
 from __future__ import annotations
 
+import csv
 import inspect
+import io
+import json
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from functools import wraps
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from culturebridge.privacy import Released
@@ -19,6 +22,8 @@ from culturebridge.query import Scope
 T = TypeVar("T")
 P = ParamSpec("P")
 
+CSV = "text/csv"
+"""A table export: the rows of a result, one line each (nested fields as JSON)."""
 PLOTLY = "application/vnd.plotly.v1+json"
 """The media type of a Plotly figure (`{"data": [...], "layout": {...}}`), as Jupyter names it."""
 NEGOTIATED: ContextVar[tuple[str, str, Any]] = ContextVar("negotiated", default=("", "", None))
@@ -33,7 +38,9 @@ CHART_RESPONSE: dict[int | str, dict[str, Any]] = {
             }
         },
         "description": "The result, or with `Accept: application/vnd.plotly.v1+json` its chart "
-        "(the one the reports draw), labelled in the `Accept-Language` (en or zh).",
+        "(the one the reports draw), labelled in the `Accept-Language` (en or zh), or with "
+        "`Accept: text/csv` its rows as CSV (UTF-8 with a byte-order mark, for spreadsheets). "
+        "Every export is written to the audit log.",
     }
 }
 
@@ -105,9 +112,51 @@ def _open(out: Released[Any]) -> Any:
 
 def _negotiate(value: Any) -> Any:
     accept, language, state = NEGOTIATED.get()
+    if CSV in accept:
+        return _csv(value)
     if PLOTLY in accept:
         return _chart(value, "zh" if language.lower().startswith("zh") else "en", state)
     return value
+
+
+def table_rows(value: Any) -> list[dict[str, Any]]:
+    """The rows of a result as JSON-ready dicts: a `Rows` envelope's data, a result's `rows`
+    (or a segment preview's preferences), a list's items, or the result itself as one row."""
+    if isinstance(value, Rows):
+        items: Any = value.data
+    elif hasattr(value, "rows"):
+        items = value.rows
+    elif hasattr(value, "preferences"):
+        items = value.preferences
+    else:
+        items = value if isinstance(value, list) else [value]
+    return [
+        i.model_dump(mode="json") if isinstance(i, BaseModel) else dict(i)
+        if isinstance(i, dict) else {"value": i}
+        for i in items
+    ]  # fmt: skip
+
+
+def _csv(value: Any) -> Response:
+    """`table_rows(value)` as CSV: the columns of the first row first, then any others; nested
+    values as JSON; null as an empty cell."""
+    rows = table_rows(value)
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow([_cell(r.get(c)) for c in columns])
+    body = "\ufeff" + out.getvalue()  # a byte-order mark: spreadsheets then read UTF-8 Chinese
+    return Response(body, media_type="text/csv; charset=utf-8")
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, dict | list):
+        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    return v
 
 
 def _chart(value: Any, lang: str, state: Any) -> JSONResponse:

@@ -21,7 +21,9 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from culturebridge.analytics import (
+    BREAKDOWN_DIMENSIONS,
     TrendRow,
+    breakdown,
     funnel,
     item_audience,
     preferences,
@@ -87,6 +89,7 @@ def register(app: typer.Typer) -> None:
     app.command("reach")(reach_cmd)
     app.command("retention")(retention_cmd)
     app.command("audience")(audience_cmd)
+    app.command("breakdown")(breakdown_cmd)
 
 
 def parse_day(text: str | None, flag: str) -> date | None:
@@ -495,6 +498,118 @@ def reach_cmd(
                 fmt(r.frequency, ".2f"),
             )
         console.print(t)
+
+    emit(out, json_out=json_out, draw=draw)
+
+
+# ---------------------------------------------------------------------------- breakdown
+
+
+def fmt_change(change: float | None) -> str:
+    """ "+12.5 %", "−3.0 %", or "—" when there is nothing to compare with."""
+    if change is None:
+        return "—"
+    return f"{change:+.1%}".replace("-", "−")
+
+
+@handle_errors
+def breakdown_cmd(
+    directory: Dir,
+    by: Annotated[
+        str,
+        typer.Option("--by", help="Dimension: " + ", ".join(BREAKDOWN_DIMENSIONS) + "."),
+    ],
+    segment: SegmentAllOpt = "all",
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="Only events on items of this kind (genres within a kind)."),
+    ] = None,
+    items_of: Annotated[
+        str | None, typer.Option("--items-of", help="Only events on this partner's items.")
+    ] = None,
+    types: Annotated[
+        str | None,
+        typer.Option("--types", help="Only these event types, comma-separated (default: all)."),
+    ] = None,
+    compare: Annotated[
+        str,
+        typer.Option("--compare", help="`previous`: also the period of equal length just before."),
+    ] = "none",
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    partner: PartnerOpt = None,
+    backend: BackendOpt = None,
+    epsilon: EpsilonOpt = None,
+    explain: ExplainOpt = False,
+    json_out: JsonOpt = False,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows to show in the table.")] = 30,
+) -> None:
+    """Users and events per value of any dimension (of the item, the event or the user) in a
+    period, with the period just before it beside them (--compare previous).
+
+    A value's users are the distinct users with at least one event on it in the period; its
+    share divides by the users with any event. The dashboard's Explore page and
+    GET /api/v1/breakdown give the same figures for the same question.
+    """
+    if compare not in ("none", "previous"):
+        raise UserError(f"--compare must be none or previous, not {compare!r}")
+    event_types = [t.strip() for t in types.split(",") if t.strip()] if types else None
+    opts = Options(backend, partner, epsilon, explain, period_from, period_to)
+    with open_analysis(directory, opts) as a:
+        out = a.publish(
+            running(
+                lambda: breakdown(
+                    a,
+                    by=by,
+                    segment=segment,
+                    kind=kind,
+                    items_of=items_of,
+                    event_types=event_types,
+                    compare=compare,  # type: ignore[arg-type]
+                ),
+                "computing the breakdown",
+                json_out,
+            )
+        )
+        result = out.value
+        titles = item_titles(a.ws, (r.value for r in result.rows)) if by == "item" else {}
+
+    def draw() -> None:
+        compared = result.previous_from is not None
+        head = ["value", "users", "share", "events"]
+        if compared:
+            head += ["previous users", "change"]
+        where = [f"kind {result.kind}"] if result.kind else []
+        where += [f"items of {result.items_of}"] if result.items_of else []
+        t = RichTable(
+            *head,
+            title=f"{result.segment} by {result.dimension}"
+            + (f" ({', '.join(where)})" if where else ""),
+            title_justify="left",
+            caption=(
+                f"{result.period_from} to {result.period_to}"
+                + (f" vs {result.previous_from} to {result.previous_to}" if compared else "")
+                + f"; {result.segment}: {result.segment_definition}; "
+                f"{result.total_users or '< k'} users with an event. Share: {result.method}."
+            ),
+            caption_justify="left",
+        )
+        for c in t.columns[1:]:
+            c.justify = "right"
+        for r in result.rows[:top]:
+            cells: list[Text | str] = [
+                Text(titled(r.value, titles)),
+                "< k" if r.users is None else f"{r.users:,}",
+                fmt(r.share_of_users, ".1%"),
+                "—" if r.events is None else f"{r.events:,}",
+            ]
+            if compared:
+                before = "< k" if r.previous_suppressed else f"{r.previous_users or 0:,}"
+                cells += [before, fmt_change(r.change)]
+            t.add_row(*cells)
+        console.print(t)
+        if len(result.rows) > top:
+            console.print(Text(f"{len(result.rows) - top} more rows: use --top or --json", "dim"))
 
     emit(out, json_out=json_out, draw=draw)
 

@@ -2,7 +2,8 @@
 
 A segment is data, not code: predicates on user attributes (age band at a reference date, gender,
 province, city tier, platform), on behaviour (events of some types, on items of some kinds,
-within a number of days) and on other segments (`all_of`, an intersection). Keeping it declarative
+within a number of days, from some partners) and on other segments (`all_of`, an intersection;
+`any_of`, a union). Keeping it declarative
 means the same definition is listed by the CLI, stored in `DIR/segments.toml`, sent over the API
 and compiled to one Ibis expression that runs unchanged on DuckDB and on Spark.
 
@@ -18,6 +19,7 @@ Conventions, shared with the demo's truth.json so that planted answers can be ch
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import ibis
 import pandas as pd
+import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from culturebridge.errors import UserError, read_toml
@@ -111,12 +114,14 @@ def province_name(text: str) -> str:
 
 class Behaviour(BaseModel):
     """Users who did something: at least `min_events` events of `event_types`, optionally only on
-    items of `item_kinds` and only in the `within_days` days ending with the reference date."""
+    items of `item_kinds` or of `partners` and only in the `within_days` days ending with the
+    reference date."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_types: list[str] = Field(min_length=1)
     item_kinds: list[str] | None = Field(default=None, min_length=1)
+    partners: list[str] | None = Field(default=None, min_length=1)
     within_days: int | None = Field(default=None, ge=1)
     min_events: int = Field(default=1, ge=1)
 
@@ -139,6 +144,8 @@ class Behaviour(BaseModel):
         text = f"at least {self.min_events} {types} events" if many else f"a {types} event"
         if self.item_kinds:
             text += f" on {' or '.join(self.item_kinds)} items"
+        if self.partners:
+            text += f" from {' or '.join(self.partners)}"
         if self.within_days:
             text += f" in the last {self.within_days} days"
         return text
@@ -164,6 +171,10 @@ class Segment(BaseModel):
     platforms: list[str] | None = Field(default=None, min_length=1)
     behaviour: list[Behaviour] = []
     all_of: list[str] = []
+    any_of: list[str] = []
+    """Named segments of which a member is in at least one (OR); `all_of` is AND."""
+    owner: str | None = None
+    """The partner that saved the segment from its key: only it (and the platform) sees it."""
 
     @field_validator("genders")
     @classmethod
@@ -176,7 +187,7 @@ class Segment(BaseModel):
     def _known_provinces(cls, v: list[str] | None) -> list[str] | None:
         return None if v is None else _unique([province_name(p) for p in v])
 
-    @field_validator("platforms", "city_tiers", "all_of")
+    @field_validator("platforms", "city_tiers", "all_of", "any_of")
     @classmethod
     def _dedupe(cls, v: list[Any] | None) -> list[Any] | None:
         return None if v is None else _unique(v)
@@ -224,6 +235,8 @@ class Segment(BaseModel):
         if self.platforms:
             parts.append("platform " + " or ".join(self.platforms))
         parts.extend(b.describe() for b in self.behaviour)
+        if self.any_of:
+            parts.append("in " + " or ".join(self.any_of))
         return parts
 
 
@@ -282,12 +295,13 @@ def check_segments(segments: Mapping[str, Segment], source: object = None) -> No
     for name, seg in segments.items():
         if seg.name != name:
             raise UserError(f"{where}segment stored as {name!r} is named {seg.name!r}")
-        for ref in seg.all_of:
-            if ref not in segments:
-                known = ", ".join(segments)
-                raise UserError(
-                    f"{where}segments.{name}.all_of: unknown segment {ref!r} (known: {known})"
-                )
+        for field, refs in (("all_of", seg.all_of), ("any_of", seg.any_of)):
+            for ref in refs:
+                if ref not in segments:
+                    known = ", ".join(segments)
+                    raise UserError(
+                        f"{where}segments.{name}.{field}: unknown segment {ref!r} (known: {known})"
+                    )
     done: set[str] = set()
 
     def visit(name: str, path: list[str]) -> None:
@@ -296,7 +310,7 @@ def check_segments(segments: Mapping[str, Segment], source: object = None) -> No
             raise UserError(f"{where}segments refer to each other in a cycle: {cycle}")
         if name in done:
             return
-        for ref in segments[name].all_of:
+        for ref in [*segments[name].all_of, *segments[name].any_of]:
             visit(ref, [*path, name])
         done.add(name)
 
@@ -351,12 +365,13 @@ def describe_segment(segment: Segment | str, segments: Mapping[str, Segment] | N
 # ---------------------------------------------------------------------------- loading
 
 
-def load_segments(workspace: Workspace | Path) -> dict[str, Segment]:
+def load_segments(workspace: Workspace | Path, *, partner: str | None = None) -> dict[str, Segment]:
     """Built-in segments extended or overridden by the workspace's `segments.toml`.
 
     The file holds `[segments.NAME]` tables with Segment's fields; a workspace segment with a
     built-in's name replaces it in place, new ones follow in file order. Any mistake is a
-    UserError naming the file and the key.
+    UserError naming the file and the key. With `partner`, segments another partner saved
+    (`owner`) are left out: a partner's saved audiences are its own.
     """
     root = workspace if isinstance(workspace, Path) else workspace.root
     path = Path(root) / SEGMENTS_FILE
@@ -380,9 +395,67 @@ def load_segments(workspace: Workspace | Path) -> dict[str, Segment]:
         if isinstance(built, tuple):
             loc, msg = built
             raise UserError(f"{path}: {key}.{loc}: {msg}" if loc else f"{path}: {key}: {msg}")
-        segments[name] = built
+        if partner is None or built.owner in (None, partner):
+            segments[name] = built
     check_segments(segments, path)
     return segments
+
+
+def saved_segments(workspace: Workspace) -> dict[str, Segment]:
+    """The segments kept in the workspace's `segments.toml` (every owner's)."""
+    builtins = builtin_segments()
+    return {n: s for n, s in load_segments(workspace).items() if builtins.get(n) != s}
+
+
+def save_segment(workspace: Workspace, segment: Segment, *, replace: bool = False) -> Segment:
+    """Add `segment` to the workspace's `segments.toml` (what `segments` and every analysis
+    then list), written atomically under the workspace's lock. A built-in's name is refused, as
+    is an existing name unless `replace`; `all_of`/`any_of` must name segments the owner sees."""
+    if segment.name == ALL or segment.name in builtin_segments():
+        raise UserError(f"segment name {segment.name!r} is a built-in segment; choose another")
+    path = workspace.root / SEGMENTS_FILE
+    with workspace.settings_lock():
+        visible = load_segments(workspace, partner=segment.owner)
+        existing = load_segments(workspace)
+        if segment.name in existing and not replace:
+            raise UserError(f"a segment named {segment.name!r} exists; choose another name")
+        prior = existing.get(segment.name)
+        if prior is not None and prior.owner != segment.owner:
+            raise UserError(f"segment {segment.name!r} belongs to someone else; choose another")
+        check_segments({**visible, segment.name: segment})
+        raw = read_toml(path, "") if path.exists() else {}
+        tables = dict(raw.get("segments", {}))
+        tables[segment.name] = segment.model_dump(
+            mode="json", exclude_defaults=True, exclude={"name"}
+        )
+        _write_segments(path, tables)
+    return segment
+
+
+def delete_segment(workspace: Workspace, name: str, *, owner: str | None = None) -> None:
+    """Remove a saved segment from `segments.toml`; a partner (`owner`) removes its own only,
+    and nothing that another segment names."""
+    path = workspace.root / SEGMENTS_FILE
+    with workspace.settings_lock():
+        raw = read_toml(path, "") if path.exists() else {}
+        tables = dict(raw.get("segments", {}))
+        table = tables.get(name)
+        if table is None or (owner is not None and table.get("owner") != owner):
+            raise UserError(f"no saved segment {name!r} to delete")
+        users = [
+            n for n, t in tables.items() if name in [*t.get("all_of", []), *t.get("any_of", [])]
+        ]
+        if users:
+            raise UserError(f"segment {name!r} is part of {', '.join(users)}: delete those first")
+        del tables[name]
+        _write_segments(path, tables)
+
+
+def _write_segments(path: Path, tables: Mapping[str, Any]) -> None:
+    text = tomli_w.dumps({"segments": dict(tables)})
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 # ---------------------------------------------------------------------------- flags
@@ -427,8 +500,9 @@ def parse_tiers(values: Sequence[str | int] | str | None) -> list[int] | None:
 
 
 def parse_behaviour(text: str) -> Behaviour:
-    """`TYPES[:KINDS][:Nd][:N+]`, e.g. `play:game:30d` (played a game in the last 30 days) or
-    `purchase:fashion:2+` (bought fashion at least twice); TYPES and KINDS are comma-separated."""
+    """`TYPES[:KINDS][:@PARTNERS][:Nd][:N+]`, e.g. `play:game:30d` (played a game in the last
+    30 days), `purchase:fashion:2+` (bought fashion at least twice) or `purchase:@p_lfc` (bought
+    from partner p_lfc); TYPES, KINDS and PARTNERS are comma-separated."""
     parts = [p.strip() for p in text.split(":")]
     fields: dict[str, Any] = {"event_types": _split(parts[0]) or []}
     for p in parts[1:]:
@@ -436,12 +510,15 @@ def parse_behaviour(text: str) -> Behaviour:
             fields["within_days"] = int(p[:-1])
         elif re.fullmatch(r"\d+\+", p):
             fields["min_events"] = int(p[:-1])
+        elif p.startswith("@"):
+            fields["partners"] = _split(p[1:])
         elif p and p != "*":
             fields["item_kinds"] = _split(p)
     built = _build(Behaviour, fields)
     if isinstance(built, tuple):
         raise UserError(
-            f"--did {text!r}: {built[1]} (format TYPES[:KINDS][:Nd][:N+], e.g. play:game:30d)"
+            f"--did {text!r}: {built[1]} "
+            "(format TYPES[:KINDS][:@PARTNERS][:Nd][:N+], e.g. play:game:30d)"
         )
     return built
 
@@ -528,9 +605,11 @@ def _behaviour_users(con: Any, b: Behaviour, ref: date) -> ir.Table:
     if b.within_days is not None:
         preds.append(e.ts >= _midnight(ref - timedelta(days=b.within_days - 1)))
     ev = e.filter(*preds)
+    items = con.table("items")
     if b.item_kinds:
-        items = con.table("items")
         ev = ev.semi_join(items.filter(items.kind.isin(b.item_kinds)), "item_id")
+    if b.partners:
+        ev = ev.semi_join(items.filter(items.partner_id.isin(b.partners)), "item_id")
     if b.min_events > 1:
         counted = ev.group_by("user_id").aggregate(n_events=ev.count())
         ev = counted.filter(counted.n_events >= b.min_events)
@@ -556,7 +635,10 @@ def segment_users(
     u = con.table("users")
     preds: list[Any] = []
     behaviours: list[Behaviour] = []
+    alternatives: list[list[str]] = []
     for s in _closure(seg, catalogue):
+        if s.any_of and s.any_of not in alternatives:
+            alternatives.append(s.any_of)
         if s.age_min is not None or s.age_max is not None:
             age = ref.year - u.birth_year
             if s.age_min is not None:
@@ -577,6 +659,10 @@ def segment_users(
     members = u.filter(*preds) if preds else u
     for b in behaviours:
         members = members.semi_join(_behaviour_users(con, b, ref), "user_id")
+    for names in alternatives:  # in at least one of them: a union of their members
+        parts = [segment_users(con, n, segments=catalogue, ref=ref) for n in names]
+        either = ibis.union(*parts, distinct=True) if len(parts) > 1 else parts[0]
+        members = members.semi_join(either, "user_id")
     return members.select("user_id").distinct()
 
 
@@ -610,6 +696,10 @@ class SegmentSize(BaseModel):
     """users / everyone with a user record."""
     suppressed: bool = False
     reference_date: date
+    saved: bool = False
+    """Saved to the workspace's `segments.toml` (not a built-in): it may be deleted."""
+    owner: str | None = None
+    """The partner that saved it (None: the platform's, seen by everyone)."""
 
 
 def segment_sizes(

@@ -57,6 +57,7 @@ from culturebridge.query._segments import (
     describe_segment,
     load_segments,
     reference_date,
+    saved_segments,
     segment_users,
 )
 from culturebridge.workspace import Workspace
@@ -162,7 +163,7 @@ class Analysis:
             raise UserError(
                 f"--period-from {period_from} is after --period-to {period_to}: nothing to analyse"
             )
-        catalogue = dict(segments) if segments is not None else load_segments(ws)
+        catalogue = dict(segments) if segments is not None else load_segments(ws, partner=partner)
         chosen: Backend = backend or ws.config.backend
         con = connect(ws, chosen)
         try:
@@ -403,6 +404,7 @@ def released_sizes(a: Analysis, names: Sequence[str] | None = None) -> Released[
             table, ["users"], what=what, sensitivity=len(chosen) + 1, totals=[total]
         )
     released = a.release(table, what=what, noise_info=info)
+    kept = saved_segments(a.ws)
     sizes = [
         SegmentSize(
             name=n,
@@ -412,6 +414,8 @@ def released_sizes(a: Analysis, names: Sequence[str] | None = None) -> Released[
             share_of_users=row["users"] / total if row["users"] is not None and total else None,
             suppressed=row["suppressed"],
             reference_date=ref,
+            saved=n in kept and a.segments[n] == kept[n],
+            owner=a.segments[n].owner,
         )
         for n, row in zip(chosen, released.to_pylist(), strict=True)
     ]

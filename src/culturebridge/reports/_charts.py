@@ -26,6 +26,7 @@ from typing import Any
 
 from culturebridge.analytics import (
     AudienceResult,
+    BreakdownResult,
     FunnelResult,
     PreferenceRow,
     PreferencesResult,
@@ -525,6 +526,51 @@ def count_bars(
     return {"data": [trace], "layout": layout}
 
 
+def breakdown_bars(result: BreakdownResult, labels: Mapping[str, str]) -> Figure | None:
+    """Users per value (largest on top), the previous period's beside them when compared. Each
+    bar carries its raw value (`customdata`), so a click can drill down to it."""
+    rows = [r for r in result.rows if r.users is not None][:20][::-1]
+    if not rows:
+        return None
+    names = [_short(labels.get(r.value, r.value), 40) for r in rows]
+    values = [r.value for r in rows]
+    traces: list[dict[str, Any]] = []
+    if result.previous_from is not None:
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": "previous period",
+                "x": [r.previous_users for r in rows],
+                "y": names,
+                "customdata": values,
+                "marker": {"color": GREY},
+                "hovertemplate": "%{y}: %{x:,}<extra></extra>",
+            }
+        )
+    traces.append(
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": "users",
+            "x": [r.users for r in rows],
+            "y": names,
+            "customdata": values,
+            "marker": {"color": ACCENT},
+            "hovertemplate": "%{y}: %{x:,}<extra></extra>",
+        }
+    )
+    layout = _layout(
+        None,
+        height=max(200, 60 + (36 if len(traces) > 1 else 24) * len(rows)),
+        showlegend=len(traces) > 1,
+        barmode="group",
+        xaxis={"title": {"text": "users"}, "gridcolor": "#e5e7eb"},
+        yaxis={"automargin": True},
+    )
+    return {"data": traces, "layout": layout}
+
+
 def leaderboard_chart(
     rows: Sequence[tuple[str, float, float]], *, title: str | None = None
 ) -> Figure | None:
@@ -650,6 +696,8 @@ def chart(result: object, labels: Mapping[str, str] | None = None) -> Figure | N
             return trend_lines([(labels.get(r.value, r.value), r) for r in rows], forecast=True)
         case AudienceResult():
             return audience_bars(result)
+        case BreakdownResult():
+            return breakdown_bars(result, labels)
         case FunnelResult():
             return funnel_bars(result)
         case ReachResult():
@@ -712,6 +760,7 @@ ZH: dict[str, str] = {
     "growth per week": "每周增长",
     "growth per month": "每月增长",
     "baseline": "基准",
+    "previous period": "上一周期",
     "rating (± 2 sd)": "评分（± 2 标准差）",
     "missing Chinese text": "缺少中文文本",
     "inconsistent terms": "术语不一致",
@@ -745,6 +794,7 @@ def translate(figure: Figure, lang: str, labels: Mapping[str, str] | None = None
 __all__ = [
     "CONFIG",
     "ZH",
+    "breakdown_bars",
     "chart",
     "growth_bars",
     "translate",

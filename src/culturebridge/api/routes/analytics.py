@@ -1,10 +1,10 @@
-"""The audience analyses: preferences, trends, the funnel, reach, retention and an item's
-audience.
+"""The audience analyses: preferences, trends, breakdowns, the funnel, reach, retention and an
+item's audience.
 
 Each route opens an `Analysis` in the caller's partner scope and runs the function the matching
-CLI command runs (`prefs`, `trends`, `funnel`, `reach`, `retention`, `audience`), so the rows
-are the same typed rows the CLI prints with `--json`, through the same privacy guard. Finished
-results are cached per data version, partner and parameters.
+CLI command runs (`prefs`, `trends`, `breakdown`, `funnel`, `reach`, `retention`, `audience`),
+so the rows are the same typed rows the CLI prints with `--json`, through the same privacy
+guard. Finished results are cached per data version, partner and parameters.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from culturebridge.analytics import (
     AudienceResult,
+    BreakdownResult,
     FunnelResult,
     PreferenceRow,
     PreferencesResult,
@@ -25,6 +26,7 @@ from culturebridge.analytics import (
     RetentionResult,
     TrendsConfig,
     TrendsResult,
+    breakdown,
     funnel,
     item_audience,
     preferences,
@@ -286,3 +288,70 @@ async def get_retention(
 
     key = (segment, weeks, period_from, period_to)
     return await cached_now(state, caller, "retention", key, compute)
+
+
+@router.get(
+    "/breakdown",
+    response_model=BreakdownResult,
+    summary="Users and events per value of any dimension, against the previous period",
+    responses=CHART_RESPONSE,
+)
+@published
+async def get_breakdown(
+    state: StateDep,
+    caller: CallerDep,
+    by: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="kind, genre, partner, item, attributes.KEY, channel, type, age_band, "
+            "city_tier, province, platform or gender.",
+        ),
+    ],
+    segment: SegmentName = "all",
+    kind: Annotated[
+        str | None, Query(max_length=40, description="Only events on items of this kind.")
+    ] = None,
+    items_of: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Only events on this partner's items (a partner's key: its own id only).",
+        ),
+    ] = None,
+    types: Annotated[
+        str | None,
+        Query(max_length=200, description="Only these event types, comma-separated."),
+    ] = None,
+    compare: Annotated[
+        Literal["none", "previous"],
+        Query(description="`previous`: also the period of equal length just before."),
+    ] = "none",
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+    top: Top = 1000,
+) -> Released[BreakdownResult]:
+    """The typed result of `breakdown` (its rows are what `breakdown --json` prints): per value,
+    distinct users with an event on it, their share of the users with any event, events, and
+    with `compare=previous` the previous period's users and the relative change. Each period is
+    guarded on its own; item values of other partners are `(other partners)` for a partner."""
+    checked = checked_period(period_from, period_to)
+    event_types = [t.strip() for t in types.split(",") if t.strip()] if types else None
+
+    def compute() -> Released[BreakdownResult]:
+        with state.analysis(caller, **checked) as a:
+            result = breakdown(
+                a,
+                by=by,
+                segment=segment,
+                kind=kind or None,
+                items_of=items_of or None,
+                event_types=event_types,
+                compare=compare,
+            )
+            return a.publish(result)
+
+    key = (by, segment, kind, items_of, types, compare, period_from, period_to)
+    out = await cached_now(state, caller, "breakdown", key, compute)
+    return out.map(lambda r: r.model_copy(update={"rows": r.rows[:top]}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from culturebridge.analytics import PreferenceRow, preferences
@@ -15,12 +15,15 @@ from culturebridge.errors import UserError
 from culturebridge.privacy import Released
 from culturebridge.query import (
     ALL,
+    NAME_PATTERN,
     Scope,
     Segment,
     SegmentSize,
+    delete_segment,
     load_segments,
     members_fingerprint,
     released_sizes,
+    save_segment,
 )
 
 router = APIRouter(prefix="/segments", tags=["segments"])
@@ -46,6 +49,55 @@ def list_segments(state: StateDep, caller: CallerDep) -> Released[Rows[SegmentSi
             )
 
     return state.cached(caller, "segments", (), compute)
+
+
+class SegmentSaveRequest(Segment):
+    """A segment to keep: its name and the fields of a `[segments.NAME]` table."""
+
+    replace: bool = Field(default=False, description="Overwrite a segment of the same name.")
+
+
+@router.post(
+    "",
+    response_model=SegmentSize,
+    status_code=201,
+    summary="Save a segment to the workspace",
+    responses={400: {"description": "A bad or taken name, or an unknown part"}},
+)
+@published
+def save(body: SegmentSaveRequest, state: StateDep, caller: CallerDep) -> Released[SegmentSize]:
+    """Add a segment to the workspace's `segments.toml`, where `culturebridge segments`, every
+    analysis and every page find it (after a restart too). A partner's key saves segments only
+    it sees (`owner`), and its behaviour may name its own partner only. Answers the new
+    segment's size, guarded like every size."""
+    owner = caller.item_scope
+    foreign = [
+        p for b in body.behaviour for p in b.partners or () if owner is not None and p != owner
+    ]
+    if foreign:
+        raise UserError(
+            f"behaviour: partner {owner!r} may build segments on its own items only, "
+            f"not on {foreign[0]!r}'s"
+        )
+    seg = Segment.model_validate({**body.model_dump(exclude={"replace", "owner"}), "owner": owner})
+    save_segment(state.ws, seg, replace=body.replace)
+    with state.analysis(caller) as a:
+        return released_sizes(a, [seg.name]).map(lambda sizes: sizes[0])
+
+
+@router.delete(
+    "/{name}",
+    status_code=204,
+    summary="Delete a saved segment",
+    responses={400: {"description": "No such saved segment, or another segment uses it"}},
+)
+def delete(
+    name: Annotated[str, Path(pattern=NAME_PATTERN, max_length=64)],
+    state: StateDep,
+    caller: CallerDep,
+) -> None:
+    """Remove a segment this key saved (the platform's key: any saved segment)."""
+    delete_segment(state.ws, name, owner=caller.item_scope)
 
 
 class SegmentPreviewRequest(Segment):

@@ -77,6 +77,26 @@ def whoami(state: StateDep, caller: CallerDep) -> WhoAmI:
     )
 
 
+class PartnerPublic(BaseModel):
+    partner_id: str
+    name_en: str | None = None
+    name_zh: str | None = None
+    sector: str | None = None
+
+
+@router.get(
+    "/partners", response_model=list[PartnerPublic], summary="The partners, by name and sector"
+)
+def get_partners(state: StateDep, caller: CallerDep) -> list[PartnerPublic]:
+    """The partner directory (organisations, not users): what the pages show instead of ids."""
+
+    def load() -> list[PartnerPublic]:
+        rows = reference_table(state.ws, "partners").to_pylist()
+        return [PartnerPublic.model_validate(r) for r in rows]
+
+    return state.once("partners", load, state.version())
+
+
 def _partner_names(state: Any) -> dict[str, tuple[str | None, str | None]]:
     rows = reference_table(state.ws, "partners").to_pylist()
     out = {r["partner_id"]: (r.get("name_en"), r.get("name_zh")) for r in rows}
