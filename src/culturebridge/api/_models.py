@@ -161,14 +161,22 @@ def _cell(v: Any) -> Any:
 
 def _chart(value: Any, lang: str, state: Any) -> JSONResponse:
     """The chart of a released result as JSON (`{"data": [], "layout": {}}` when nothing can
-    be drawn), with items named by their titles and kinds and funnel stages in `lang`. (Titles
+    be drawn), with items and partners named by their titles and names, and data values (kinds,
+    stages, channels, provinces, genres, fashion attributes) in `lang`. (Titles
     are catalogue data; which items a chart shows is the released result's business.)"""
     from culturebridge.api._catalogue import catalogue
     from culturebridge.reports import chart, translate
     from culturebridge.web import value_labels
 
     def build() -> dict[str, str]:
+        from culturebridge.query import reference_table
+
         labels = value_labels(lang)
+        for p in reference_table(state.ws, "partners").to_pylist() if state is not None else ():
+            first, second = (
+                (p["name_zh"], p["name_en"]) if lang == "zh" else (p["name_en"], p["name_zh"])
+            )
+            labels[p["partner_id"]] = str(first or second or p["partner_id"])
         for item in catalogue(state).values() if state is not None else ():
             first, second = (
                 (item.title_zh, item.title_en) if lang == "zh" else (item.title_en, item.title_zh)

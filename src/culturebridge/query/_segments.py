@@ -137,8 +137,23 @@ class Behaviour(BaseModel):
         _check_allowed(v, ITEM_KINDS, "item kind")
         return None if v is None else _unique(v)
 
-    def describe(self) -> str:
-        """The behaviour in words, e.g. `a play event on game items in the last 30 days`."""
+    def describe(self, lang: str = "en") -> str:
+        """The behaviour in words, e.g. `a play event on game items in the last 30 days`
+        (`lang="zh"`: 最近 30 天内对游戏类条目有游玩行为)."""
+        if lang == "zh":
+            acts = "或".join(_ZH_TYPES.get(t, t) for t in self.event_types)
+            text = f"最近 {self.within_days} 天内" if self.within_days else ""
+            if self.partners:
+                text += f"对{'或'.join(self.partners)}的"
+            else:
+                text += "对"
+            text += (
+                f"{'或'.join(_ZH_KINDS.get(k, k) for k in self.item_kinds)}类条目"
+                if self.item_kinds
+                else "条目"
+            )
+            text += f"有{acts}行为"
+            return text + (f"（至少 {self.min_events} 次）" if self.min_events > 1 else "")
         types = " or ".join(self.event_types)
         many = self.min_events > 1
         text = f"at least {self.min_events} {types} events" if many else f"a {types} event"
@@ -216,8 +231,11 @@ class Segment(BaseModel):
         """An ad-hoc segment from CLI-style flags; see `segment_from_flags`."""
         return segment_from_flags(**flags)
 
-    def conditions(self) -> list[str]:
-        """This segment's own conditions in words (not those of `all_of`)."""
+    def conditions(self, lang: str = "en") -> list[str]:
+        """This segment's own conditions in words (not those of `all_of`), in English or, with
+        `lang="zh"`, in Chinese."""
+        if lang == "zh":
+            return self._conditions_zh()
         parts: list[str] = []
         lo, hi = self.age_min, self.age_max
         if lo is not None and hi is not None:
@@ -238,6 +256,48 @@ class Segment(BaseModel):
         if self.any_of:
             parts.append("in " + " or ".join(self.any_of))
         return parts
+
+    def _conditions_zh(self) -> list[str]:
+        parts: list[str] = []
+        lo, hi = self.age_min, self.age_max
+        if lo is not None and hi is not None:
+            parts.append(f"年龄 {lo} 岁" if lo == hi else f"年龄 {lo}-{hi} 岁")
+        elif lo is not None:
+            parts.append(f"年龄 {lo} 岁及以上")
+        elif hi is not None:
+            parts.append(f"年龄不超过 {hi} 岁")
+        if self.genders:
+            parts.append("性别" + "或".join(_ZH_GENDERS.get(g, g) for g in self.genders))
+        if self.provinces:
+            parts.append("省份" + "或".join(_ZH_PROVINCE.get(p, p) for p in self.provinces))
+        if self.city_tiers:
+            parts.append("或".join(_ZH_TIERS[t - 1] for t in self.city_tiers) + "城市")
+        if self.platforms:
+            parts.append("平台" + "或".join(_ZH_PLATFORMS.get(p, p) for p in self.platforms))
+        parts.extend(b.describe("zh") for b in self.behaviour)
+        if self.any_of:
+            parts.append("属于" + "或".join(self.any_of) + "之一")
+        return parts
+
+
+_ZH_TYPES = {
+    "impression": "曝光", "view": "观看", "play": "游玩", "rate": "评分", "like": "点赞",
+    "share": "分享", "comment": "评论", "favourite": "收藏", "purchase": "购买", "click": "点击",
+}  # fmt: skip
+_ZH_KINDS = {
+    "film": "电影", "series": "剧集", "documentary": "纪录片", "game": "游戏", "fashion": "时尚",
+    "tourism": "旅游", "esports_event": "电竞赛事",
+}  # fmt: skip
+_ZH_GENDERS = {"female": "女", "male": "男", "other": "其他", "unknown": "未知"}
+_ZH_TIERS = ("一线", "二线", "三线", "四线")
+_ZH_PLATFORMS = {
+    "android": "安卓",
+    "ios": "iOS",
+    "web": "网页",
+    "tv": "电视",
+    "mini_program": "小程序",
+}
+_ZH_PROVINCE = dict(PROVINCES)
 
 
 def _builtins() -> list[Segment]:
@@ -355,10 +415,15 @@ def _with(
     return seg, catalogue
 
 
-def describe_segment(segment: Segment | str, segments: Mapping[str, Segment] | None = None) -> str:
-    """All the conditions a member meets, `all_of` expanded: `age 18-24; city tier 1`."""
+def describe_segment(
+    segment: Segment | str, segments: Mapping[str, Segment] | None = None, lang: str = "en"
+) -> str:
+    """All the conditions a member meets, `all_of` expanded: `age 18-24; city tier 1` (or in
+    Chinese, `lang="zh"`: 年龄 18-24 岁；一线城市)."""
     seg, catalogue = _with(segment, segments)
-    parts = _unique(p for s in _closure(seg, catalogue) for p in s.conditions())
+    parts = _unique(p for s in _closure(seg, catalogue) for p in s.conditions(lang))
+    if lang == "zh":
+        return "；".join(parts) if parts else "全部用户"
     return "; ".join(parts) if parts else "everyone"
 
 
@@ -691,6 +756,8 @@ class SegmentSize(BaseModel):
     description: str
     definition: str
     """All conditions a member meets, in words, `all_of` expanded."""
+    definition_zh: str = ""
+    """The same in Chinese."""
     users: int | None
     share_of_users: float | None
     """users / everyone with a user record."""

@@ -410,6 +410,7 @@ def released_sizes(a: Analysis, names: Sequence[str] | None = None) -> Released[
             name=n,
             description=a.segments[n].description,
             definition=describe_segment(n, a.segments),
+            definition_zh=describe_segment(n, a.segments, "zh"),
             users=row["users"],
             share_of_users=row["users"] / total if row["users"] is not None and total else None,
             suppressed=row["suppressed"],

@@ -770,6 +770,15 @@ ZH: dict[str, str] = {
 """The words the charts print, in Chinese: axis titles and trace names."""
 
 
+def _say(text: str, words: Mapping[str, str]) -> str:
+    """A category label in the other language: whole, or step by step ("view → engage")."""
+    if text in words:
+        return words[text]
+    if " → " in text:
+        return " → ".join(words.get(part, part) for part in text.split(" → "))
+    return text
+
+
 def translate(figure: Figure, lang: str, labels: Mapping[str, str] | None = None) -> Figure:
     """`figure` with its axis titles, trace names and category labels in `lang` ("en" leaves
     it as is)."""
@@ -783,7 +792,7 @@ def translate(figure: Figure, lang: str, labels: Mapping[str, str] | None = None
         for axis in ("x", "y"):  # category labels
             values = trace.get(axis)
             if isinstance(values, list):
-                trace[axis] = [words.get(v, v) if isinstance(v, str) else v for v in values]
+                trace[axis] = [_say(v, words) if isinstance(v, str) else v for v in values]
     for axis in ("xaxis", "yaxis"):
         title = out.get("layout", {}).get(axis, {}).get("title")
         if isinstance(title, dict) and isinstance(title.get("text"), str):

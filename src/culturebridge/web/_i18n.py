@@ -24,6 +24,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "header.partner": ("Signed in as", "当前身份"),
     "header.logout": ("Sign out", "退出登录"),
     "nav.overview": ("Overview", "概览"),
+    "nav.explore": ("Explore", "探索"),
     "nav.audiences": ("Audiences", "受众"),
     "nav.trends": ("Trends", "趋势"),
     "nav.fashion": ("Fashion", "时尚"),
@@ -67,6 +68,53 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dim.item": ("Item", "条目"),
     "dim.channel": ("Channel", "渠道"),
     "dim.partner": ("Partner", "合作方"),
+    "dim.type": ("Event type", "行为类型"),
+    "dim.age_band": ("Age band", "年龄段"),
+    "dim.city_tier": ("City tier", "城市等级"),
+    "dim.province": ("Province", "省份"),
+    "dim.platform": ("Platform", "平台"),
+    "dim.gender": ("Gender", "性别"),
+    "dim.segment": ("Segment", "细分人群"),
+    "dim.attributes.style": ("Fashion style", "时尚风格"),
+    "dim.attributes.colour": ("Colour", "颜色"),
+    "dim.attributes.category": ("Fashion category", "服饰品类"),
+    "dim.attributes.pattern": ("Pattern", "图案"),
+    # data values said the same in every dimension (item kinds and stages have their own keys)
+    "value.unknown": ("unknown", "未知"),
+    "value.(other partners)": ("(other partners)", "（其他合作方）"),
+    "value.app_feed": ("App feed", "应用信息流"),
+    "value.app_search": ("App search", "应用搜索"),
+    "value.push": ("Push notification", "推送通知"),
+    "value.mini_program": ("Mini program", "小程序"),
+    "value.web": ("Web", "网页"),
+    "value.tv": ("TV", "电视"),
+    "value.android": ("Android", "安卓"),
+    "value.ios": ("iOS", "iOS"),
+    "value.female": ("Female", "女"),
+    "value.male": ("Male", "男"),
+    "value.other": ("Other", "其他"),
+    "value.impression": ("Impression", "曝光"),
+    "value.view": ("View", "观看"),
+    "value.play": ("Play", "游玩"),
+    "value.rate": ("Rating", "评分"),
+    "value.like": ("Like", "点赞"),
+    "value.share": ("Share", "分享"),
+    "value.comment": ("Comment", "评论"),
+    "value.favourite": ("Favourite", "收藏"),
+    "value.purchase": ("Purchase", "购买"),
+    "value.click": ("Click", "点击"),
+    "table.partners": ("partners", "合作方"),
+    "table.items": ("items", "条目"),
+    "table.users": ("users", "用户"),
+    "table.events": ("events", "行为事件"),
+    "table.posts": ("posts", "社交帖子"),
+    "table.matches": ("matches", "比赛"),
+    "table.campaigns": ("campaigns", "营销活动"),
+    "table.assignments": ("assignments", "实验分组"),
+    "city_tier.1": ("Tier 1", "一线城市"),
+    "city_tier.2": ("Tier 2", "二线城市"),
+    "city_tier.3": ("Tier 3", "三线城市"),
+    "city_tier.4": ("Tier 4", "四线城市"),
     "kind.film": ("Film", "电影"),
     "kind.series": ("Series", "剧集"),
     "kind.documentary": ("Documentary", "纪录片"),
@@ -87,6 +135,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "overview.workspace": ("Workspace", "工作区"),
     "overview.version": ("Data version", "数据版本"),
     "overview.k": ("Privacy threshold k", "隐私阈值 k"),
+    # explore
+    "ex.title": ("Explore", "探索"),
+    "ex.by": ("Break down by", "细分维度"),
+    "ex.kind": ("Items of kind", "条目类型"),
+    "ex.any_kind": ("Any kind", "全部类型"),
+    "ex.items_of": ("Items of", "条目归属"),
+    "ex.every_partner": ("Every partner", "全部合作方"),
+    "ex.range": ("Date range", "日期范围"),
+    "ex.last_7": ("Last 7 days", "最近 7 天"),
+    "ex.last_28": ("Last 28 days", "最近 28 天"),
+    "ex.last_91": ("Last 13 weeks", "最近 13 周"),
+    "ex.all_time": ("All time", "全部时间"),
+    "ex.custom": ("Custom", "自定义"),
+    "ex.from": ("From", "起始日期"),
+    "ex.to": ("To", "截止日期"),
+    "ex.compare": ("Compare with the previous period", "与上一周期对比"),
+    "ex.result": ("Users per value", "各取值的用户数"),
+    "ex.vs": ("against", "对比"),
+    "ex.total_users": ("users with an event", "有行为的用户"),
+    "ex.partition": (
+        "each user counts in one value: shares sum to 100%",
+        "每位用户只计入一个取值：占比之和为 100%",
+    ),
+    "ex.overlap": (
+        "a user can count in several values: shares can sum past 100%",
+        "一位用户可计入多个取值：占比之和可超过 100%",
+    ),
+    "ex.insight_name": ("Insight name", "洞察名称"),
+    "ex.pin": ("Pin to my dashboard", "固定到我的仪表板"),
+    "ex.save": ("Save insight", "保存洞察"),
+    "ex.saved": ("Saved.", "已保存。"),
+    "ex.need_name": ("Give the insight a name first.", "请先为洞察命名。"),
+    "ex.insights": ("Saved insights", "已保存的洞察"),
+    "ex.question": ("Question", "问题"),
+    "ex.delete": ("Delete", "删除"),
+    "ex.open": ("Open in Explore", "在探索中打开"),
+    "export.csv": ("Download CSV", "下载 CSV"),
+    "export.png": ("Download PNG", "下载 PNG"),
+    "privacy.none": ("no cell below k={k} users", "没有低于 k={k} 位用户的单元格"),
+    "privacy.hidden": (
+        "{n} of {cells} cells below k={k} users suppressed",
+        "{cells} 个单元格中有 {n} 个低于 k={k} 位用户，已隐藏",
+    ),
+    "overview.yours": ("{partner}: your items, last 28 days", "{partner}：您的条目（最近 28 天）"),
+    "overview.partners": ("Partners, last 28 days", "各合作方（最近 28 天）"),
+    "overview.dashboard": ("Your dashboard", "我的仪表板"),
+    "overview.no_insights": (
+        "Nothing pinned yet: save an insight on the Explore page and it appears here.",
+        "尚未固定任何洞察：在“探索”页保存洞察后将显示在这里。",
+    ),
+    "col.events": ("Events", "行为次数"),
+    "col.previous_users": ("Previous period", "上一周期"),
+    "col.change": ("Change", "变化"),
+    "col.pinned": ("On dashboard", "在仪表板上"),
+    "col.owner": ("Owner", "所有者"),
     # audiences
     "aud.title": ("Audiences", "受众"),
     "aud.builder": ("Segment builder", "细分人群构建器"),
@@ -113,6 +216,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "aud.item": ("Audience of one of your items", "您某个条目的受众"),
     "aud.funnel": ("Funnel", "转化漏斗"),
     "aud.any": ("any", "不限"),
+    "aud.behaviour": ("Behaviour", "行为"),
+    "aud.did": ("Did", "做过"),
+    "aud.did_nothing": ("(no behaviour)", "（不限行为）"),
+    "aud.on_kind": ("on items of kind", "条目类型"),
+    "aud.from_partner": ("from", "来自"),
+    "aud.within_days": ("in the last N days", "最近 N 天内"),
+    "aud.combine": ("Combine with saved segments", "与已有细分人群组合"),
+    "aud.all_of": ("and in all of", "且属于以下全部"),
+    "aud.any_of": ("and in any of", "且属于以下任一"),
+    "aud.name": ("Name (a-z, 0-9, _)", "名称（小写字母、数字、下划线）"),
+    "aud.save": ("Save segment", "保存细分人群"),
+    "aud.saved": ("Segments", "细分人群"),
+    "aud.saved_from_dashboard": ("Saved from the dashboard", "从仪表板保存"),
+    "word.platform": ("platform", "平台"),
+    "word.builtin": ("built-in", "内置"),
     "aud.platform.android": ("Android", "安卓"),
     "aud.platform.ios": ("iOS", "iOS"),
     "aud.platform.mini_program": ("Mini program", "小程序"),
@@ -228,6 +346,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def _generated() -> dict[str, tuple[str, str]]:
+    """Data values whose Chinese names live elsewhere already: provinces (the schema) and
+    fashion attribute values (the fashion lexicon), as `value.X` keys."""
+    from culturebridge.fashion import TABLES
+    from culturebridge.schema import PROVINCES
+
+    out = {f"value.{en}": (en, zh) for en, zh in PROVINCES}
+    for table in TABLES.values():
+        for value, (_, zh_terms) in table.items():
+            out.setdefault(f"value.{value}", (value, zh_terms.split("|")[0]))
+    for value, zh in GENRES_ZH.items():
+        out.setdefault(f"value.{value}", (value, zh))
+    return out
+
+
+GENRES_ZH = {
+    "adventure": "冒险", "card": "卡牌", "comedy": "喜剧", "crime": "犯罪", "culture": "文化",
+    "drama": "剧情", "esports": "电竞", "family": "家庭", "food": "美食", "heritage": "遗产",
+    "history": "历史", "moba": "多人在线战术竞技", "music": "音乐", "mystery": "悬疑",
+    "nature": "自然", "period": "年代", "puzzle": "解谜", "racing": "竞速", "romance": "爱情",
+    "rpg": "角色扮演", "sci-fi": "科幻", "science": "科学", "screen": "影视取景地",
+    "simulation": "模拟", "sport": "体育", "strategy": "策略", "thriller": "惊悚",
+    "travel": "旅行", "accessories": "配饰", "bottoms": "下装", "dresses": "连衣裙",
+    "footwear": "鞋履", "outerwear": "外套", "tops": "上装", "documentary": "纪录",
+    "animation": "动画", "horror": "恐怖", "action": "动作", "fantasy": "奇幻",
+    "biography": "传记", "war": "战争", "western": "西部", "musical": "歌舞",
+    "children": "儿童", "film-noir": "黑色电影", "imax": "IMAX",
+}  # fmt: skip
+"""Genres and categories of films, series, documentaries, games and places in Chinese (those of
+the demo and of MovieLens); others show as they are stored."""
+
+MESSAGES.update({k: v for k, v in _generated().items() if k not in MESSAGES})
+
+
 def normalise(lang: str | None) -> Lang | None:
     """`zh`, `zh-CN`, `zh-Hans` → "zh"; `en…` → "en"; anything else → None."""
     if not lang:
@@ -254,10 +406,11 @@ def catalogue(lang: Lang) -> dict[str, str]:
 
 
 def value_labels(lang: str) -> dict[str, str]:
-    """Item kinds and funnel stages as a reader of `lang` says them ("film" -> "电影")."""
+    """Data values as a reader of `lang` says them ("film" -> "电影", "Guangdong" -> "广东",
+    "guochao" -> "国潮"): item kinds, funnel stages and the `value.` table."""
     i = 1 if lang == "zh" else 0
     return {
         key.split(".", 1)[1]: texts[i]
         for key, texts in MESSAGES.items()
-        if key.startswith(("kind.", "stage."))
+        if key.startswith(("kind.", "stage.", "value."))
     }

@@ -67,6 +67,7 @@ CSP = "; ".join(
 PAGES: list[tuple[str, str, str]] = [
     # (path, template / script name, nav key)
     ("/", "overview", "nav.overview"),
+    ("/explore", "explore", "nav.explore"),
     ("/audiences", "audiences", "nav.audiences"),
     ("/trends", "trends", "nav.trends"),
     ("/fashion", "fashion", "nav.fashion"),

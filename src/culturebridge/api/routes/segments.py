@@ -122,6 +122,8 @@ class SegmentPreview(BaseModel):
     name: str
     description: str
     """All the conditions a member meets, in words."""
+    definition_zh: str = ""
+    """The same in Chinese."""
     users: int | None
     share_of_users: float | None
     suppressed: bool
@@ -174,6 +176,7 @@ def preview_segment(
             preview = SegmentPreview(
                 name=body.name,
                 description=size.definition,
+                definition_zh=size.definition_zh,
                 users=size.users,
                 share_of_users=size.share_of_users,
                 suppressed=size.suppressed,

@@ -20,23 +20,29 @@ const CB = (() => {
     }
   }
 
-  /** GET (or POST with `body`) /api/v1/<path>; rejects with ApiError on a non-2xx answer. */
-  async function api(path, body, accept) {
+  /**
+   * GET (or POST with `body`) /api/v1/<path>; rejects with ApiError on a non-2xx answer.
+   * `opts`: {method, headers, raw} (raw: answer the Response itself, for downloads).
+   */
+  async function api(path, body, accept, opts) {
+    const o = opts || {};
     const init = {
       credentials: "same-origin",
-      headers: { Accept: accept || "application/json", "Accept-Language": lang },
+      headers: Object.assign({ Accept: accept || "application/json", "Accept-Language": lang }, o.headers || {}),
     };
     if (body !== undefined) {
       init.method = "POST";
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
+    if (o.method) init.method = o.method;
     let response;
     try {
       response = await fetch("/api/v1" + path, init);
     } catch (err) {
       throw new ApiError(0, String(err));
     }
+    if (o.raw && response.ok) return response;
     let payload = null;
     try {
       payload = await response.json();
@@ -136,9 +142,11 @@ const CB = (() => {
    * (with `titles` from `itemTitles()`) and its id beside it, the rest as is.
    */
   function label(value, dimension, titles) {
-    if (dimension === "item" && titles && titles.has(value)) return `${titles.get(value)} (${value})`;
+    if (titles && titles.has(value)) return dimension === "item" ? `${titles.get(value)} (${value})` : titles.get(value);
     const key = (dimension || "kind") + "." + value;
-    return Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : String(value);
+    if (Object.prototype.hasOwnProperty.call(messages, key)) return messages[key];
+    const word = "value." + value; // a data value said the same in every dimension (unknown, web…)
+    return Object.prototype.hasOwnProperty.call(messages, word) ? messages[word] : String(value);
   }
 
   function fmt(value, key) {
@@ -173,8 +181,20 @@ const CB = (() => {
     for (const row of rows) {
       const tr = el("tr");
       for (const c of cols) {
+        if (c.action && c.when && !c.when(row)) {
+          tr.append(el("td"));
+          continue;
+        }
+        if (c.action) {
+          const button = el("button", { type: "button", class: "secondary small", text: c.button || "…" });
+          button.addEventListener("click", () => c.action(row));
+          tr.append(el("td", {}, button));
+          continue;
+        }
         const raw = c.value ? c.value(row) : row[c.key];
-        const td = el("td", { text: c.value && typeof raw === "string" ? raw : fmt(raw, c.key) });
+        const text = c.value && typeof raw === "string" ? raw : fmt(raw, c.key);
+        const href = c.link ? c.link(row) : null;
+        const td = el("td", {}, href ? el("a", { href, text }) : text);
         if (typeof raw === "number") td.className = "num";
         tr.append(td);
       }
@@ -185,8 +205,9 @@ const CB = (() => {
 
   /** The guard's notes under a result (what was hidden below k), just after its container. */
   function notes(node, payload) {
-    const list = payload && Array.isArray(payload.privacy) ? payload.privacy : [];
-    const texts = list.map((n) => (typeof n === "string" ? n : n.what || JSON.stringify(n)));
+    const raw = payload ? payload.privacy : null;
+    const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
+    const texts = list.map(guardNote);
     const next = node.nextElementSibling;
     if (next && next.classList.contains("notes")) next.remove();
     if (texts.length === 0) return;
@@ -239,13 +260,20 @@ const CB = (() => {
     if (preferred !== undefined && opts.some((o) => o.value === preferred)) select.value = preferred;
   }
 
+  /** A segment as the page's reader reads it: a built-in by its definition in Chinese on a
+   * Chinese page (its description is English prose), a saved one by what its author wrote. */
+  function segmentText(r) {
+    if (lang === "zh") return r.saved && r.description ? r.description : r.definition_zh || r.definition || "";
+    return r.description || r.definition || "";
+  }
+
   /** The segments the API knows, as options for a <select>. */
   async function segmentOptions(select, preferred) {
     const payload = await api("/segments");
     const rows = rowsOf(payload);
     const opts = rows.map((r) => ({
       value: r.name,
-      label: r.name === "all" ? T("word.all") : `${r.name}${r.description ? " — " + r.description : ""}`,
+      label: r.name === "all" ? T("word.all") : `${r.name} — ${segmentText(r)}`,
     }));
     if (!opts.some((o) => o.value === "all")) opts.unshift({ value: "all", label: T("word.all") });
     options(select, opts, preferred);
@@ -272,11 +300,84 @@ const CB = (() => {
     );
   }
 
+  let whoOnce = null;
+  /** The key's partner and names (GET /whoami), fetched once per page. */
+  function whoami() {
+    if (!whoOnce) whoOnce = api("/whoami");
+    return whoOnce;
+  }
+
+  /** A partner's name in the page's language (the other language, then its id, if missing). */
+  function partnerName(p) {
+    const en = p.name_en || p.partner_name_en;
+    const zh = p.name_zh || p.partner_name_zh;
+    return (lang === "zh" ? zh || en : en || zh) || p.partner_id || p.partner || "";
+  }
+
+  let partnersOnce = null;
+  /** partner_id -> name in the page's language (fetched once). */
+  function partnerNames() {
+    if (!partnersOnce) partnersOnce = api("/partners").then((rows) => new Map(rows.map((p) => [p.partner_id, partnerName(p)])));
+    return partnersOnce;
+  }
+
+  /** Where a click on a value leads: an item to its audience, a kind to its genres, a partner
+   * to its items, a segment to its trends; null where there is nowhere further to go. */
+  function drill(dimension, value, question) {
+    if (value === null || value === undefined || String(value).startsWith("(")) return null;
+    const q = Object.assign({}, question || {});
+    if (dimension === "item") return "/audiences?item=" + encodeURIComponent(value);
+    if (dimension === "kind") return "/explore?" + new URLSearchParams(Object.assign(q, { by: "genre", kind: value }));
+    if (dimension === "partner") return "/explore?" + new URLSearchParams(Object.assign(q, { by: "item", items_of: value }));
+    if (dimension === "segment") return "/explore?" + new URLSearchParams(Object.assign(q, { segment: value }));
+    return null;
+  }
+
+  function download(href, filename) {
+    const a = el("a", { href, download: filename });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  }
+
+  /** The rows of a result as CSV, asked of the API (which writes the export to the audit log). */
+  async function exportCsv(path, name) {
+    const response = await api(path, undefined, "text/csv", { raw: true });
+    const url = URL.createObjectURL(await response.blob());
+    download(url, name + ".csv");
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  /** The chart as a PNG: the API's spec, asked for again as an export (audited), drawn to an
+   * image by Plotly in this page. */
+  async function exportPng(node, path, name) {
+    const spec = await api(path, undefined, "application/vnd.plotly.v1+json", { headers: { "X-Export": "png" } });
+    const layout = Object.assign({ paper_bgcolor: "#fff", plot_bgcolor: "#fff", font: { family: FONT } }, spec.layout || {});
+    const width = Math.max(node.clientWidth || 800, 600);
+    const url = await window.Plotly.toImage({ data: spec.data, layout }, { format: "png", width, height: layout.height || 480 });
+    download(url, name + ".png");
+  }
+
+  /** A guard report (object) as a sentence in the page's language. */
+  function guardNote(r) {
+    if (typeof r === "string") {
+      // the API's notes, as the guard words them, said in the page's language
+      let m = /^(.*?)(\d+) of (\d+) cells below k=(\d+) users suppressed(.*)$/.exec(r);
+      if (m) return m[1] + T("privacy.hidden").replace("{n}", m[2]).replace("{cells}", m[3]).replace("{k}", m[4]) + m[5];
+      m = /^(.*?)no cell below k=(\d+) users(.*)$/.exec(r);
+      if (m) return m[1] + T("privacy.none").replace("{k}", m[2]) + m[3];
+      return r;
+    }
+    if (!r || typeof r !== "object") return String(r || "");
+    const hidden = (r.suppressed || 0) + (r.complementary || 0);
+    return hidden ? T("privacy.hidden").replace("{n}", hidden).replace("{cells}", r.cells).replace("{k}", r.k) : T("privacy.none").replace("{k}", r.k);
+  }
+
   async function header() {
     const node = document.getElementById("partner-name");
     if (!node) return;
     try {
-      const me = await api("/whoami");
+      const me = await whoami();
       const name = lang === "zh" ? me.partner_name_zh || me.partner_name_en : me.partner_name_en || me.partner_name_zh;
       node.textContent = name ? `${name} (${me.partner})` : me.partner;
     } catch (err) {
@@ -284,7 +385,17 @@ const CB = (() => {
     }
   }
 
-  document.addEventListener("DOMContentLoaded", header);
+  /** The language switch keeps the page's question (its address) and changes only the language. */
+  function keepQuestion() {
+    const link = document.getElementById("lang-switch");
+    if (!link) return;
+    const params = new URLSearchParams(window.location.search);
+    params.set("lang", new URLSearchParams(link.getAttribute("href").slice(1)).get("lang"));
+    link.setAttribute("href", "?" + params);
+  }
 
-  return { label, T, api, ApiError, el, clear, message, errorText, load, rowsOf, title, fmt, table, notes, chart, figure, options, segmentOptions, ownItems, itemTitles, itemOptions, lang };
+  document.addEventListener("DOMContentLoaded", header);
+  document.addEventListener("DOMContentLoaded", keepQuestion);
+
+  return { segmentText, whoami, partnerName, partnerNames, drill, exportCsv, exportPng, guardNote, label, T, api, ApiError, el, clear, message, errorText, load, rowsOf, title, fmt, table, notes, chart, figure, options, segmentOptions, ownItems, itemTitles, itemOptions, lang };
 })();

@@ -1,0 +1,282 @@
+"""The analyst's features in a real browser, each with a known answer on the demo: a date range
+whose figures are the CLI's for the same range, every breakdown dimension, a behavioural segment
+saved from the dashboard, saved insights on the partner's dashboard, drill-down, CSV export
+(equal to the API's JSON, in the audit log), Chinese pages without English data labels, and no
+sideways scrolling at phone width."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from culturebridge.api import create_app
+from culturebridge.privacy import AUDIT_LOG
+from culturebridge.web import PAGES
+from tests.api.conftest import Served
+from tests.test_cli import invoke
+from tests.web.conftest import Browse, login, open_page, settle_page
+
+pytestmark = pytest.mark.timeout(300)
+
+BREAKDOWN_DIMENSIONS = [
+    "kind", "genre", "item", "partner", "channel", "type", "age_band", "city_tier",
+    "province", "platform", "gender", "attributes.style", "attributes.colour",
+    "attributes.category",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def analyst(chromium: Any, dashboard: str, served: Served) -> Iterator[Browse]:
+    context, b = open_page(chromium, dashboard)
+    login(b, served.keys["platform"])
+    try:
+        yield b
+    finally:
+        context.close()
+
+
+def as_partner(chromium: Any, dashboard: str, served: Served, name: str) -> tuple[Any, Browse]:
+    context, b = open_page(chromium, dashboard)
+    login(b, served.keys[name])
+    return context, b
+
+
+def show(b: Browse, **fields: str) -> None:
+    """Set the Explore form's fields (by element id suffix) and press Show."""
+    page = b.page
+    for name, value in fields.items():
+        node = f"#ex-{name.replace('_', '-')}"
+        if page.get_attribute(node, "type") == "date":
+            page.fill(node, value)
+            page.dispatch_event(node, "change")
+        else:
+            page.select_option(node, value)
+    page.click("#ex-show")
+    page.wait_for_function("() => document.getElementById('ex-chart').dataset.state !== 'loading'")
+    settle_page(b)
+
+
+def column(b: Browse, index: int) -> list[str]:
+    cells = b.page.eval_on_selector_all(
+        f"#ex-table tbody tr td:nth-child({index})", "(tds) => tds.map((t) => t.innerText)"
+    )
+    return [str(c) for c in cells]
+
+
+def number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def cli_breakdown(served: Served, *args: str) -> list[dict[str, Any]]:
+    code, out, err = invoke("breakdown", served.ws.root, *args, "--json")
+    assert code == 0, err
+    rows: list[dict[str, Any]] = json.loads(out)
+    return rows
+
+
+def test_the_date_range_gives_the_clis_figures_for_that_range(
+    analyst: Browse, served: Served, artefacts: Path
+) -> None:
+    analyst.goto("/explore?lang=en")
+    settle_page(analyst)
+    for first, last in [("2026-08-03", "2026-08-30"), ("2026-06-01", "2026-06-14")]:
+        show(analyst, by="channel", range="custom", **{"from": first, "to": last})
+        assert f"period_from={first}" in analyst.page.url  # the question is in the address
+        want = cli_breakdown(
+            served, "--by", "channel", "--compare", "previous",
+            "--period-from", first, "--period-to", last,
+        )  # fmt: skip
+        assert [number(u) for u in column(analyst, 2)] == [r["users"] for r in want]
+        assert [number(u) for u in column(analyst, 5)] == [r["previous_users"] for r in want]
+        assert first in analyst.page.inner_text("#ex-summary")
+    analyst.page.screenshot(path=str(artefacts / "explore-range-en.png"), full_page=True)
+
+
+def test_every_breakdown_dimension_renders(analyst: Browse) -> None:
+    analyst.goto("/explore?lang=en")
+    settle_page(analyst)
+    options = analyst.page.eval_on_selector_all("#ex-by option", "(os) => os.map((o) => o.value)")
+    assert options == BREAKDOWN_DIMENSIONS
+    for by in BREAKDOWN_DIMENSIONS:
+        analyst.problems.clear()
+        show(analyst, by=by, range="all")
+        assert analyst.page.get_attribute("#ex-chart", "data-state") == "drawn", by
+        assert len(column(analyst, 1)) > 0, by
+        assert not analyst.problems.all(), f"{by}: {analyst.problems.all()}"
+
+
+def test_a_behavioural_segment_saved_in_the_dashboard_is_kept(
+    chromium: Any, dashboard: str, served: Served, artefacts: Path
+) -> None:
+    context, b = as_partner(chromium, dashboard, served, "lfc")
+    name = "council_buyers_ui"
+    try:
+        b.goto("/audiences?lang=zh")
+        settle_page(b)
+        page = b.page
+        page.select_option("#did-type", "purchase")
+        page.select_option("#did-partner", "p_lfc")
+        page.fill("#did-days", "90")
+        page.fill("#seg-name", name)
+        page.click("#seg-save")
+        page.wait_for_function(
+            "(n) => document.getElementById('seg-saved').innerText.includes(n)", arg=name
+        )
+        settle_page(b)
+        assert name in page.inner_text("#seg-list")
+        page.screenshot(path=str(artefacts / "segment-saved-zh.png"), full_page=True)
+        # `culturebridge segments` lists it, with its behaviour
+        code, out, err = invoke("segments", served.ws.root, "--json")
+        assert code == 0, err
+        listed = {s["name"]: s for s in json.loads(out)}
+        assert "purchase event from p_lfc in the last 90 days" in listed[name]["definition"]
+        # a new server (a restart) still has it, for its owner only
+        with TestClient(create_app(served.ws.root)) as fresh:
+            mine = fresh.get("/api/v1/segments", headers=served.auth("lfc")).json()["data"]
+            assert name in {s["name"] for s in mine}
+            theirs = fresh.get("/api/v1/segments", headers=served.auth("albion")).json()["data"]
+            assert name not in {s["name"] for s in theirs}
+    finally:
+        invoke("segments", served.ws.root, "--json")  # nothing to undo if saving failed
+        with TestClient(create_app(served.ws.root)) as c:
+            c.delete(f"/api/v1/segments/{name}", headers=served.auth("lfc"))
+        context.close()
+
+
+def test_a_saved_insight_reloads_and_tiles_the_dashboard(
+    chromium: Any, dashboard: str, served: Served, artefacts: Path
+) -> None:
+    context, b = as_partner(chromium, dashboard, served, "albion")
+    try:
+        b.goto("/explore?lang=en")
+        settle_page(b)
+        assert b.page.input_value("#ex-items-of") == "p_albion"  # a partner starts with its own
+        show(b, by="age_band")
+        b.page.fill("#ex-insight-name", "Ages of our viewers")
+        b.page.click("#ex-save")
+        b.page.wait_for_function("() => document.getElementById('ex-saved').innerText !== ''")
+        b.goto("/explore?lang=en")  # a reload
+        settle_page(b)
+        link = b.page.locator("#ex-insights a", has_text="Ages of our viewers")
+        link.click()
+        b.page.wait_for_url(re.compile(r".*by=age_band.*"))
+        settle_page(b)
+        assert b.page.input_value("#ex-by") == "age_band"
+        b.goto("/?lang=en")  # the partner's dashboard
+        settle_page(b)
+        tile = b.page.locator(".tile", has_text="Ages of our viewers")
+        assert tile.count() == 1
+        assert tile.locator(".chart").get_attribute("data-state") == "drawn"
+        b.page.screenshot(path=str(artefacts / "dashboard-insight-en.png"), full_page=True)
+    finally:
+        with TestClient(create_app(served.ws.root)) as c:
+            for i in c.get("/api/v1/insights", headers=served.auth("albion")).json():
+                c.delete(f"/api/v1/insights/{i['id']}", headers=served.auth("albion"))
+        context.close()
+
+
+def test_drill_down_lands_on_the_right_page_and_item(analyst: Browse) -> None:
+    analyst.goto("/explore?lang=en")
+    settle_page(analyst)
+    show(analyst, by="item", range="all")
+    first = analyst.page.locator("#ex-table tbody tr").first.locator("a")
+    item = re.search(r"\(([a-z]{3}_\d{4})\)$", first.inner_text())
+    assert item is not None
+    first.click()
+    analyst.page.wait_for_url(f"**/audiences?item={item.group(1)}")
+    settle_page(analyst)
+    assert analyst.page.input_value("#aud-item") == item.group(1)
+    assert analyst.page.get_attribute("#aud-chart", "data-state") == "drawn"
+    # a kind's bar opens that kind's genres
+    analyst.goto("/explore?lang=en&by=kind")
+    settle_page(analyst)
+    bar = analyst.page.locator("#ex-chart .point path").last.bounding_box()  # the top bar
+    assert bar is not None
+    x, y = bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2
+    analyst.page.mouse.move(x, y)  # as a person does: Plotly clicks what it hovers
+    analyst.page.mouse.click(x, y)
+    analyst.page.wait_for_url(re.compile(r".*by=genre.*kind=.*"))
+    settle_page(analyst)
+    assert analyst.page.input_value("#ex-by") == "genre"
+    assert analyst.page.input_value("#ex-kind") != ""
+
+
+def test_csv_export_equals_the_api_and_is_audited(
+    chromium: Any, dashboard: str, served: Served
+) -> None:
+    context, b = as_partner(chromium, dashboard, served, "northlight")
+    try:
+        b.goto("/explore?lang=zh&by=gender&compare=previous")
+        settle_page(b)
+        with b.page.expect_download() as download:
+            b.page.click("#ex-csv")
+        text = Path(download.value.path()).read_bytes().decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        query = b.page.url.split("?", 1)[1]
+        with TestClient(create_app(served.ws.root)) as c:
+            api = c.get(f"/api/v1/breakdown?{query}", headers=served.auth("northlight")).json()
+        assert [r["value"] for r in rows] == [r["value"] for r in api["rows"]]
+        assert [r["users"] for r in rows] == [str(r["users"]) for r in api["rows"]]
+        with b.page.expect_download() as image:
+            b.page.click("#ex-png")
+        assert Path(image.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        log = [json.loads(x) for x in (served.ws.root / AUDIT_LOG).read_text().splitlines()]
+        exports = {e.get("export") for e in log if e.get("partner") == "p_northlight"}
+        assert {"csv", "png"} <= exports
+    finally:
+        context.close()
+
+
+# words a Chinese page must not show in English (data labels, values, notes); proper names such
+# as item titles without a Chinese title are allowed
+ENGLISH = re.compile(
+    r"\b(?:film|series|documentary|fashion|tourism|users|share|unknown|app_feed|mini_program|"
+    r"app_search|push|female|male|android|purchase|impression|Guangdong|Shandong|guochao|"
+    r"streetwear|cells|suppressed|below|privacy|previous period|age_band|week|Tier)\b"
+)
+TRANSLATED_PAGES = ["/", "/explore", "/audiences"]
+
+
+@pytest.mark.parametrize("path", TRANSLATED_PAGES)
+def test_chinese_pages_show_no_english_data_labels(analyst: Browse, path: str) -> None:
+    analyst.goto(f"{path}?lang=zh")
+    settle_page(analyst)
+    text = analyst.page.inner_text("main")
+    for svg in analyst.page.eval_on_selector_all(
+        "main svg", "(ns) => ns.map((n) => n.textContent)"
+    ):
+        text += "\n" + str(svg)
+    found = sorted(set(ENGLISH.findall(text)))
+    assert not found, f"{path}: {found}"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_page_scrolls_sideways_at_phone_width(
+    chromium: Any, dashboard: str, served: Served, artefacts: Path, lang: str
+) -> None:
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    b = Browse(base=dashboard, page=page, problems=open_page.__globals__["Problems"]())
+    try:
+        login(b, served.keys["platform"])
+        for path, name, _ in PAGES:
+            b.goto(f"{path}?lang={lang}")
+            settle_page(b)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            shot = artefacts / f"phone-{name}-{lang}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            from PIL import Image
+
+            with Image.open(shot) as image:
+                assert image.width == 390, f"{name}: screenshot {image.width} px wide"
+            assert width <= 390, f"{name}: the page is {width} px wide at 390 px"
+    finally:
+        context.close()
