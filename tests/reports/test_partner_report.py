@@ -36,10 +36,11 @@ needs_chromium = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def reports(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """p_albion, p_britannia and the platform's reports, written by the CLI."""
+    """The reports of a partner of each kind (broadcaster, tourism board, designer, documentary
+    producer) and the platform's, written by the CLI."""
     out = tmp_path_factory.mktemp("partner-reports")
     built = {}
-    for partner in ("p_albion", "p_britannia", "platform"):
+    for partner in ("p_albion", "p_britannia", "p_aurelia", "p_northlight", "platform"):
         path = out / f"{partner}.html"
         code, stdout, stderr = invoke(
             "report", demo.ws.root, "--partner", partner, "--output", path, "--json"
@@ -82,6 +83,32 @@ def test_albion_sees_its_own_items_and_no_one_elses(
     assert reports["p_albion"]["sections"][0] == "findings"
     assert "campaigns" not in reports["p_albion"]["sections"]
     assert "Campaigns: did they work, and for whom: no randomised campaign" in text
+
+
+@pytest.mark.parametrize("partner", ["p_albion", "p_britannia", "p_aurelia", "p_northlight"])
+def test_a_partners_report_leads_with_findings_about_it(
+    reports: dict[str, dict[str, Any]], demo: Demo, partner: str
+) -> None:
+    text = reports[partner]["text"]
+    con = connect(demo.ws)
+    try:
+        t = con.table("items")
+        own = t.filter(t.partner_id == partner).execute().to_dict("records")
+        name = con.table("partners").filter(lambda p: p.partner_id == partner).execute()
+    finally:
+        con.disconnect()
+    words = {w for i in own for w in (i["item_id"], i["title_en"], i["title_zh"], i["kind"]) if w}
+    words |= {g for i in own for g in (i["genres"] if i["genres"] is not None else [])}
+    words |= {str(v) for i in own for _, v in (i["attributes"] or {}).items() if v}
+    heading = f"About {name.name_en.iloc[0]}&#x27;s titles"
+    assert heading in text or heading.replace("&#x27;", "'") in text, partner
+    section = text[text.index("titles</h3>") :]
+    first = re.search(r"<li>(.*?)</li>", section, re.S)
+    assert first is not None
+    assert any(w in first.group(1) for w in words), (partner, first.group(1))
+    assert text.index("titles</h3>") < text.find("Across the platform") or (
+        "Across the platform" not in text
+    )
 
 
 def test_britannia_campaign_shows_the_planted_25_34_effect(

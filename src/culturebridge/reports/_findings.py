@@ -50,7 +50,7 @@ from culturebridge.analytics import (
 from culturebridge.errors import UserError
 from culturebridge.query import ALL, OTHER_PARTNERS, Analysis, ItemTitle, segment_label
 
-FindingKind = Literal["preference", "trend", "audience", "funnel"]
+FindingKind = Literal["preference", "trend", "audience", "funnel", "catalogue"]
 
 DEFAULT_SEGMENTS: tuple[str, ...] = (
     "teens",
@@ -140,6 +140,9 @@ class Finding(BaseModel):
     users: int | None = None
     strength: float
     """Sortable score in log units; higher is stronger."""
+    about_partner: bool = False
+    """About the report's partner: its items, or a kind, genre or attribute value they carry
+    (a partner's report leads with these)."""
 
 
 @dataclass

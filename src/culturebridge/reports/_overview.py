@@ -39,12 +39,13 @@ from culturebridge.analytics import (
     TrendRow,
     TrendsConfig,
     TrendsResult,
+    breakdown,
     reach,
 )
 from culturebridge.campaign import CampaignReport, report_workspace
 from culturebridge.errors import UserError
 from culturebridge.privacy import Released
-from culturebridge.query import ALL, Analysis, Scope
+from culturebridge.query import ALL, Analysis, Scope, item_titles
 from culturebridge.reports._charts import (
     Figure,
     audience_bars,
@@ -135,7 +136,7 @@ def build_overview(
     started = time.perf_counter()
     config = config or FindingsConfig()
     s = scan(a, segments=segments, dimensions=dimensions, config=config)
-    top = s.findings[:n]
+    top = s.findings[:n] if a.partner is None else partner_first(a, s.findings, n)
     series = _trend_series(s, config)
     pairs: list[tuple[str, str]] = []
     for f in top:
@@ -195,6 +196,83 @@ def build_overview(
         skipped=[*s.skipped, *campaign_skips],
         elapsed_s=round(time.perf_counter() - started, 2),
     )
+
+
+class OwnItem(BaseModel):
+    item_id: str
+    kind: str | None = None
+    genres: list[str] = Field(default_factory=list)
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+def own_items(a: Analysis) -> list[OwnItem]:
+    """The items of `a`'s partner, with what a finding may name of them."""
+    t = a.items()
+    t = t.filter(t.partner_id == a.partner).select("item_id", "kind", "genres", "attributes")
+    out = []
+    for r in a.run(t).to_pylist():
+        attrs = r.get("attributes") or {}
+        if isinstance(attrs, list):  # a map arrives from Arrow as (key, value) pairs
+            attrs = dict(attrs)
+        out.append(
+            OwnItem(
+                item_id=r["item_id"],
+                kind=r["kind"],
+                genres=[str(g) for g in r.get("genres") or []],
+                attributes={str(k): str(v) for k, v in attrs.items() if v is not None},
+            )
+        )
+    return out
+
+
+def about(f: Finding, items: Sequence[OwnItem]) -> bool:
+    """Whether a finding speaks of the partner whose `items` these are: one of its items, or a
+    kind, genre or attribute value one of them carries."""
+    if f.kind == "funnel":
+        return False
+    if f.dimension == "item":
+        return any(i.item_id == f.value for i in items)
+    if f.dimension == "kind":
+        return any(i.kind == f.value for i in items)
+    if f.dimension in ("genre", "genres"):
+        return any(f.value in i.genres for i in items)
+    if f.dimension.startswith("attributes."):
+        key = f.dimension.removeprefix("attributes.")
+        return any(i.attributes.get(key) == f.value for i in items)
+    return False
+
+
+def partner_first(a: Analysis, findings: Sequence[Finding], n: int) -> list[Finding]:
+    """For a partner: the findings about it first (each marked `about_partner`), then the
+    platform's; when none is about it, its most engaged item (the guarded breakdown by item)
+    leads, so that a partner's overview always opens on its own catalogue."""
+    items = own_items(a)
+    marked = [f.model_copy(update={"about_partner": about(f, items)}) for f in findings]
+    mine = [f for f in marked if f.about_partner]
+    if not mine and items:
+        rows = breakdown(a, by="item", items_of=a.partner).rows
+        top = next((r for r in rows if r.users is not None), None)
+        if top is not None:
+            title = item_titles(a.ws, [top.value]).get(top.value)
+            kind = next((i.kind for i in items if i.item_id == top.value), None) or "item"
+            name = title.label("en") if title is not None else top.value
+            mine = [
+                Finding(
+                    kind="catalogue",
+                    headline=f"{name} is your most engaged {kind}: {top.users:,} users engaged "
+                    f"with it ({top.share_of_users:.0%} of the users of your items)",
+                    segment=ALL,
+                    segment_label="all users",
+                    dimension="item",
+                    value=top.value,
+                    label=name,
+                    title_zh=title.title_zh if title is not None else None,
+                    users=top.users,
+                    strength=0.0,
+                    about_partner=True,
+                )
+            ]
+    return [*mine, *(f for f in marked if not f.about_partner)][:n]
 
 
 def _campaign_reports(a: Analysis) -> tuple[list[CampaignReport], list[str]]:

@@ -117,6 +117,7 @@ class ItemInfo(BaseModel):
     users: int | None = None
     """Engaged users over the period (None: suppressed or not measured)."""
     attributes: dict[str, str] = Field(default_factory=dict)
+    genres: list[str] = Field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -209,7 +210,9 @@ def _items(a: Analysis) -> list[ItemInfo]:
     if a.partner is not None:
         t = t.filter(t.partner_id == a.partner)
     rows = a.run(
-        t.select("item_id", "kind", "title_en", "title_zh", "attributes").order_by("item_id")
+        t.select("item_id", "kind", "title_en", "title_zh", "attributes", "genres").order_by(
+            "item_id"
+        )
     ).to_pylist()
     out = []
     for r in rows:
@@ -223,6 +226,7 @@ def _items(a: Analysis) -> list[ItemInfo]:
                 title_en=r["title_en"],
                 title_zh=r["title_zh"],
                 attributes={str(k): str(v) for k, v in attrs.items() if v is not None},
+                genres=[str(g) for g in r.get("genres") or []],
             )
         )
     return out

@@ -240,11 +240,24 @@ def _findings(h: _Html, r: PartnerReport) -> None:
     ov = r.overview
     assert ov is not None
     if ov.findings:
-        h.add("<ol>")
-        for f in ov.findings:
-            zh = f" <small>({e(f.title_zh)})</small>" if f.title_zh else ""
-            h.add(f'<li>{e(f.headline)}{zh} <span class="note">[{e(f.kind)}]</span></li>')
-        h.add("</ol>")
+        groups = (
+            [("", ov.findings)]
+            if r.partner == PLATFORM
+            else [
+                (f"About {r.name_en}'s titles", [f for f in ov.findings if f.about_partner]),
+                ("Across the platform", [f for f in ov.findings if not f.about_partner]),
+            ]
+        )
+        for heading, found in groups:
+            if not found:
+                continue
+            if heading:
+                h.add(f"<h3>{e(heading)}</h3>")
+            h.add('<ol class="findings">')
+            for f in found:
+                zh = f" <small>({e(f.title_zh)})</small>" if f.title_zh else ""
+                h.add(f'<li>{e(f.headline)}{zh} <span class="note">[{e(f.kind)}]</span></li>')
+            h.add("</ol>")
     else:
         h.add(
             '<p class="note">No finding passed the tests (significant after '

@@ -176,7 +176,7 @@ const CB = (() => {
     clear(node);
     node.dataset.state = "drawn";
     const cols = columns.map((c) => (typeof c === "string" ? { key: c } : c));
-    const head = el("tr", {}, ...cols.map((c) => el("th", { text: c.label || T("col." + c.key) })));
+    const head = el("tr", {}, ...cols.map((c) => el("th", { text: c.label !== undefined ? c.label : T("col." + c.key) })));
     const body = el("tbody");
     for (const row of rows) {
       const tr = el("tr");
