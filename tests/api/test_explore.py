@@ -8,6 +8,8 @@ import io
 import json
 from collections.abc import Iterator
 
+import duckdb
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -211,3 +213,70 @@ def test_insights_are_saved_per_partner(client: TestClient, served: Served) -> N
     finally:
         gone = client.delete(f"/api/v1/insights/{saved['id']}", headers=served.auth("aurelia"))
         assert gone.status_code == 204
+
+
+def _events(served: Served, first: str, last: str) -> pd.DataFrame:
+    con = duckdb.connect(str(served.ws.warehouse_path), read_only=True)
+    try:
+        return con.sql(
+            "select e.user_id, e.ts, e.type, i.kind from events e left join items i using (item_id)"
+        ).df()
+    finally:
+        con.close()
+
+
+def test_a_funnel_of_chosen_steps_matches_a_direct_count(
+    client: TestClient, served: Served
+) -> None:
+    """play on a game, then a purchase within 3 days of that first play: counted here with
+    pandas, there by the engine; the CLI and the API agree."""
+    first, last = "2026-08-03", "2026-08-30"
+    ev = _events(served, first, last)
+    in_period = ev[(ev.ts >= first) & (ev.ts < "2026-08-31")]
+    plays = in_period[(in_period.type == "play") & (in_period.kind == "game")]
+    t0 = plays.groupby("user_id").ts.min()
+    buys = ev[ev.type == "purchase"].merge(t0.rename("t0"), left_on="user_id", right_index=True)
+    buys = buys[(buys.ts > buys.t0) & (buys.ts <= buys.t0 + pd.Timedelta(days=3))]
+    params = [("step", "play:game"), ("step", "purchase"), ("window_days", "3"),
+              ("period_from", first), ("period_to", last)]  # fmt: skip
+    r = client.get("/api/v1/funnel/steps", params=params, headers=served.auth("platform"))
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert [x["users"] for x in rows] == [t0.size, buys.user_id.nunique()]
+    assert rows[1]["rate_from_previous_ci_low"] < rows[1]["rate_from_previous"]
+    code, out, err = invoke(
+        "funnel", served.ws.root, "--step", "play:game", "--step", "purchase", "--window", "3",
+        "--period-from", first, "--period-to", last, "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out) == rows
+    bad = client.get("/api/v1/funnel/steps?step=view&step=buy", headers=served.auth("platform"))
+    assert bad.status_code == 400 and "unknown event type 'buy'" in bad.json()["detail"]
+
+
+def test_stickiness_and_active_users_match_a_direct_count(
+    client: TestClient, served: Served
+) -> None:
+    res = _get(client, served, "platform", "/stickiness")
+    ev = _events(served, "", "")
+    days = ev.assign(day=ev.ts.dt.normalize())[["user_id", "day"]].drop_duplicates()
+    week = days.day - pd.to_timedelta(days.day.dt.weekday, unit="D")
+    per_week = days.assign(week=week).groupby(["user_id", "week"]).size()
+    counts = per_week.value_counts()
+    assert [r["users"] for r in res["rows"]] == [int(counts.get(n, 0)) for n in range(1, 8)]
+    last = days.day.max()
+    assert res["as_of"] == str(last.date())
+    assert res["dau"] == days[days.day == last].user_id.nunique()
+    assert res["mau"] == days[days.day > last - pd.Timedelta(days=30)].user_id.nunique()
+    assert res["dau"] <= res["wau"] <= res["mau"] and 0 < res["dau_mau"] < 1
+
+
+def test_paths_count_each_users_next_event(client: TestClient, served: Served) -> None:
+    res = _get(client, served, "platform", "/paths", after="play:film", within_hours="24")
+    shown = [r for r in res["rows"] if not r["suppressed"]]
+    assert shown and all(r["users"] <= res["users"] for r in shown)
+    assert shown[0]["users"] >= shown[-1]["users"]
+    assert res["no_next_users"] < res["users"]
+    code, out, err = invoke("paths", served.ws.root, "--after", "play:film", "--json")
+    assert code == 0, err
+    assert json.loads(out) == res["rows"]

@@ -31,13 +31,14 @@ CHARTS = """() => [...document.querySelectorAll('.chart')]
 
 UNTRANSLATED = re.compile(
     r"\b(?:app|lang|header|nav|login|state|word|form|dim|overview|aud|trends|fashion|rec|"
-    r"social|camp|es|loc|col|kind|stage|ex|export|privacy|value|city_tier|table)\.[a-z_]+(?:\.[a-z_]+)?\b"
+    r"social|camp|es|loc|col|kind|stage|ex|export|privacy|value|city_tier|table|jr)\.[a-z_]+(?:\.[a-z_]+)?\b"
 )
 
 # charts a platform key must see drawn on each page (the rest may say "nothing to show")
 EXPECTED = {
     "overview": {"yours-chart", "prefs-chart", "trends-chart"},
     "explore": {"ex-chart"},
+    "journeys": {"stick-chart", "jf-chart", "paths-chart"},
     "audiences": {"aud-chart", "funnel-chart"},
     "trends": {"trends-chart"},
     "fashion": {"fashion-chart"},

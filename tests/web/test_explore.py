@@ -242,7 +242,7 @@ ENGLISH = re.compile(
     r"app_search|push|female|male|android|purchase|impression|Guangdong|Shandong|guochao|"
     r"streetwear|cells|suppressed|below|privacy|previous period|age_band|week|Tier)\b"
 )
-TRANSLATED_PAGES = ["/", "/explore", "/audiences"]
+TRANSLATED_PAGES = ["/", "/explore", "/journeys", "/audiences"]
 
 
 @pytest.mark.parametrize("path", TRANSLATED_PAGES)
@@ -280,3 +280,44 @@ def test_no_page_scrolls_sideways_at_phone_width(
             assert width <= 390, f"{name}: the page is {width} px wide at 390 px"
     finally:
         context.close()
+
+
+def test_a_funnel_of_chosen_steps_and_paths_in_the_browser(
+    analyst: Browse, served: Served, artefacts: Path
+) -> None:
+    page = analyst.page
+    analyst.goto("/journeys?lang=en")
+    settle_page(analyst)
+    for i, (kind_of_event, kind) in enumerate([("impression", "game"), ("play", "game"),
+                                               ("purchase", ""), ("", "")], start=1):  # fmt: skip
+        page.select_option(f"#jf-type-{i}", kind_of_event)
+        page.select_option(f"#jf-kind-{i}", kind)
+    page.fill("#jf-window", "14")
+    page.click("#jf-show")
+    page.wait_for_url(re.compile(r".*window_days=14.*"))
+    settle_page(analyst)
+    want = json.loads(
+        invoke(
+            "funnel", served.ws.root, "--step", "impression:game", "--step", "play:game",
+            "--step", "purchase", "--window", "14", "--json",
+        )[1]
+    )  # fmt: skip
+    got = page.eval_on_selector_all(
+        "#jf-table tbody tr td:nth-child(2)", "(tds) => tds.map((t) => t.innerText)"
+    )
+    assert [number(x) for x in got] == [r["users"] for r in want]
+    # the tiles are the API's figures
+    with TestClient(create_app(served.ws.root)) as c:
+        sticky = c.get("/api/v1/stickiness", headers=served.auth("platform")).json()
+    assert number(page.inner_text("#tile-mau")) == sticky["mau"]
+    assert number(page.inner_text("#tile-dau")) == sticky["dau"]
+    # paths: what follows a play on a game
+    page.select_option("#paths-type", "play")
+    page.select_option("#paths-kind", "game")
+    page.click("#paths-show")
+    page.wait_for_function(
+        "() => document.getElementById('paths-chart').dataset.state !== 'loading'"
+    )
+    settle_page(analyst)
+    assert page.get_attribute("#paths-chart", "data-state") == "drawn"
+    page.screenshot(path=str(artefacts / "journeys-en.png"), full_page=True)

@@ -28,6 +28,19 @@ from culturebridge.analytics._breakdown import (
     BreakdownRow,
     breakdown,
 )
+from culturebridge.analytics._journeys import (
+    PathRow,
+    PathsResult,
+    Step,
+    StepFunnelResult,
+    StepRow,
+    StickinessResult,
+    StickinessRow,
+    parse_step,
+    paths,
+    step_funnel,
+    stickiness,
+)
 from culturebridge.analytics._prefs import (
     BLANKED,
     DEFAULT_WEIGHTS,
@@ -66,6 +79,17 @@ __getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [
+    "PathRow",
+    "PathsResult",
+    "Step",
+    "StepFunnelResult",
+    "StepRow",
+    "StickinessResult",
+    "StickinessRow",
+    "parse_step",
+    "paths",
+    "step_funnel",
+    "stickiness",
     "BREAKDOWN_DIMENSIONS",
     "BreakdownResult",
     "BreakdownRow",

@@ -15,6 +15,7 @@ from culturebridge.campaign._qini import auuc, qini_auc, qini_curve, uplift_at_k
 from culturebridge.campaign._report import CampaignReport, report_file, report_workspace
 from culturebridge.campaign._workspace import (
     METRICS,
+    UNITS,
     CampaignFrame,
     campaign_frame,
     user_features,
@@ -42,6 +43,7 @@ __getattr__ = lazy_getattr(__name__, _LAZY)
 __all__ = [
     "SegmentTest",
     "METRICS",
+    "UNITS",
     "MODELS",
     "CampaignFrame",
     "CampaignReport",

@@ -34,6 +34,9 @@ from culturebridge.query import Analysis
 
 METRICS = ("conversion", "visit", "revenue")
 """Outcome metrics per assigned user, in report order."""
+UNITS = {"revenue": "CNY per user"}
+"""What a workspace metric's means and lifts are in (purchase values are amounts paid, in the
+catalogue's currency: CNY, as `items.price`)."""
 SEGMENT_DIMENSIONS = ("age_band", "gender", "city_tier", "platform")
 VISIT_TYPES = (*VIEW_TYPES, *ENGAGE_TYPES, "purchase")
 DEFAULT_PRE_DAYS = 28

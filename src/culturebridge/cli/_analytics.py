@@ -22,13 +22,18 @@ from rich.text import Text
 
 from culturebridge.analytics import (
     BREAKDOWN_DIMENSIONS,
+    Step,
     TrendRow,
     breakdown,
     funnel,
     item_audience,
+    parse_step,
+    paths,
     preferences,
     reach,
     retention,
+    step_funnel,
+    stickiness,
     trends,
 )
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
@@ -90,6 +95,8 @@ def register(app: typer.Typer) -> None:
     app.command("retention")(retention_cmd)
     app.command("audience")(audience_cmd)
     app.command("breakdown")(breakdown_cmd)
+    app.command("paths")(paths_cmd)
+    app.command("stickiness")(stickiness_cmd)
 
 
 def parse_day(text: str | None, flag: str) -> date | None:
@@ -147,17 +154,18 @@ class _RowsResult(Protocol):
 def emit(out: Released[_RowsResult], *, json_out: bool, draw: Callable[[], None]) -> None:
     """The printer of a released result: JSON rows on stdout (notes on stderr), or the Rich
     table plus the guard's notes and the SQL."""
-    notes, sql = out.notes(), out.value.sql
+    notes, sql = list(dict.fromkeys(out.notes())), out.value.sql
+    line = "privacy: " + "; ".join(notes)  # one line, each distinct note once
     if json_out:
         print_json([r.model_dump(mode="json") for r in out.value.rows])
-        for note in notes:
-            err_console.print(f"privacy: {note}", highlight=False, markup=False)
+        if notes:
+            err_console.print(line, highlight=False, markup=False)
         for s in sql:
             err_console.print(s, markup=False, highlight=False, soft_wrap=True)
         return
     draw()
-    for note in notes:
-        console.print(Text(f"privacy: {note}", style="dim"))
+    if notes:
+        console.print(Text(line, style="dim"))
     for s in sql:
         console.print("\n[bold]-- SQL[/]")
         console.print(s, markup=False, highlight=False, soft_wrap=True)
@@ -381,6 +389,18 @@ def funnel_cmd(
     all_kinds: Annotated[
         bool, typer.Option("--all-kinds", help="One funnel over every item kind together.")
     ] = False,
+    steps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--step",
+            metavar="TYPES[:KINDS]",
+            help="A funnel of your own steps instead, in order (repeat: --step impression "
+            "--step view,play --step purchase:fashion); users convert within --window days.",
+        ),
+    ] = None,
+    window: Annotated[
+        int, typer.Option("--window", min=1, max=365, help="Conversion window in days (--step).")
+    ] = 7,
     period_from: FromOpt = None,
     period_to: ToOpt = None,
     partner: PartnerOpt = None,
@@ -390,8 +410,15 @@ def funnel_cmd(
 ) -> None:
     """Impression → view → engage → purchase, per item kind, with conversion rates and
     user-clustered 95% intervals. A journey starts at an impression of an item and reaches a
-    stage when it holds an event of that stage after every earlier one."""
+    stage when it holds an event of that stage after every earlier one.
+
+    With --step, a user-level funnel of the steps given: users with the first step in the
+    period, and of them those who did each next step in order within --window days of their
+    first step (Wilson 95% intervals, median time between steps)."""
     opts = Options(backend, partner, None, explain, period_from, period_to)
+    if steps:
+        _step_funnel(directory, opts, [parse_step(x) for x in steps], window, segment, json_out)
+        return
     with open_analysis(directory, opts) as a:
         baseline = None if vs == "none" else vs
         out = a.publish(
@@ -407,35 +434,206 @@ def funnel_cmd(
         if not result.rows:
             console.print("No journeys in range: the funnel starts at impression events.")
             return
+        base = result.baseline
+        head = ["kind", "stage", "users", "from previous", "from impression (95% CI)"]
+        if base:
+            head += [f"{base}: from previous", f"{base}: from impression"]
         t = RichTable(
-            "group",
-            "kind",
-            "stage",
-            "journeys",
-            "users",
-            "from previous",
-            "from impression (95% CI)",
-            title=f"Funnel: {result.segment}"
-            + (f" vs {result.baseline}" if result.baseline else ""),
+            *head,
+            title=f"Funnel: {result.segment}" + (f" beside {base}" if base else ""),
             title_justify="left",
-            caption=f"{result.segment}: {result.segment_definition}",
+            caption=f"{result.segment}: {result.segment_definition}. Journeys and users are "
+            f"the segment's; --json has every figure of both groups.",
             caption_justify="left",
         )
-        for c in t.columns[3:]:
+        for c in t.columns[2:]:
+            c.justify = "right"
+        other = {(r.kind, r.stage): r for r in result.rows if r.group == "baseline"}
+        for r in (x for x in result.rows if x.group == "segment"):
+            ci = ""
+            if r.rate_from_first_ci_low is not None:
+                ci = f" ({r.rate_from_first_ci_low:.1%}–{fmt(r.rate_from_first_ci_high, '.1%')})"
+            cells: list[Text | str] = [
+                Text(r.kind),
+                r.stage,
+                "< k" if r.suppressed else f"{r.users:,}",
+                fmt(r.rate_from_previous, ".1%"),
+                fmt(r.rate_from_first, ".1%") + ci,
+            ]
+            if base:
+                b = other.get((r.kind, r.stage))
+                cells += [
+                    fmt(b.rate_from_previous if b else None, ".1%"),
+                    fmt(b.rate_from_first if b else None, ".1%"),
+                ]
+            t.add_row(*cells, end_section=r.stage == "purchase")
+        console.print(t)
+
+    emit(out, json_out=json_out, draw=draw)
+
+
+def _step_funnel(
+    directory: Path, opts: Options, steps: list[Step], window: int, segment: str, json_out: bool
+) -> None:
+    with open_analysis(directory, opts) as a:
+        out = a.publish(
+            running(
+                lambda: step_funnel(a, steps=steps, window_days=window, segment=segment),
+                "computing the funnel",
+                json_out,
+            )
+        )
+        result = out.value
+
+    def draw() -> None:
+        t = RichTable(
+            "step",
+            "users",
+            "from previous (95% CI)",
+            "from step 1",
+            "median time from previous",
+            title=f"Funnel: {result.segment}, {' → '.join(result.steps)}",
+            title_justify="left",
+            caption=f"{result.segment}: {result.segment_definition}. {result.method}.",
+            caption_justify="left",
+        )
+        for c in t.columns[1:]:
             c.justify = "right"
         for r in result.rows:
             ci = ""
-            if r.rate_from_first_ci_low is not None:
-                ci = f" ({r.rate_from_first_ci_low:.2%}–{fmt(r.rate_from_first_ci_high, '.2%')})"
+            if r.rate_from_previous_ci_low is not None:
+                ci = (
+                    f" ({r.rate_from_previous_ci_low:.1%}–"
+                    f"{fmt(r.rate_from_previous_ci_high, '.1%')})"
+                )
+            hours = r.median_hours_from_previous
             t.add_row(
-                r.group,
-                Text(r.kind),
-                r.stage,
-                "< k" if r.suppressed else f"{r.journeys:,}",
-                "< k" if r.suppressed else f"{r.users:,}",
-                fmt(r.rate_from_previous, ".1%"),
-                fmt(r.rate_from_first, ".2%") + ci,
-                end_section=r.stage == "purchase",
+                f"{r.step}. {r.definition}",
+                "< k" if r.users is None else f"{r.users:,}",
+                fmt(r.rate_from_previous, ".1%") + ci,
+                fmt(r.rate_from_first, ".1%"),
+                "—" if hours is None else fmt_hours(hours),
+            )
+        console.print(t)
+
+    emit(out, json_out=json_out, draw=draw)
+
+
+def fmt_hours(hours: float) -> str:
+    """ "37 min", "5.2 h", "3.1 days"."""
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+
+
+@handle_errors
+def paths_cmd(
+    directory: Dir,
+    after: Annotated[
+        str,
+        typer.Option(
+            "--after", metavar="TYPES[:KINDS]", help="The starting event, e.g. play:film."
+        ),
+    ],
+    within: Annotated[
+        int, typer.Option("--within", min=1, help="Hours in which the next event counts.")
+    ] = 24,
+    segment: SegmentAllOpt = "all",
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    partner: PartnerOpt = None,
+    backend: BackendOpt = None,
+    explain: ExplainOpt = False,
+    json_out: JsonOpt = False,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows to show in the table.")] = 20,
+) -> None:
+    """What people do next: after each event matching --after, the same user's next event
+    (within --within hours), as event type and item kind, by users."""
+    start = parse_step(after)
+    opts = Options(backend, partner, None, explain, period_from, period_to)
+    with open_analysis(directory, opts) as a:
+        out = a.publish(
+            running(
+                lambda: paths(a, start=start, within_hours=within, segment=segment),
+                "following paths",
+                json_out,
+            )
+        )
+        result = out.value
+
+    def draw() -> None:
+        t = RichTable(
+            "next event",
+            "on",
+            "users",
+            "share",
+            title=f"After {result.start} ({result.segment}), within {result.within_hours} h",
+            title_justify="left",
+            caption=f"{result.users or '< k'} users did it; {result.no_next_users or '< k'} did "
+            f"nothing else within the window. {result.method}.",
+            caption_justify="left",
+        )
+        for c in t.columns[2:]:
+            c.justify = "right"
+        for r in result.rows[:top]:
+            t.add_row(
+                r.next_type,
+                r.next_kind,
+                "< k" if r.users is None else f"{r.users:,}",
+                fmt(r.share_of_users, ".1%"),
+            )
+        console.print(t)
+        if len(result.rows) > top:
+            console.print(Text(f"{len(result.rows) - top} more rows: use --top or --json", "dim"))
+
+    emit(out, json_out=json_out, draw=draw)
+
+
+@handle_errors
+def stickiness_cmd(
+    directory: Dir,
+    segment: SegmentAllOpt = "all",
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    partner: PartnerOpt = None,
+    backend: BackendOpt = None,
+    explain: ExplainOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """How often people come back: user-weeks by days active (1-7), and DAU, WAU, MAU and
+    DAU/MAU at the last day with events."""
+    opts = Options(backend, partner, None, explain, period_from, period_to)
+    with open_analysis(directory, opts) as a:
+        out = a.publish(
+            running(lambda: stickiness(a, segment=segment), "measuring stickiness", json_out)
+        )
+        result = out.value
+
+    def draw() -> None:
+        k = "< k"
+        console.print(
+            f"As of {result.as_of}: DAU {result.dau or k:,} · WAU {result.wau or k:,} · "
+            f"MAU {result.mau or k:,} · DAU/MAU {fmt(result.dau_mau, '.1%')}"
+            if result.mau
+            else f"As of {result.as_of}: fewer than k active users",
+            highlight=False,
+        )
+        t = RichTable(
+            "days active in a week",
+            "user-weeks",
+            "share",
+            title=f"Stickiness: {result.segment}",
+            title_justify="left",
+            caption=result.method + ".",
+            caption_justify="left",
+        )
+        for c in t.columns[1:]:
+            c.justify = "right"
+        for r in result.rows:
+            t.add_row(
+                str(r.active_days),
+                "< k" if r.users is None else f"{r.users:,}",
+                fmt(r.share, ".1%"),
             )
         console.print(t)
 

@@ -203,11 +203,17 @@ def report_cmd(
 
 def draw_report(rep: object, segment_metric: str | None = None) -> None:
     """The human view of a CampaignReport."""
-    from culturebridge.campaign import CampaignReport
+    from culturebridge.campaign import UNITS, CampaignReport
 
     assert isinstance(rep, CampaignReport)
     an = rep.analysis
     kinds = {m.metric: m.kind for m in an.metrics}
+    # a workspace campaign's metrics have known units (revenue in CNY); a file's are its own
+    units = UNITS if rep.campaign_id else {}
+
+    def named(metric: str) -> str:
+        return f"{metric} ({units[metric]})" if metric in units else metric
+
     if rep.campaign_id:
         window = f"{rep.start:%Y-%m-%d} to {rep.end:%Y-%m-%d}" if rep.start and rep.end else "open"
         console.print(
@@ -227,7 +233,12 @@ def draw_report(rep: object, segment_metric: str | None = None) -> None:
     console.print(Text(f"Sample ratio: {srm.message}", style=style))
 
     arms = RichTable(
-        "arm", "users", *kinds, box=box.SIMPLE_HEAD, title="Arms", title_justify="left"
+        "arm",
+        "users",
+        *(named(m) for m in kinds),
+        box=box.SIMPLE_HEAD,
+        title="Arms",
+        title_justify="left",
     )
     for arm in sorted({a.arm for a in an.arms}, key=lambda x: (x != an.settings.control, x)):
         cells = []
@@ -243,7 +254,7 @@ def draw_report(rep: object, segment_metric: str | None = None) -> None:
     several = len({c.arm for c in an.comparisons}) > 1
 
     def label(metric: str, arm: str) -> str:
-        return f"{metric} ({arm})" if several else metric
+        return f"{named(metric)}, {arm}" if several else named(metric)
 
     lift = RichTable(
         *(Column(h, no_wrap=True) for h in ("metric", "control", "arm", "lift", "95% CI",

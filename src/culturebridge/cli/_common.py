@@ -27,8 +27,19 @@ from rich.progress import (
 from culturebridge.errors import UserError
 from culturebridge.privacy import Released
 
-console = Console()
-err_console = Console(stderr=True)
+PIPE_WIDTH = 160
+"""Columns of output that goes to a file or a pipe (Rich would assume 80 and cut tables); a
+COLUMNS variable still wins."""
+
+
+def _width(stream: Any) -> int | None:
+    if os.environ.get("COLUMNS") or stream.isatty():
+        return None  # Rich measures the terminal or reads COLUMNS
+    return PIPE_WIDTH
+
+
+console = Console(width=_width(sys.stdout))
+err_console = Console(stderr=True, width=_width(sys.stderr))
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -28,9 +28,12 @@ from culturebridge.analytics import (
     AudienceResult,
     BreakdownResult,
     FunnelResult,
+    PathsResult,
     PreferenceRow,
     PreferencesResult,
     ReachResult,
+    StepFunnelResult,
+    StickinessResult,
     TrendRow,
     TrendsResult,
 )
@@ -571,6 +574,63 @@ def breakdown_bars(result: BreakdownResult, labels: Mapping[str, str]) -> Figure
     return {"data": traces, "layout": layout}
 
 
+def step_funnel_bars(
+    result: StepFunnelResult, labels: Mapping[str, str] | None = None
+) -> Figure | None:
+    """Users at each chosen step, with the conversion from the previous one on each bar."""
+    rows = [r for r in result.rows if r.users is not None]
+    if not rows:
+        return None
+    words = labels or {}
+
+    def name(i: int) -> str:
+        step = result.step_specs[i - 1]
+        text = "/".join(words.get(t, t) for t in step.event_types)
+        if step.item_kinds:
+            text += " · " + "/".join(words.get(k, k) for k in step.item_kinds)
+        return f"{i}. {text}"
+
+    rates = [r.rate_from_previous for r in rows]
+    trace = {
+        "type": "bar",
+        "x": [name(r.step) for r in rows],
+        "y": [r.users for r in rows],
+        "text": ["" if x is None else f"{x:.1%}" for x in rates],
+        "textposition": "outside",
+        "marker": {"color": ACCENT},
+        "hovertemplate": "%{x}: %{y:,}<extra></extra>",
+    }
+    layout = _layout(
+        None,
+        height=320,
+        showlegend=False,
+        yaxis={"title": {"text": "users"}, "gridcolor": "#e5e7eb"},
+        xaxis={"automargin": True},
+    )
+    return {"data": [trace], "layout": layout}
+
+
+def stickiness_bars(result: StickinessResult) -> Figure | None:
+    rows = [r for r in result.rows if r.share is not None]
+    if not rows:
+        return None
+    trace = {
+        "type": "bar",
+        "x": [str(r.active_days) for r in rows],
+        "y": [round(r.share or 0.0, 5) for r in rows],
+        "marker": {"color": ACCENT},
+        "hovertemplate": "%{x}: %{y:.1%}<extra></extra>",
+    }
+    layout = _layout(
+        None,
+        height=280,
+        showlegend=False,
+        xaxis={"title": {"text": "days active in a week"}, "type": "category"},
+        yaxis={"title": {"text": "share of user-weeks"}, "tickformat": ".0%"},
+    )
+    return {"data": [trace], "layout": layout}
+
+
 def leaderboard_chart(
     rows: Sequence[tuple[str, float, float]], *, title: str | None = None
 ) -> Figure | None:
@@ -698,6 +758,17 @@ def chart(result: object, labels: Mapping[str, str] | None = None) -> Figure | N
             return audience_bars(result)
         case BreakdownResult():
             return breakdown_bars(result, labels)
+        case StepFunnelResult():
+            return step_funnel_bars(result, labels)
+        case StickinessResult():
+            return stickiness_bars(result)
+        case PathsResult():
+            went = [r for r in result.rows if r.users is not None][:15]
+            return count_bars(
+                [(f"{labels.get(r.next_type, r.next_type)} · "
+                  f"{labels.get(r.next_kind, r.next_kind)}", r.users or 0) for r in went],
+                x_title="users",
+            )  # fmt: skip
         case FunnelResult():
             return funnel_bars(result)
         case ReachResult():
@@ -761,6 +832,8 @@ ZH: dict[str, str] = {
     "growth per month": "每月增长",
     "baseline": "基准",
     "previous period": "上一周期",
+    "days active in a week": "每周活跃天数",
+    "share of user-weeks": "用户周占比",
     "rating (± 2 sd)": "评分（± 2 标准差）",
     "missing Chinese text": "缺少中文文本",
     "inconsistent terms": "术语不一致",

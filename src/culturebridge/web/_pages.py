@@ -68,6 +68,7 @@ PAGES: list[tuple[str, str, str]] = [
     # (path, template / script name, nav key)
     ("/", "overview", "nav.overview"),
     ("/explore", "explore", "nav.explore"),
+    ("/journeys", "journeys", "nav.journeys"),
     ("/audiences", "audiences", "nav.audiences"),
     ("/trends", "trends", "nav.trends"),
     ("/fashion", "fashion", "nav.fashion"),

@@ -20,18 +20,25 @@ from culturebridge.analytics import (
     AudienceResult,
     BreakdownResult,
     FunnelResult,
+    PathsResult,
     PreferenceRow,
     PreferencesResult,
     ReachResult,
     RetentionResult,
+    StepFunnelResult,
+    StickinessResult,
     TrendsConfig,
     TrendsResult,
     breakdown,
     funnel,
     item_audience,
+    parse_step,
+    paths,
     preferences,
     reach,
     retention,
+    step_funnel,
+    stickiness,
     trends,
 )
 from culturebridge.api._catalogue import visible_item
@@ -205,6 +212,102 @@ async def get_funnel(
 
     key = (segment, vs, all_kinds, period_from, period_to)
     return await cached_now(state, caller, "funnel", key, compute)
+
+
+@router.get(
+    "/funnel/steps",
+    response_model=StepFunnelResult,
+    summary="A funnel of chosen steps with a conversion window",
+    responses=CHART_RESPONSE,
+)
+@published
+async def get_step_funnel(
+    state: StateDep,
+    caller: CallerDep,
+    step: Annotated[
+        list[str],
+        Query(
+            min_length=2,
+            max_length=8,
+            description="The steps in order, each TYPES[:KINDS] (e.g. step=view&step=purchase:"
+            "fashion).",
+        ),
+    ],
+    window_days: Annotated[int, Query(ge=1, le=365, description="Conversion window (days).")] = 7,
+    segment: SegmentName = "all",
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> Released[StepFunnelResult]:
+    """The typed result of `funnel --step ...`: users with the first step in the period and of
+    them those who did each next step in order within the window of their first step, with
+    Wilson 95% intervals and the median time between steps."""
+    checked = checked_period(period_from, period_to)
+    steps = [parse_step(x) for x in step]
+
+    def compute() -> Released[StepFunnelResult]:
+        with state.analysis(caller, **checked) as a:
+            return a.publish(step_funnel(a, steps=steps, window_days=window_days, segment=segment))
+
+    key = (tuple(step), window_days, segment, period_from, period_to)
+    return await cached_now(state, caller, "step_funnel", key, compute)
+
+
+@router.get(
+    "/paths",
+    response_model=PathsResult,
+    summary="What people do next after an event",
+    responses=CHART_RESPONSE,
+)
+@published
+async def get_paths(
+    state: StateDep,
+    caller: CallerDep,
+    after: Annotated[
+        str, Query(min_length=1, max_length=200, description="The start, TYPES[:KINDS].")
+    ],
+    within_hours: Annotated[int, Query(ge=1, le=2160, description="Window (hours).")] = 24,
+    segment: SegmentName = "all",
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+    top: Top = 50,
+) -> Released[PathsResult]:
+    """The typed result of `paths`: per next event type and item kind, the users who went on
+    to it within the window after an event matching `after`."""
+    checked = checked_period(period_from, period_to)
+    start = parse_step(after)
+
+    def compute() -> Released[PathsResult]:
+        with state.analysis(caller, **checked) as a:
+            return a.publish(paths(a, start=start, within_hours=within_hours, segment=segment))
+
+    key = (after, within_hours, segment, period_from, period_to)
+    out = await cached_now(state, caller, "paths", key, compute)
+    return out.map(lambda r: r.model_copy(update={"rows": r.rows[:top]}))
+
+
+@router.get(
+    "/stickiness",
+    response_model=StickinessResult,
+    summary="Days active per week; DAU, WAU, MAU and DAU/MAU",
+    responses=CHART_RESPONSE,
+)
+@published
+async def get_stickiness(
+    state: StateDep,
+    caller: CallerDep,
+    segment: SegmentName = "all",
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> Released[StickinessResult]:
+    """The typed result of `stickiness`."""
+    checked = checked_period(period_from, period_to)
+
+    def compute() -> Released[StickinessResult]:
+        with state.analysis(caller, **checked) as a:
+            return a.publish(stickiness(a, segment=segment))
+
+    key = (segment, period_from, period_to)
+    return await cached_now(state, caller, "stickiness", key, compute)
 
 
 @router.get(
