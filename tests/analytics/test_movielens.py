@@ -1,9 +1,9 @@
 """Real data: MovieLens 100K through the shipped mappings and the `prefs` command.
 
 Under-25s against 45-and-over by genre, checked against the same shares computed independently
-with pandas straight from the raw files. Every MovieLens event is a rating, so the event-type
-weights are all equal and a genre's share is its ratings over all ratings of genre-tagged films
-(a film with two genres counts in both).
+with pandas straight from the raw files. Every MovieLens event is a rating, and a rating weighs
+by its stars (stars / 5: a 5★ counts five times a 1★), so a genre's share is its stars over all
+stars given to genre-tagged films (a film with two genres counts in both).
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ def pandas_shares(base: Path) -> pd.DataFrame:
     out = {}
     for name, mask in (("young", df.age < 25), ("older", df.age >= 45)):
         part = df[mask]
-        per_genre = part.merge(long[["item", "genre"]], on="item").groupby("genre").size()
-        out[name] = per_genre / len(part)
+        per_genre = part.merge(long[["item", "genre"]], on="item").groupby("genre").rating.sum()
+        out[name] = per_genre / part.rating.sum()
         out[f"{name}_users"] = (
             part.merge(long[["item", "genre"]], on="item").groupby("genre").user.nunique()
         )

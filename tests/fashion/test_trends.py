@@ -101,9 +101,11 @@ def planted(demo: Demo, report_path: Path) -> dict[str, tuple[FashionTrendsResul
         if name in out:
             continue
         extra = ["--report", report_path] if not out else []
+        # the planted lifts are against everyone outside the segment: ask that question
         result, data, _ = _cli_json(
-            demo.ws.root, "--segment", name, "--period", "week", "--source", "catalogue", *extra
-        )
+            demo.ws.root, "--segment", name, "--vs", "rest", "--period", "week",
+            "--source", "catalogue", *extra,
+        )  # fmt: skip
         out[name] = (result, data)
     return out
 
@@ -169,7 +171,7 @@ def test_a_segment_without_a_planted_taste_finds_nothing(demo: Demo) -> None:
     comparison: at BH 5% within each attribute, at most one value may come out significant."""
     with Analysis.open(demo.ws) as a:
         a.segments["women"] = segment_from_flags(name="women", genders="female")
-        result = fashion_trends(a, segment="women", sources=("catalogue",))
+        result = fashion_trends(a, segment="women", vs="rest", sources=("catalogue",))
     tested = [r for r in result.rows if r.preference.p_adj is not None]
     flagged = [r.value for r in tested if r.preference.significant]
     assert len(tested) >= 30
@@ -352,8 +354,9 @@ def test_json_round_trips_to_the_model(
 @pytest.mark.slow
 def test_the_table_shows_values_lifts_and_trends(demo: Demo) -> None:
     code, out, err = invoke(
-        "fashion", "trends", demo.ws.root, "--segment", "gen_z_tier1", "--source", "catalogue"
-    )
+        "fashion", "trends", demo.ws.root, "--segment", "gen_z_tier1", "--vs", "rest",
+        "--source", "catalogue",
+    )  # fmt: skip
     assert code == 0, err
     assert "guochao" in out and "Beige" in out and "米色" in out
     assert "▲ rising" in out and "▼ falling" in out
@@ -458,3 +461,26 @@ def test_log_linear_growth_recovers_a_geometric_series() -> None:
     # empty periods are left out, not read as a collapse
     total[3] = 0.0
     assert log_linear_growth(share * total, total).rate == pytest.approx(0.05, rel=1e-9)
+
+
+@pytest.mark.slow
+def test_one_question_gets_one_answer_on_every_surface(demo: Demo) -> None:
+    """By default `fashion trends` compares with every user, as `prefs` does, and its growth is
+    the one `trends` shows: the same lift and the same %/week for the same value."""
+    result, _, _ = _cli_json(demo.ws.root, "--segment", "gen_z_tier1", "--source", "catalogue")
+    assert result.baseline == "all"
+    code, out, err = invoke(
+        "prefs", demo.ws.root, "--segment", "gen_z_tier1", "--by", "attributes.style", "--json"
+    )
+    assert code == 0, err
+    prefs = {r["value"]: r for r in json.loads(out)}
+    code, out, err = invoke(
+        "trends", demo.ws.root, "--segment", "gen_z_tier1", "--by", "attributes.style", "--json"
+    )
+    assert code == 0, err
+    weekly = {r["value"]: r for r in json.loads(out)}
+    for row in result.select(source="catalogue", attribute="style"):
+        if row.suppressed:
+            continue
+        assert row.preference.lift == pytest.approx(prefs[row.value]["lift"], rel=1e-9)
+        assert row.growth.rate == pytest.approx(weekly[row.value]["growth_rate"], rel=1e-6)

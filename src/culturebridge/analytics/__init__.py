@@ -56,10 +56,12 @@ from culturebridge.analytics._prefs import (
 )
 from culturebridge.analytics._trends import (
     ForecastPoint,
+    Growth,
     TrendPoint,
     TrendRow,
     TrendsConfig,
     TrendsResult,
+    log_linear_growth,
     trend_sums,
     trends,
 )
@@ -117,6 +119,8 @@ __all__ = [
     "reach",
     "retention",
     "ForecastPoint",
+    "Growth",
+    "log_linear_growth",
     "PreferenceRow",
     "PreferencesResult",
     "PrefsConfig",

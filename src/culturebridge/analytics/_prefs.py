@@ -79,15 +79,29 @@ class PreferenceRow(BaseModel):
     suppression: str | None = None
 
 
+RATING_SCALE = 5.0
+"""Stars of a full rating: a `rate` event's weight is its type weight × stars / 5."""
+
+
 def weight_expr(events: ir.Table, weights: Mapping[str, float]) -> ir.FloatingValue:
-    """Each event's engagement weight (0 for types without a positive one)."""
+    """Each event's engagement weight (0 for types without a positive one); a rating weighs
+    by its stars."""
     unknown = [t for t in weights if t not in EVENT_TYPES]
     if unknown:
         raise UserError(f"unknown event type(s) in weights: {', '.join(unknown)}")
     positive = {t: float(w) for t, w in weights.items() if w > 0}
     if not positive:
         raise UserError("weights give no event type a positive weight")
-    return ibis.cases(*((events.type == t, w) for t, w in positive.items()), else_=0.0)
+    cases: list[tuple[Any, Any]] = []
+    for t, w in positive.items():
+        if t == "rate" and "value" in events.columns:
+            # a rating counts by its stars: a 5★ fully, a 1★ a fifth (a 5-point scale, as the
+            # demo's and MovieLens'); a rating without a value counts fully
+            stars = events.value.clip(lower=0.0, upper=RATING_SCALE) / RATING_SCALE
+            cases.append((events.type == t, w * ibis.coalesce(stars, ibis.literal(1.0))))
+        else:
+            cases.append((events.type == t, ibis.literal(w)))
+    return ibis.cases(*cases, else_=0.0)
 
 
 def preference_sums(

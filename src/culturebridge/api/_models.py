@@ -191,5 +191,5 @@ def _chart(value: Any, lang: str, state: Any) -> JSONResponse:
         value = value.data
     elif hasattr(value, "preferences") and not hasattr(value, "rows"):
         value = value.preferences  # a segment preview: its preferences are its chart
-    figure = chart(value, labels) or {"data": [], "layout": {}}
+    figure = chart(value, labels, lang) or {"data": [], "layout": {}}
     return JSONResponse(translate(figure, lang, labels), media_type=PLOTLY)

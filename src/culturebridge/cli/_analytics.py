@@ -215,10 +215,10 @@ def prefs(
 ) -> None:
     """What a segment engages with more (or less) than its baseline, value by value.
 
-    Engagement is weighted by event type (purchase 5, share 4, like/favourite/comment 3, rate 2,
-    view/play 1, click 0.5, impression 0.1). Lift is the segment's share over the baseline's,
-    with a user-clustered 95% interval and a Benjamini–Hochberg adjusted p-value; rows are
-    ordered by the shrunk lift so that tiny cells do not top the list.
+    Engagement is weighted by event type (purchase 5, share 4, like/favourite/comment 3,
+    rate 2 × stars/5, view/play 1, click 0.5, impression 0.1). Lift is the segment's share over
+    the baseline's, with a user-clustered 95% interval and a Benjamini–Hochberg adjusted
+    p-value; rows are ordered by the shrunk lift so that tiny cells do not top the list.
     """
     opts = Options(backend, partner, epsilon, explain, period_from, period_to)
     with open_analysis(directory, opts) as a:
@@ -336,15 +336,16 @@ def trends_cmd(
         t = RichTable(
             "value",
             "trend",
-            f"per {result.period}",
+            f"growth per {result.period} (95% CI)",
             "p adj",
             "share first → last",
             "",
             "forecast",
             title=f"{result.segment} by {result.dimension}, per {result.period} ({first} – {last})",
             title_justify="left",
-            caption=f"{result.segment}: {result.segment_definition}. Sen's slope relative to "
-            "the mean share; forecast: next period, 80% interval.",
+            caption=f"{result.segment}: {result.segment_definition}. Trend: Mann–Kendall, "
+            "BH-adjusted; growth: log-linear fit of the share (as `fashion trends`); forecast: "
+            "next period, 80% interval.",
             caption_justify="left",
         )
         for r in result.rows:
@@ -366,7 +367,12 @@ def _trend_cells(r: TrendRow, titles: dict[str, ItemTitle]) -> list[Any]:
     return [
         Text(titled(r.value, titles)),
         Text(label, style=style),
-        fmt(r.relative_change, "+.1%"),
+        fmt(r.growth_rate, "+.1%")
+        + (
+            f" ({r.growth_low:+.1%} to {fmt(r.growth_high, '+.1%')})"
+            if r.growth_low is not None
+            else ""
+        ),
         fmt_p(r.p_adj),
         "suppressed"
         if r.suppressed

@@ -229,7 +229,7 @@ def leaderboard_cmd(
         return
     for g, r in rated.items():
         table = RichTable(
-            "#", kind, "rating ± sd", "conservative", "won-drawn-lost", "last played",
+            "#", kind, "rank rating (μ − 2σ)", "rating μ ± σ", "won-drawn-lost", "last played",
             box=box.SIMPLE_HEAD,
             title=f"{g or '(no game)'}: {r.model.name}, {r.matches:,} matches",
             title_justify="left",
@@ -238,7 +238,7 @@ def leaderboard_cmd(
         for s in shown:
             losses = s.matches - s.wins - s.draws
             table.add_row(
-                str(s.rank), s.name, f"{s.rating:.0f} ± {s.sd:.0f}", f"{s.conservative:.0f}",
+                str(s.rank), s.name, f"{s.conservative:.0f}", f"{s.rating:.0f} ± {s.sd:.0f}",
                 f"{s.wins}-{s.draws}-{losses}", _when(s.last_played),
             )  # fmt: skip
         if not shown:

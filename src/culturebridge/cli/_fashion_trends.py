@@ -48,7 +48,6 @@ from culturebridge.errors import UserError
 from culturebridge.fashion import (
     ATTRIBUTES,
     IMAGES,
-    REST,
     SOURCES,
     FashionTrendRow,
     FashionTrendsConfig,
@@ -56,6 +55,7 @@ from culturebridge.fashion import (
     fashion_trends,
     per_period,
 )
+from culturebridge.query import ALL
 from culturebridge.workspace import Workspace
 
 
@@ -95,9 +95,11 @@ def trends_cmd(
     vs: Annotated[
         str,
         typer.Option(
-            "--vs", help="Baseline of the lift: `rest` (everyone else), `all` or a segment."
+            "--vs",
+            help="Baseline of the lift: `all` (everyone, as `prefs`), `rest` (everyone else) "
+            "or a segment.",
         ),
-    ] = REST,
+    ] = ALL,
     source: Annotated[
         str,
         typer.Option(

@@ -30,7 +30,6 @@ blanked, with complementary suppression within a breakdown whose shares sum to o
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -47,11 +46,13 @@ from culturebridge.analytics import (
     BLANKED,
     DEFAULT_WEIGHTS,
     ForecastPoint,
+    Growth,
     PreferenceRow,
     PrefsConfig,
     TrendPoint,
     TrendRow,
     finish,
+    log_linear_growth,
     preference_sums,
     split_sums,
     trend_sums,
@@ -81,7 +82,8 @@ SOURCES: tuple[str, ...] = (CATALOGUE, POSTS, IMAGES)
 """The sources `fashion_trends` knows, in the order results list them."""
 ATTRIBUTES: tuple[str, ...] = ("category", "colour", "pattern", "style")
 REST = "rest"
-"""The default baseline: every user outside the segment (as the demo's planted lifts are)."""
+"""The other baseline: every user outside the segment (as the demo's planted lifts are); the
+default is `all`, as for `prefs`."""
 
 POST_WEIGHTS: dict[str, float] = {"view": 1.0}
 """Posts enter the engine as one "view" event each, so every post counts once."""
@@ -120,19 +122,6 @@ class FashionTrendsConfig(BaseModel):
 
     def prefs(self) -> PrefsConfig:
         return PrefsConfig(weights=self.weights, prior_users=self.prior_users, alpha=self.alpha)
-
-
-class Growth(BaseModel):
-    """Log-linear growth of a value's share: share_t ∝ (1 + rate)^t."""
-
-    rate: float | None
-    """Growth per period: +0.045 = "+4.5%/week"."""
-    low: float | None
-    high: float | None
-    """The 95% interval of `rate` (quasi-Poisson: the spread of the periods around the fit)."""
-    ratio: float | None
-    """Fitted last-period share over the first: (1 + rate)^(periods − 1)."""
-    p_value: float | None
 
 
 class FashionTrendRow(BaseModel):
@@ -310,75 +299,6 @@ def _sentence(who: str, row: FashionTrendRow, period: str) -> str | None:
         parts.append("steady")
     where = "" if row.source == CATALOGUE else f" (in {row.source})"
     return f"{who}: {', '.join(parts)}{where}"
-
-
-# ---------------------------------------------------------------------------- growth
-
-
-def log_linear_growth(y: np.ndarray, total: np.ndarray) -> Growth:
-    """Growth of y_t / total_t per period: quasi-Poisson log E[y_t] = log total_t + a + b·t.
-
-    Why this model: a trend in a share is multiplicative (a style that triples over a season
-    grows by a fixed percentage a week, whatever its starting share), and a log-linear rate is
-    what "+4%/week" means: (1 + g)^(n − 1) is the ratio of the last period's share to the first.
-    Fitting the counts with their totals as offset, rather than log shares, keeps empty periods
-    (log 0) and gives each period the weight of its volume. The interval uses the spread of
-    the periods around the fit (quasi-Poisson dispersion, t with n − 2 degrees of freedom), so
-    it holds for weighted sums and for the extra-Poisson noise of user behaviour alike.
-    """
-    from scipy.stats import t as student_t
-
-    empty = Growth(rate=None, low=None, high=None, ratio=None, p_value=None)
-    yv = np.asarray(y, dtype=float)
-    tv = np.asarray(total, dtype=float)
-    ok = (tv > 0) & np.isfinite(yv)
-    n = int(ok.sum())
-    if n < 3 or yv[ok].sum() <= 0:
-        return empty
-    x = np.arange(yv.size, dtype=float)[ok]
-    x = x - x.mean()
-    yy, offset = yv[ok], np.log(tv[ok])
-    design = np.column_stack([np.ones(n), x])
-    beta = np.array([math.log(yy.sum() / tv[ok].sum()), 0.0])
-    with np.errstate(all="ignore"):
-        for _ in range(100):
-            mu = np.exp(offset + design @ beta)
-            z = design @ beta + (yy - mu) / mu
-            xtw = design.T * mu
-            try:
-                new = np.linalg.solve(xtw @ design, xtw @ z)
-            except np.linalg.LinAlgError:
-                return empty
-            if not np.all(np.isfinite(new)):
-                return empty
-            done = np.max(np.abs(new - beta)) < 1e-10
-            beta = new
-            if done:
-                break
-        mu = np.exp(offset + design @ beta)
-        phi = float(np.sum((yy - mu) ** 2 / mu) / (n - 2))
-        try:
-            cov = phi * np.linalg.inv((design.T * mu) @ design)
-        except np.linalg.LinAlgError:
-            return empty
-    b = float(beta[1])
-    se = math.sqrt(cov[1, 1]) if cov[1, 1] > 0 else 0.0
-    if not math.isfinite(b):
-        return empty
-    span = yv.size - 1
-    if se <= 0 or not math.isfinite(se):
-        return Growth(
-            rate=math.expm1(b), low=None, high=None, ratio=math.exp(b * span), p_value=None
-        )
-    q = float(student_t.ppf(0.975, n - 2))
-    p = float(2 * student_t.sf(abs(b / se), n - 2))
-    return Growth(
-        rate=math.expm1(b),
-        low=math.expm1(b - q * se),
-        high=math.expm1(b + q * se),
-        ratio=math.exp(b * span),
-        p_value=p,
-    )
 
 
 # ---------------------------------------------------------------------------- engine inputs
@@ -569,7 +489,7 @@ def fashion_trends(
     *,
     segment: str,
     period: Period = "week",
-    vs: str = REST,
+    vs: str = ALL,
     attributes: Sequence[str] = ATTRIBUTES,
     sources: Sequence[str] = SOURCES,
     item_attributes: pa.Table | None = None,
@@ -580,8 +500,9 @@ def fashion_trends(
 ) -> FashionTrendsResult:
     """The segment's fashion preferences and trends, value by value, from each source.
 
-    `vs` is the baseline of the lift: `rest` (everyone outside the segment, the default), `all`
-    (everyone, segment included) or a segment name. `item_attributes` (item_id, attribute,
+    `vs` is the baseline of the lift: `all` (everyone, segment included: the default, as for
+    `prefs`, so that one question gets one answer everywhere), `rest` (everyone outside the
+    segment) or a segment name. `item_attributes` (item_id, attribute,
     value) adds a source named `item_attributes_source` (default "images") when that name is
     among `sources`; `tagger` reads posts (default: the fashion text tagger). A source that
     cannot be computed is listed in `skipped` with the reason, not an error; `unavailable`

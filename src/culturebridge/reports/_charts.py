@@ -634,7 +634,9 @@ def stickiness_bars(result: StickinessResult) -> Figure | None:
 def leaderboard_chart(
     rows: Sequence[tuple[str, float, float]], *, title: str | None = None
 ) -> Figure | None:
-    """Players' ratings (best first) with ±2 sd whiskers: rows are (name, rating, sd)."""
+    """Players (best first) at the rating that ranks them, the conservative μ − 2σ (a dot), with
+    a line to μ + 2σ and the mean μ marked on it: the dots fall in the board's order, so the
+    chart and the table agree. Rows are (name, rating μ, sd σ)."""
     if not rows:
         return None
     ordered = list(reversed(rows))
@@ -642,11 +644,26 @@ def leaderboard_chart(
     trace = {
         "type": "scatter",
         "mode": "markers",
-        "x": [round(r[1], 1) for r in ordered],
+        "name": "conservative rating (μ − 2σ)",
+        "x": [round(r[1] - 2 * r[2], 1) for r in ordered],
         "y": [r[0] for r in ordered],
         "marker": {"color": ACCENT, "size": 9},
-        "error_x": {"type": "data", "array": [round(2 * r[2], 1) for r in ordered]},
+        "error_x": {
+            "type": "data",
+            "symmetric": False,
+            "array": [round(4 * r[2], 1) for r in ordered],
+            "arrayminus": [0 for _ in ordered],
+        },
         "hovertemplate": "%{y}: %{x:.0f}<extra></extra>",
+    }
+    mean = {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "mean rating μ",
+        "x": [round(r[1], 1) for r in ordered],
+        "y": [r[0] for r in ordered],
+        "marker": {"color": GREY, "size": 7, "symbol": "line-ns-open"},
+        "hovertemplate": "%{y}: μ %{x:.0f}<extra></extra>",
     }
     lo = min(r[1] - 2 * r[2] for r in rows)
     hi = max(r[1] + 2 * r[2] for r in rows)
@@ -656,13 +673,13 @@ def leaderboard_chart(
         height=max(200, 60 + 24 * len(rows)),
         showlegend=False,
         xaxis={
-            "title": {"text": "rating (± 2 sd)"},
+            "title": {"text": "conservative rating μ − 2σ (dot) to μ + 2σ"},
             "range": [lo - pad, hi + pad],
             "gridcolor": "#e5e7eb",
         },
         yaxis={"automargin": True, "type": "category"},
     )
-    return {"data": [trace], "layout": layout}
+    return {"data": [trace, mean], "layout": layout}
 
 
 def weekly_lines(
@@ -701,18 +718,26 @@ def weekly_lines(
     return {"data": data, "layout": layout}
 
 
-def growth_bars(f: FashionTrendsResult, *, limit: int = 15) -> Figure | None:
-    """The fastest-growing values (any source) with their growth interval, fastest on top."""
+def growth_bars(f: FashionTrendsResult, *, limit: int = 15, lang: str = "") -> Figure | None:
+    """The fastest-growing values (any source) with their growth interval, fastest on top.
+    Labels are bilingual by default (the reports), in one language with `lang` (en or zh)."""
     rows = [r for r in f.rows if not r.suppressed and r.growth.rate is not None]
     rows = sorted(rows, key=lambda r: r.growth.rate or 0.0, reverse=True)[:limit][::-1]
     if not rows:
         return None
-    label = [
-        f"{r.attribute}: {r.label}"
-        + (f" · {r.label_zh}" if r.label_zh else "")
-        + ("" if r.source == "catalogue" else f" ({r.source})")
-        for r in rows
-    ]
+    if lang == "zh":
+        label = [
+            f"{ZH.get(r.attribute, r.attribute)}：{r.label_zh or r.label}"
+            + ("" if r.source == "catalogue" else f"（{ZH.get(r.source, r.source)}）")
+            for r in rows
+        ]
+    else:
+        label = [
+            f"{r.attribute}: {r.label}"
+            + (f" · {r.label_zh}" if r.label_zh and lang != "en" else "")
+            + ("" if r.source == "catalogue" else f" ({r.source})")
+            for r in rows
+        ]
     trace = {
         "type": "bar",
         "orientation": "h",
@@ -741,7 +766,7 @@ def growth_bars(f: FashionTrendsResult, *, limit: int = 15) -> Figure | None:
 # ---------------------------------------------------------------------------- one per result
 
 
-def chart(result: object, labels: Mapping[str, str] | None = None) -> Figure | None:
+def chart(result: object, labels: Mapping[str, str] | None = None, lang: str = "") -> Figure | None:
     """The chart of a released result, by its type: what the reports embed and the API serves
     (`Accept: application/vnd.plotly.v1+json`) to the dashboard. None: nothing to draw (every
     cell suppressed), or a result type that has no chart."""
@@ -776,7 +801,7 @@ def chart(result: object, labels: Mapping[str, str] | None = None) -> Figure | N
         case CampaignReport():
             return campaign_arm_bars(result)
         case FashionTrendsResult():
-            return growth_bars(result)
+            return growth_bars(result, lang=lang)
         case MentionsResult():
             # other partners' items fold into one row, which would dwarf a partner's own bars
             shown = [
@@ -832,9 +857,19 @@ ZH: dict[str, str] = {
     "growth per month": "每月增长",
     "baseline": "基准",
     "previous period": "上一周期",
+    "category": "品类",
+    "colour": "颜色",
+    "pattern": "图案",
+    "style": "风格",
+    "material": "材质",
+    "posts": "帖子",
+    "images": "图片",
     "days active in a week": "每周活跃天数",
     "share of user-weeks": "用户周占比",
     "rating (± 2 sd)": "评分（± 2 标准差）",
+    "conservative rating μ − 2σ (dot) to μ + 2σ": "保守评分 μ − 2σ（圆点）至 μ + 2σ",
+    "conservative rating (μ − 2σ)": "保守评分（μ − 2σ）",
+    "mean rating μ": "平均评分 μ",
     "missing Chinese text": "缺少中文文本",
     "inconsistent terms": "术语不一致",
     "too long": "文本过长",

@@ -134,7 +134,10 @@ class Finding(BaseModel):
     ci_low: float | None = None
     ci_high: float | None = None
     relative_change: float | None = None
-    """Sen's slope over the mean share, per week (+0.04 = rising 4% a week)."""
+    """Sen's slope over the mean share, per week (the trend test's effect size, for ranking)."""
+    growth: float | None = None
+    """Growth per week, log-linear (+0.04 = rising 4% a week): the figure the headline, the CLI's
+    `trends`, `fashion trends` and the dashboard all show."""
     direction: Literal["rising", "falling", "flat"] | None = None
     p_adj: float | None = None
     users: int | None = None
@@ -506,15 +509,20 @@ def _preference_finding(
 ) -> Finding:
     assert r.lift is not None and r.ci_low is not None
     label, _ = value_label(p.dimension, r.value, titles)
-    headline = f"{_cap(seg_label)} over-index on {label} {_times(r.lift)}{_ci(r.ci_low, r.ci_high)}"
+    base = "all users" if p.baseline == ALL else p.baseline
+    headline = (
+        f"{_cap(seg_label)} over-index on {label} {_times(r.lift)} against {base}"
+        f"{_ci(r.ci_low, r.ci_high)}"
+    )
     strength = math.log(r.ci_low)
     rc: float | None = None
     direction: Literal["rising", "falling", "flat"] | None = None
     if trend is not None:
         row = trend
         rc, direction = row.relative_change, row.direction
-        if rc is not None:
-            headline += f", {row.direction} {per_week(rc)} overall"
+        g = row.growth_rate if row.growth_rate is not None else rc
+        if g is not None:
+            headline += f", {row.direction} {per_week(g)} overall"
     title = titles.get(r.value) if p.dimension == "item" else None
     return Finding(
         kind="audience" if p.dimension == "item" else "preference",
@@ -549,7 +557,8 @@ def trend_finding(
             f" ({row.first_share:.0%} → {row.last_share:.0%} of {_dimension_noun(dimension)} "
             f"over {weeks} weeks)"
         )
-    headline = f"{_cap(label)} {verb} {what}{row.direction} {per_week(row.relative_change)}{span}"
+    g = row.growth_rate if row.growth_rate is not None else row.relative_change
+    headline = f"{_cap(label)} {verb} {what}{row.direction} {per_week(g)}{span}"
     return Finding(
         kind="trend",
         headline=headline,
@@ -559,6 +568,7 @@ def trend_finding(
         value=row.value,
         label=label,
         relative_change=row.relative_change,
+        growth=g,
         direction=row.direction,
         p_adj=row.p_adj,
         users=row.users,

@@ -566,7 +566,7 @@ def _trends_section(o: Overview) -> str:
         charts.append(
             "<figure>"
             f'<h3>{e(s.label[:1].upper() + s.label[1:])} <span class="{cls}">'
-            f"{e(r.direction)} {e(per_week(r.relative_change or 0.0))}</span></h3>"
+            f"{e(r.direction)} {e(per_week(r.growth_rate or r.relative_change or 0.0))}</span></h3>"
             f"{figure(f'trend-{i}', trend_lines([(s.label, r)]), 'every week suppressed')}"
             f"<figcaption>Weekly share of {e(_noun(s.dimension))} (all users), p adj "
             f"{e(_p(r.p_adj))}{fc}.</figcaption></figure>"
@@ -574,7 +574,7 @@ def _trends_section(o: Overview) -> str:
     rows = "".join(
         f"<tr><td>{e(f.label)}</td><td>{e(f.dimension)}</td>"
         f'<td class="{"up" if f.direction == "rising" else "down"}">{e(f.direction or "")}</td>'
-        f'<td class="n">{e(per_week(f.relative_change or 0.0))}</td>'
+        f'<td class="n">{e(per_week(f.growth or f.relative_change or 0.0))}</td>'
         f'<td class="n">{e(_p(f.p_adj))}</td></tr>'
         for f in o.trends[:20]
     )

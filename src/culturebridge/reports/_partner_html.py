@@ -403,7 +403,7 @@ def _trends(h: _Html, r: PartnerReport, labels: dict[str, str]) -> None:
             for x in sorted(sig, key=lambda x: -abs(x.relative_change or 0))[:5]:
                 h.add(
                     f"<li>{e(lbl.get(x.value, x.value))}: {e(x.direction)} "
-                    f"{(x.relative_change or 0):+.1%} a week</li>"
+                    f"{(x.growth_rate or x.relative_change or 0):+.1%} a week</li>"
                 )
             h.add("</ul>")
         h.chart(

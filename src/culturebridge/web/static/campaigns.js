@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { T, api, load, rowsOf, figure, table, message, options, fmt } = CB;
+  const { T, api, load, rowsOf, figure, table, message, options, fmt, label } = CB;
   const list = document.getElementById("campaigns-table");
   const pick = document.getElementById("campaign-pick");
   const plot = document.getElementById("campaign-chart");
@@ -21,8 +21,8 @@ document.addEventListener("DOMContentLoaded", () => {
       const high = (c) => (rel ? c.relative_ci_high : c.ci_high);
       await figure(plot, path);
       table(rows, comparisons, [
-        "metric",
-        "arm",
+        { key: "metric", value: (c) => label(c.metric, "value") },
+        { key: "arm", value: (c) => label(c.arm, "value") },
         { key: "effect", value: (c) => fmt(mid(c), rel ? "share" : "") },
         { key: "ci_low", value: (c) => fmt(low(c), rel ? "share" : "") },
         { key: "ci_high", value: (c) => fmt(high(c), rel ? "share" : "") },
@@ -34,7 +34,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   load(list, async () => {
     const camps = rowsOf(await api("/campaigns"));
-    table(list, camps, ["campaign_id", "name", "start", "end", { key: "users", value: (c) => fmt(c.assigned_users) }, { key: "arm", value: (c) => (c.arms || []).join(", ") }]);
+    table(list, camps, ["campaign_id", "name", "start", "end", { key: "users", value: (c) => fmt(c.assigned_users) }, { key: "arm", value: (c) => (c.arms || []).map((a) => label(a, "value")).join(", ") }]);
     // a report needs users assigned to arms; a campaign without them has nothing to compare
     const reportable = camps.filter((c) => (c.arms || []).length > 1);
     if (!reportable.length) {

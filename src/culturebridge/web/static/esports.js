@@ -14,7 +14,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const path = `/esports/leaderboard?game=${encodeURIComponent(game.value)}&top=15`;
       const board = rowsOf(await api(path));
       await figure(plot, path);
-      table(rows, board, ["rank", { key: "player", value: (r) => r.name }, "rating", "matches", { key: "win_rate", value: (r) => fmt(r.matches ? r.wins / r.matches : null, "rate") }]);
+      table(rows, board, ["rank", { key: "player", value: (r) => r.name }, "conservative", { key: "rating", label: T("col.mean_rating"), value: (r) => `${fmt(r.rating)} ± ${fmt(2 * r.sd)}` }, "matches", { key: "win_rate", value: (r) => fmt(r.matches ? r.wins / r.matches : null, "rate") }]);
       // suggest a pairing: the top two of the board
       if (board.length >= 2 && !form.elements.team_a.value) {
         form.elements.team_a.value = board[0].name;

@@ -46,7 +46,7 @@ document.addEventListener("DOMContentLoaded", () => {
         }
         const attrs = Object.entries(p.attributes || {})
           .filter(([, v]) => typeof v === "string" || typeof v === "number")
-          .map(([k, v]) => `${k}: ${v}`)
+          .map(([k, v]) => `${CB.T("dim.attributes." + k)}: ${CB.label(v, "value")}`)
           .join(" · ");
         card.append(
           el("figcaption", {},

@@ -16,7 +16,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const result = await api("/trends?" + query);
       const titles = by.value === "item" ? await itemTitles() : null;
       await figure(plot, "/trends?" + query);
-      table(rows, result.rows || [], [{ key: "value", value: (r) => label(r.value, by.value, titles) }, "direction", "relative_change", "first_share", "last_share", "significant", "emerging"]);
+      table(rows, result.rows || [], [{ key: "value", value: (r) => label(r.value, by.value, titles) }, { key: "direction", value: (r) => label(r.direction, "value") }, "growth_rate", "first_share", "last_share", "significant", "emerging"]);
     });
   }
 
