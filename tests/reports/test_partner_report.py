@@ -34,6 +34,10 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
+CHINESE = {"p_northlight"}
+"""Reports written in Chinese (`report --lang zh`)."""
+
+
 @pytest.fixture(scope="module")
 def reports(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """The reports of a partner of each kind (broadcaster, tourism board, designer, documentary
@@ -42,9 +46,11 @@ def reports(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, d
     built = {}
     for partner in ("p_albion", "p_britannia", "p_aurelia", "p_northlight", "platform"):
         path = out / f"{partner}.html"
+        lang = "zh" if partner in CHINESE else "en"
         code, stdout, stderr = invoke(
-            "report", demo.ws.root, "--partner", partner, "--output", path, "--json"
-        )
+            "report", demo.ws.root, "--partner", partner, "--output", path, "--json",
+            "--lang", lang,
+        )  # fmt: skip
         assert code == 0, stderr
         meta = json.loads(stdout)
         built[partner] = {**meta, "text": path.read_text(encoding="utf-8"), "path": path}
@@ -100,16 +106,19 @@ def test_a_partners_report_leads_with_findings_about_it(
     words = {w for i in own for w in (i["item_id"], i["title_en"], i["title_zh"], i["kind"]) if w}
     words |= {g for i in own for g in (i["genres"] if i["genres"] is not None else [])}
     words |= {str(v) for i in own for _, v in (i["attributes"] or {}).items() if v}
-    heading = f"About {name.name_en.iloc[0]}&#x27;s titles"
-    assert heading in text or heading.replace("&#x27;", "'") in text, partner
-    section = text[text.index("titles</h3>") :]
+    if partner in CHINESE:
+        heading, end = f"关于{name.name_zh.iloc[0]}的作品", "的作品</h3>"
+        assert heading in text, partner
+    else:
+        heading, end = f"About {name.name_en.iloc[0]}&#x27;s titles", "titles</h3>"
+        assert heading in text or heading.replace("&#x27;", "'") in text, partner
+    section = text[text.index(end) :]
     first = re.search(r"<li>(.*?)</li>", section, re.S)
     assert first is not None
     said = first.group(1).lower()
     assert any(str(w).lower() in said for w in words), (partner, first.group(1))
-    assert text.index("titles</h3>") < text.find("Across the platform") or (
-        "Across the platform" not in text
-    )
+    rest = "全平台" if partner in CHINESE else "Across the platform"
+    assert text.index(end) < text.find(rest) or rest not in text
 
 
 def test_britannia_campaign_shows_the_planted_25_34_effect(
@@ -306,3 +315,26 @@ def test_chart_html_escapes_data_and_draws_nothing_from_nothing() -> None:
     html = chart_html("c1", fig)
     assert "</script><script>alert" not in html and "\\u003c/script" in html
     assert lift_bars([]) is None
+
+
+# English words a Chinese report must not show outside proper names (titles, ids, handles),
+# the method notes' command lines and the segment ids
+ENGLISH_WORDS = re.compile(
+    r"\b(?:Headline|findings|engaged users|Weekly share|Lift of|against all users|suppressed|"
+    r"Privacy|Period|Scope|How this was computed|Sections left out|rising|falling|"
+    r"documentary|film|series|impression|purchase|no cell below)\b"
+)
+
+
+def test_a_report_in_chinese(reports: dict[str, dict[str, Any]], demo: Demo) -> None:
+    text = reports["p_northlight"]["text"]
+    assert '<html lang="zh-CN">' in text
+    assert "<h2>主要发现 <small>Headline findings</small></h2>" in text
+    assert "计算方法" in text and "隐私阈值 k=10" in text
+    body = re.sub(r"<script.*?</script>", "", text[text.index("<main>") :], flags=re.S)
+    # the English beside a Chinese heading (<small>) and command lines are meant
+    body = re.sub(r"<small>.*?</small>|<code>.*?</code>|`[^`]*`", "", body)
+    words = sorted(set(ENGLISH_WORDS.findall(re.sub(r"<[^>]+>", " ", body))))
+    assert not words, words
+    # the charts' labels are Chinese too
+    assert "提升度" in text or "份额" in text

@@ -1,6 +1,6 @@
 """`report`: one partner's self-contained HTML report (and PDF), written and audited.
 
-    culturebridge report DIR --partner P --output report.html [--pdf | --pdf-output F.pdf] [--json]
+    culturebridge report DIR --partner P --output report.html [--lang zh] [--pdf] [--json]
 
 `--partner platform` is the platform's analysts (every partner's items); any other partner sees
 item-level figures for its own items only, as with `--partner` elsewhere. The analyses run once
@@ -47,10 +47,17 @@ def report(
         Path | None, typer.Option("--pdf-output", help="Where to write the PDF (implies --pdf).")
     ] = None,
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="Headline findings.")] = 8,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang", help="en or zh: the report's language (titles in it first, both shown)."
+        ),
+    ] = "en",
     json_out: JsonOpt = False,
 ) -> None:
     """What matters to one partner, with charts and how each figure was computed, in one
-    self-contained HTML file (opens offline; nothing is fetched); --pdf prints it to PDF."""
+    self-contained HTML file (opens offline; nothing is fetched), in English or Chinese
+    (--lang zh); --pdf prints it to PDF."""
     from culturebridge.reports import (
         build_partner_report,
         open_report_analysis,
@@ -60,6 +67,8 @@ def report(
 
     if output.suffix.lower() not in (".html", ".htm"):
         raise UserError(f"--output: expected an .html file, not {output}")
+    if lang not in ("en", "zh"):
+        raise UserError(f"--lang must be en or zh, not {lang!r}")
     if pdf_output is not None and pdf_output.suffix.lower() != ".pdf":
         raise UserError(f"--pdf-output: expected a .pdf file, not {pdf_output}")
     pdf_path = (
@@ -78,9 +87,9 @@ def report(
         out = a.publish(result)
     if show:
         with err_console.status("writing the report…"):
-            written = write_partner_report(ws, out, output, pdf=pdf_path)
+            written = write_partner_report(ws, out, output, pdf=pdf_path, lang=lang)
     else:
-        written = write_partner_report(ws, out, output, pdf=pdf_path)
+        written = write_partner_report(ws, out, output, pdf=pdf_path, lang=lang)
     if json_out:
         print_json(
             {

@@ -71,8 +71,12 @@ from culturebridge.localise._tmx import (
     write_csv,
     write_tmx,
 )
+from culturebridge.localise._values import ATTRIBUTE_NAMES, DATA_VALUES, value_name
 
 __all__ = [
+    "ATTRIBUTE_NAMES",
+    "DATA_VALUES",
+    "value_name",
     "read_utf8",
     "NO_TRANSLATION",
     "ArgosTranslator",

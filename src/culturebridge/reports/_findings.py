@@ -621,7 +621,44 @@ def _funnel_finding(f: FunnelResult, seg_label: str) -> Finding | None:
     )
 
 
+def headline_zh(f: Finding, segment: str) -> str:
+    """The finding's headline in Chinese, from its figures; `segment` is the segment as a
+    Chinese reader knows it (its definition)."""
+    from culturebridge.localise import value_name
+
+    name = value_name(f.value, "zh")
+    if f.dimension == "item":
+        label = f"《{f.title_zh or f.label}》"
+    elif f.dimension == "kind":
+        label = f"{name}类内容"
+    elif f.dimension in ("genre", "genres"):
+        label = f"{name}题材"
+    elif f.dimension == "attributes.style":
+        label = f"{name}风格"
+    else:
+        label = name
+    moving = {"rising": "上升", "falling": "下降", "flat": "平稳"}
+    if f.kind in ("preference", "audience") and f.lift is not None:
+        text = f"{segment}更偏好{label}：提升度 ×{f.lift:.2f}（对比全体用户"
+        if f.ci_low is not None and f.ci_high is not None:
+            text += f"，95% 置信区间 {f.ci_low:.2f}–{f.ci_high:.2f}"
+        text += "）"
+        if f.direction and f.growth is not None:
+            text += f"，整体每周{moving[f.direction]} {f.growth:+.1%}"
+        return text
+    if f.kind == "trend" and f.direction:
+        g = f.growth if f.growth is not None else f.relative_change
+        return f"{label}{moving[f.direction]}" + (f"，每周 {g:+.1%}" if g is not None else "")
+    if f.kind == "funnel" and f.lift is not None:
+        more = "高于" if f.lift > 1 else "低于"
+        return f"{segment}从曝光到购买的转化率{more}全体用户（×{f.lift:.2f}）"
+    if f.kind == "catalogue" and f.users is not None:
+        return f"{label}是您参与用户最多的条目：{f.users:,} 位用户"
+    return f.headline
+
+
 __all__ = [
+    "headline_zh",
     "DEFAULT_DIMENSIONS",
     "DEFAULT_SEGMENTS",
     "Finding",

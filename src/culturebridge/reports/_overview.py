@@ -45,7 +45,7 @@ from culturebridge.analytics import (
 from culturebridge.campaign import CampaignReport, report_workspace
 from culturebridge.errors import UserError
 from culturebridge.privacy import Released
-from culturebridge.query import ALL, Analysis, Scope, item_titles
+from culturebridge.query import ALL, Analysis, Scope, describe_segment, item_titles
 from culturebridge.reports._charts import (
     Figure,
     audience_bars,
@@ -102,6 +102,8 @@ class Overview(BaseModel):
     findings: list[Finding]
     segments: dict[str, str]
     """Segment name -> its definition in words."""
+    segments_zh: dict[str, str] = Field(default_factory=dict)
+    """The same in Chinese."""
     trend_series: list[TrendSeries]
     trends: list[Finding]
     """Every significant weekly trend (all users), strongest first."""
@@ -182,6 +184,10 @@ def build_overview(
         scope=a.scope(),
         findings=top,
         segments={name: a.describe(name) for name in segs},
+        segments_zh={
+            name: describe_segment(name, a.segments, "zh") if name != ALL else "全体用户"
+            for name in segs
+        },
         trend_series=series,
         trends=_all_trends(s),
         preferences=prefs,

@@ -48,7 +48,7 @@ from culturebridge.esports import StandingRow
 from culturebridge.fashion import FashionTrendsResult, fashion_trends
 from culturebridge.localise import CheckResult, check_workspace
 from culturebridge.privacy import PLATFORM
-from culturebridge.query import OTHER_PARTNERS, Analysis, Scope
+from culturebridge.query import OTHER_PARTNERS, Analysis, Scope, describe_segment
 from culturebridge.reports._overview import Overview, _with_forecast, build_overview
 from culturebridge.social import (
     ItemSentiment,
@@ -121,10 +121,16 @@ class ItemInfo(BaseModel):
 
     @property
     def label(self) -> str:
-        name = self.title_en or self.title_zh or self.item_id
-        if self.title_zh and self.title_zh != name:
-            return f"{name} ({self.title_zh})"
-        return name
+        return self.name("en")
+
+    def name(self, lang: str) -> str:
+        """Both titles, the reader's language first: "Thames Detectives (泰晤士神探)"."""
+        first, second = (
+            (self.title_zh, self.title_en) if lang == "zh" else (self.title_en, self.title_zh)
+        )
+        if first and second and first != second:
+            return f"{first} ({second})"
+        return first or second or self.item_id
 
 
 class Leaderboard(BaseModel):
@@ -166,6 +172,8 @@ class PartnerReport(BaseModel):
     """The guard's note on the engaged-user counts per item."""
     key_segments: dict[str, str]
     """Segment name -> definition, for the segments this report compares."""
+    segments_zh: dict[str, str] = Field(default_factory=dict)
+    """The same definitions in Chinese."""
     overview: Overview | None = None
     audiences: list[AudienceResult] = Field(default_factory=list)
     preferences: list[PreferencesResult] = Field(default_factory=list)
@@ -185,9 +193,9 @@ class PartnerReport(BaseModel):
     def campaigns(self) -> list[CampaignReport]:
         return self.overview.campaigns if self.overview is not None else []
 
-    def title_of(self, item_id: str) -> str:
+    def title_of(self, item_id: str, lang: str = "en") -> str:
         info = next((i for i in self.items if i.item_id == item_id), None)
-        return info.label if info is not None else item_id
+        return info.name(lang) if info is not None else item_id
 
 
 Progress = Callable[[str], None]
@@ -423,6 +431,7 @@ def build_partner_report(
         items=items,
         items_privacy=items_privacy,
         key_segments={s: a.describe(s) for s in segs},
+        segments_zh={s: describe_segment(s, a.segments, "zh") for s in segs},
         overview=overview,
         audiences=audiences,
         preferences=prefs,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from culturebridge.localise import DATA_VALUES
+
 Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
 DEFAULT_LANG: Lang = "en"
@@ -81,42 +83,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dim.attributes.category": ("Fashion category", "服饰品类"),
     "dim.attributes.pattern": ("Pattern", "图案"),
     # data values said the same in every dimension (item kinds and stages have their own keys)
-    "value.unknown": ("unknown", "未知"),
-    "value.rising": ("rising", "上升"),
-    "value.falling": ("falling", "下降"),
-    "value.flat": ("flat", "平稳"),
-    "value.Capsule": ("Capsule", "胶囊系列"),
-    "value.control": ("control", "对照组"),
-    "value.treatment": ("treatment", "实验组"),
-    "value.conversion": ("conversion", "转化率"),
-    "value.visit": ("visit", "访问率"),
-    "value.revenue": ("revenue (CNY per user)", "人均收入（元）"),
     "dim.attributes.material": ("Material", "材质"),
     "dim.attributes.price": ("Price (CNY)", "价格（元）"),
     "dim.attributes.collection": ("Collection", "系列"),
     "dim.attributes.season": ("Season", "季节"),
-    "value.(other partners)": ("(other partners)", "（其他合作方）"),
-    "value.app_feed": ("App feed", "应用信息流"),
-    "value.app_search": ("App search", "应用搜索"),
-    "value.push": ("Push notification", "推送通知"),
-    "value.mini_program": ("Mini program", "小程序"),
-    "value.web": ("Web", "网页"),
-    "value.tv": ("TV", "电视"),
-    "value.android": ("Android", "安卓"),
-    "value.ios": ("iOS", "iOS"),
-    "value.female": ("Female", "女"),
-    "value.male": ("Male", "男"),
-    "value.other": ("Other", "其他"),
-    "value.impression": ("Impression", "曝光"),
-    "value.view": ("View", "观看"),
-    "value.play": ("Play", "游玩"),
-    "value.rate": ("Rating", "评分"),
-    "value.like": ("Like", "点赞"),
-    "value.share": ("Share", "分享"),
-    "value.comment": ("Comment", "评论"),
-    "value.favourite": ("Favourite", "收藏"),
-    "value.purchase": ("Purchase", "购买"),
-    "value.click": ("Click", "点击"),
     "table.partners": ("partners", "合作方"),
     "table.items": ("items", "条目"),
     "table.users": ("users", "用户"),
@@ -391,38 +361,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def _generated() -> dict[str, tuple[str, str]]:
-    """Data values whose Chinese names live elsewhere already: provinces (the schema) and
-    fashion attribute values (the fashion lexicon), as `value.X` keys."""
-    from culturebridge.fashion import TABLES
-    from culturebridge.schema import PROVINCES
-
-    out = {f"value.{en}": (en, zh) for en, zh in PROVINCES}
-    for table in TABLES.values():
-        for value, (_, zh_terms) in table.items():
-            out.setdefault(f"value.{value}", (value, zh_terms.split("|")[0]))
-    for value, zh in GENRES_ZH.items():
-        out.setdefault(f"value.{value}", (value, zh))
-    return out
-
-
-GENRES_ZH = {
-    "adventure": "冒险", "card": "卡牌", "comedy": "喜剧", "crime": "犯罪", "culture": "文化",
-    "drama": "剧情", "esports": "电竞", "family": "家庭", "food": "美食", "heritage": "遗产",
-    "history": "历史", "moba": "多人在线战术竞技", "music": "音乐", "mystery": "悬疑",
-    "nature": "自然", "period": "年代", "puzzle": "解谜", "racing": "竞速", "romance": "爱情",
-    "rpg": "角色扮演", "sci-fi": "科幻", "science": "科学", "screen": "影视取景地",
-    "simulation": "模拟", "sport": "体育", "strategy": "策略", "thriller": "惊悚",
-    "travel": "旅行", "accessories": "配饰", "bottoms": "下装", "dresses": "连衣裙",
-    "footwear": "鞋履", "outerwear": "外套", "tops": "上装", "documentary": "纪录",
-    "animation": "动画", "horror": "恐怖", "action": "动作", "fantasy": "奇幻",
-    "biography": "传记", "war": "战争", "western": "西部", "musical": "歌舞",
-    "children": "儿童", "film-noir": "黑色电影", "imax": "IMAX",
-}  # fmt: skip
-"""Genres and categories of films, series, documentaries, games and places in Chinese (those of
-the demo and of MovieLens); others show as they are stored."""
-
-MESSAGES.update({k: v for k, v in _generated().items() if k not in MESSAGES})
+MESSAGES.update(
+    {
+        f"value.{value}": names
+        for value, names in DATA_VALUES.items()
+        if f"value.{value}" not in MESSAGES
+    }
+)
 
 
 def normalise(lang: str | None) -> Lang | None:
