@@ -280,3 +280,41 @@ def test_paths_count_each_users_next_event(client: TestClient, served: Served) -
     code, out, err = invoke("paths", served.ws.root, "--after", "play:film", "--json")
     assert code == 0, err
     assert json.loads(out) == res["rows"]
+
+
+def test_an_alert_drills_down_to_the_words_of_its_posts(client: TestClient, served: Served) -> None:
+    """The demo's planted week of complaints about 《泰晤士神探》: its 323 posts, and the words
+    they over-used are the planted complaints' words."""
+    spike = served.truth["sentiment_spike"]
+    alerts = _get(client, served, "platform", "/social/alerts")["alerts"]
+    alert = next(x for x in alerts if x["item_id"] == spike["item_id"])
+    res = _get(
+        client, served, "platform", f"/social/alerts/{alert['item_id']}/terms",
+        period_start=alert["period_start"],
+    )  # fmt: skip
+    assert res["posts"] == spike["observed"]["posts_in_week"]
+    assert abs(res["negative_share"] - spike["negative_share_in_week"]) < 0.1
+    top = [t["term"] for t in res["terms"] if not t["suppressed"]][:5]
+    assert top and all(any(t in m for m in spike["negative_markers"]) for t in top), top
+    assert all(t["authors"] is None or t["authors"] >= 10 for t in res["terms"])
+    # another partner's item is not visible to a partner's key
+    r = client.get(
+        f"/api/v1/social/alerts/{alert['item_id']}/terms",
+        params={"period_start": alert["period_start"]},
+        headers=served.auth("lfc"),
+    )
+    assert r.status_code == 404
+
+
+def test_genres_within_one_kind(client: TestClient, served: Served) -> None:
+    games = _get(
+        client, served, "platform", "/preferences", segment="teens", by="genre", kind="game"
+    )
+    values = {r["value"] for r in games["data"]}
+    assert values and values <= {"strategy", "rpg", "puzzle", "racing", "simulation", "moba",
+                                 "card", "sport", "adventure", "esports"}  # fmt: skip
+    trends = _get(client, served, "platform", "/trends", by="genre", kind="fashion")
+    assert {r["value"] for r in trends["rows"]} & {"streetwear", "guochao", "vintage"}
+    bad = client.get("/api/v1/preferences?segment=teens&by=genre&kind=films",
+                     headers=served.auth("platform"))  # fmt: skip
+    assert bad.status_code == 400 and "unknown kind" in bad.json()["detail"]

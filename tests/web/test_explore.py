@@ -240,9 +240,11 @@ def test_csv_export_equals_the_api_and_is_audited(
 ENGLISH = re.compile(
     r"\b(?:film|series|documentary|fashion|tourism|users|share|unknown|app_feed|mini_program|"
     r"app_search|push|female|male|android|purchase|impression|Guangdong|Shandong|guochao|"
-    r"streetwear|cells|suppressed|below|privacy|previous period|age_band|week|Tier)\b"
+    r"streetwear|cells|suppressed|below|privacy|previous period|age_band|week|Tier|rising|"
+    r"falling|flat|posts|rating|growth|style|colour|pattern|category|segment|baseline|control|"
+    r"treatment|conversion|revenue|visit|lift|negative)\b"
 )
-TRANSLATED_PAGES = ["/", "/explore", "/journeys", "/audiences"]
+TRANSLATED_PAGES = [path for path, _, _ in PAGES]
 
 
 @pytest.mark.parametrize("path", TRANSLATED_PAGES)
@@ -321,3 +323,28 @@ def test_a_funnel_of_chosen_steps_and_paths_in_the_browser(
     settle_page(analyst)
     assert page.get_attribute("#paths-chart", "data-state") == "drawn"
     page.screenshot(path=str(artefacts / "journeys-en.png"), full_page=True)
+
+
+def test_an_alert_and_a_segment_drill_down(analyst: Browse, served: Served) -> None:
+    page = analyst.page
+    spike = served.truth["sentiment_spike"]
+    analyst.goto("/social?lang=zh")
+    settle_page(analyst)
+    page.locator("#alerts-table tbody a").first.click()
+    page.wait_for_function("() => document.getElementById('alert-terms').dataset.state === 'drawn'")
+    settle_page(analyst)
+    assert page.input_value("#timeline-item") == spike["item_id"]
+    words = page.eval_on_selector_all(
+        "#alert-terms tbody tr td:first-child", "(tds) => tds.map((t) => t.innerText)"
+    )
+    assert words and any(w in m for w in words[:3] for m in spike["negative_markers"])
+    # a segment opens its preferences against everyone
+    analyst.goto("/?lang=en")
+    settle_page(analyst)
+    page.locator("#segments-table a", has_text="gen_z_tier1").click()
+    page.wait_for_url(re.compile(r".*/explore\?.*measure=lift.*"))
+    settle_page(analyst)
+    assert page.input_value("#ex-segment") == "gen_z_tier1"
+    assert page.get_attribute("#ex-chart", "data-state") == "drawn"
+    header = page.inner_text("#ex-table thead")
+    assert "Lift" in header

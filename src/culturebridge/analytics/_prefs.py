@@ -439,8 +439,10 @@ def preferences(
     by: str,
     vs: str = ALL,
     config: PrefsConfig | None = None,
+    kind: str | None = None,
 ) -> PreferencesResult:
-    """The segment's preferences along `by` against `vs` (`all` users, or another segment).
+    """The segment's preferences along `by` against `vs` (`all` users, or another segment);
+    with `kind`, among items of that kind only (genres of films, say).
 
     Runs as one engine query (two small results) on the analysis' backend; the per-value table
     is guarded before it is returned: cells where the segment's or the baseline's engaged users
@@ -453,7 +455,7 @@ def preferences(
     base_users = None if vs == ALL else a.members(vs)
     both = preference_sums(
         a.events(),
-        a.dimension(by),
+        a.dimension(by, kind),
         segment=seg_users,
         baseline=base_users,
         weights=config.weights,
@@ -480,6 +482,12 @@ def preferences(
         info = None
         table = finish(sums_t, totals_t, config=config, baseline_is_all=baseline_is_all)
         measure = WEIGHTED_MEASURE
+    if not a.single_valued(by):
+        measure += (
+            "; an item with several values (two genres) counts in each, so shares may sum past 100%"
+        )
+    if kind is not None:
+        measure += f"; {kind} items only"
     return _result(
         a,
         segment=segment,

@@ -189,15 +189,17 @@ def trends(
     by: str,
     period: Period = "week",
     config: TrendsConfig | None = None,
+    kind: str | None = None,
 ) -> TrendsResult:
-    """Every value's share per period in the segment, with trend tests and a short forecast."""
+    """Every value's share per period in the segment, with trend tests and a short forecast;
+    with `kind`, among items of that kind only."""
     config = config or TrendsConfig()
     if period not in PERIOD_UNITS:
         raise UserError(f"--period must be day, week or month, not {period!r}")
     both = a.run(
         trend_sums(
             a.events(),
-            a.dimension(by),
+            a.dimension(by, kind),
             members=a.members(segment),
             unit=PERIOD_UNITS[period],
             weights=config.weights,

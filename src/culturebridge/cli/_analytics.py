@@ -85,6 +85,10 @@ ToOpt = Annotated[
     str | None,
     typer.Option("--period-to", metavar="YYYY-MM-DD", help="Last day analysed (inclusive)."),
 ]
+KindOpt = Annotated[
+    str | None,
+    typer.Option("--kind", help="Only items of this kind (e.g. genres of films: --kind film)."),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -206,6 +210,7 @@ def prefs(
     ] = "all",
     period_from: FromOpt = None,
     period_to: ToOpt = None,
+    kind: KindOpt = None,
     partner: PartnerOpt = None,
     backend: BackendOpt = None,
     epsilon: EpsilonOpt = None,
@@ -224,7 +229,7 @@ def prefs(
     with open_analysis(directory, opts) as a:
         out = a.publish(
             running(
-                lambda: preferences(a, segment=segment, by=by, vs=vs),
+                lambda: preferences(a, segment=segment, by=by, vs=vs, kind=kind),
                 "computing preferences",
                 json_out,
             )
@@ -300,6 +305,7 @@ def trends_cmd(
     ] = 4,
     period_from: FromOpt = None,
     period_to: ToOpt = None,
+    kind: KindOpt = None,
     partner: PartnerOpt = None,
     backend: BackendOpt = None,
     epsilon: EpsilonOpt = None,
@@ -322,6 +328,7 @@ def trends_cmd(
                     by=by,
                     period=period,  # type: ignore[arg-type]
                     config=TrendsConfig(horizon=horizon),
+                    kind=kind,
                 ),
                 "computing trends",
                 json_out,

@@ -60,6 +60,7 @@ from culturebridge.query._segments import (
     saved_segments,
     segment_users,
 )
+from culturebridge.schema import ITEM_KINDS
 from culturebridge.workspace import Workspace
 
 ITEM_FIELDS = {"kind": "kind", "partner": "partner_id", "item": "item_id"}
@@ -249,10 +250,15 @@ class Analysis:
     def items(self) -> ir.Table:
         return self.con.table("items")
 
-    def dimension(self, dimension: str) -> ir.Table:
+    def dimension(self, dimension: str, kind: str | None = None) -> ir.Table:
         """(item_id, value) for an item field, `genre`, or `attributes.KEY`, partner-scoped: a
-        value none of the partner's own items carries is `OTHER_PARTNERS`."""
+        value none of the partner's own items carries is `OTHER_PARTNERS`. With `kind`, only
+        items of that kind (genres of films, not of games and fashion together)."""
         items = self.items()
+        if kind is not None:
+            if kind not in ITEM_KINDS:
+                raise UserError(f"unknown kind {kind!r} (use one of {', '.join(ITEM_KINDS)})")
+            items = items.filter(items.kind == kind)
         if dimension in ITEM_FIELDS:
             value = items[ITEM_FIELDS[dimension]].cast("string")
             t = items.select("item_id", "partner_id", value=value)

@@ -18,6 +18,7 @@ saying why) rather than drawing an empty frame.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib.util import find_spec
@@ -719,9 +720,14 @@ def weekly_lines(
 
 
 def growth_bars(f: FashionTrendsResult, *, limit: int = 15, lang: str = "") -> Figure | None:
-    """The fastest-growing values (any source) with their growth interval, fastest on top.
+    """The significantly moving values (any source) with their growth interval, fastest on top.
     Labels are bilingual by default (the reports), in one language with `lang` (en or zh)."""
-    rows = [r for r in f.rows if not r.suppressed and r.growth.rate is not None]
+    # the significant movers (Mann–Kendall, BH-adjusted), as `fashion trends` calls them
+    rows = [
+        r
+        for r in f.rows
+        if not r.suppressed and r.growth.rate is not None and r.trend and r.trend.significant
+    ]
     rows = sorted(rows, key=lambda r: r.growth.rate or 0.0, reverse=True)[:limit][::-1]
     if not rows:
         return None
@@ -901,6 +907,16 @@ def translate(figure: Figure, lang: str, labels: Mapping[str, str] | None = None
             values = trace.get(axis)
             if isinstance(values, list):
                 trace[axis] = [_say(v, words) if isinstance(v, str) else v for v in values]
+    dated = any(
+        isinstance(t.get("x"), list)
+        and t["x"]
+        and isinstance(t["x"][0], str)
+        and re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", t["x"][0])
+        for t in out.get("data", [])
+    )
+    if dated:  # Plotly names months in English ("Mar 2026"): numbers read in any language
+        layout = out.setdefault("layout", {})
+        layout.setdefault("xaxis", {})["tickformat"] = "%Y-%m-%d"
     for axis in ("xaxis", "yaxis"):
         title = out.get("layout", {}).get(axis, {}).get("title")
         if isinstance(title, dict) and isinstance(title.get("text"), str):

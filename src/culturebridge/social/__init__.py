@@ -9,7 +9,15 @@ character n-gram model plus an emoji and slang lexicon for sentiment (shipped in
 from typing import TYPE_CHECKING
 
 from culturebridge._lazy import lazy_getattr
-from culturebridge.social._alerts import Alert, AlertsConfig, ItemSentiment, item_sentiment
+from culturebridge.social._alerts import (
+    Alert,
+    AlertsConfig,
+    AlertTerm,
+    AlertTerms,
+    ItemSentiment,
+    alert_terms,
+    item_sentiment,
+)
 from culturebridge.social._mentions import (
     Mention,
     MentionLinker,
@@ -36,6 +44,9 @@ __getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [
+    "AlertTerm",
+    "AlertTerms",
+    "alert_terms",
     "train_default",
     "Alert",
     "AlertsConfig",

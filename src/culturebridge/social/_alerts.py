@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import binom
 
+from culturebridge.errors import UserError
 from culturebridge.privacy import GuardReport
 from culturebridge.query import PERIOD_UNITS, Analysis, Period, Scope
 from culturebridge.social._corpus import distinct_users, posts_in_scope, user_codes
@@ -319,3 +320,113 @@ def _cells_and_alerts(
         )
     alerts.sort(key=lambda al: (al.q, al.period_start))
     return cells, alerts, int(tested.sum()), platform, guarded.report, periods
+
+
+# ---------------------------------------------------------------------------- an alert's words
+
+
+class AlertTerm(BaseModel):
+    term: str
+    posts: int | None
+    """Posts naming the item in the period that use the term."""
+    authors: int | None
+    expected: float | None
+    """Posts expected to use it, from the item's other periods."""
+    ratio: float | None
+    suppressed: bool = False
+    suppression: str | None = None
+
+
+class AlertTerms(BaseModel):
+    """What the posts naming one item said in one period, against its other periods: the
+    drill-down from an alert to its posts' words (never the posts themselves)."""
+
+    item_id: str
+    period: Period
+    period_start: date
+    posts: int | None
+    """Posts naming the item in the period."""
+    negative_share: float | None
+    method: str
+    scope: Scope
+    terms: list[AlertTerm]
+    privacy: GuardReport
+
+
+def alert_terms(
+    a: Analysis,
+    *,
+    item_id: str,
+    period_start: date,
+    period: Period = "week",
+    top: int = 15,
+    scorer: Scorer | None = None,
+    min_posts: int = 3,
+) -> AlertTerms:
+    """The terms over-used in the posts naming `item_id` in the period starting on
+    `period_start`, against the item's other periods (posts using a term, over the posts its
+    share elsewhere predicts, with half a post of smoothing). Terms used by fewer than k
+    distinct authors are suppressed."""
+    from culturebridge.social._segment import workspace_segmenter
+
+    a.item_partner(item_id)  # unknown or out-of-scope item: a clear error
+    t, _ = _linked_posts(a, None, period)
+    t = t.filter(pc.equal(t["item_id"], item_id))
+    rows = t.to_pylist()
+    here = [r for r in rows if r["period_start"] == period_start]
+    other = [r for r in rows if r["period_start"] != period_start]
+    if not here:
+        raise UserError(f"no post names {item_id!r} in the {period} of {period_start}")
+    words = workspace_segmenter(a.con).keywords_of
+    term_posts: dict[str, list[int]] = {}
+    term_authors: dict[str, set[str]] = {}
+    for r in here:
+        for term in dict.fromkeys(words(r["text"])):
+            term_posts.setdefault(term, [0, 0])[0] += 1
+            term_authors.setdefault(term, set()).add(str(r["user_id"]))
+    for r in other:
+        for term in dict.fromkeys(words(r["text"])):
+            if term in term_posts:
+                term_posts[term][1] += 1
+    n_here, n_other = len(here), max(len(other), 1)
+    cand = []
+    for term, (now, before) in term_posts.items():
+        if now < min_posts:
+            continue
+        expected = (before + 0.5) / (n_other + 1.0) * n_here
+        cand.append((term, now, len(term_authors[term]), expected, now / expected))
+    cand.sort(key=lambda x: (-x[4], -x[1], x[0]))
+    cand = cand[:top]
+    table = pa.table(
+        {
+            "term": [c[0] for c in cand],
+            "posts": pa.array([c[1] for c in cand], pa.int64()),
+            "authors": pa.array([c[2] for c in cand], pa.int64()),
+            "expected": pa.array([round(c[3], 3) for c in cand], pa.float64()),
+            "ratio": pa.array([round(c[4], 3) for c in cand], pa.float64()),
+        }
+    )
+    guarded = a.release(
+        table, users="authors", blank=["posts", "expected", "ratio"], what=f"terms of {item_id}"
+    )
+    texts = [r["text"] for r in here if isinstance(r["text"], str)]
+    negative = None
+    if texts:
+        scores = np.asarray((scorer or _default_scorer())(texts), dtype=np.float64)
+        negative = float(np.mean(scores < AlertsConfig().threshold))
+    authors = len({str(r["user_id"]) for r in here})
+    shown = a.policy.shown(authors)
+    return AlertTerms(
+        item_id=item_id,
+        period=period,
+        period_start=period_start,
+        posts=n_here if shown is not None else None,
+        negative_share=negative if shown is not None else None,
+        method=(
+            "terms in the posts naming the item in this period, ranked by posts using them over "
+            "the posts their share in the item's other periods predicts"
+        ),
+        scope=a.scope(),
+        terms=[AlertTerm.model_validate(r) for r in guarded.to_pylist()],
+        privacy=guarded.report,
+    )

@@ -122,6 +122,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # explore
     "ex.title": ("Explore", "探索"),
     "ex.by": ("Break down by", "细分维度"),
+    "ex.measure": ("Measure", "指标"),
+    "ex.measure.users": ("Users per value", "各取值的用户数"),
+    "ex.measure.lift": ("Preference (lift) against all users", "偏好（提升度，对比全体用户）"),
+    "ex.lift_vs_all": (
+        "the segment's share of weighted engagement against every user's",
+        "该人群的加权互动份额对比全体用户的份额",
+    ),
+    "col.ci": ("95% CI", "95% 置信区间"),
     "ex.kind": ("Items of kind", "条目类型"),
     "ex.any_kind": ("Any kind", "全部类型"),
     "ex.items_of": ("Items of", "条目归属"),
@@ -254,9 +262,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "trends.table": ("Rising and falling", "上升与下降"),
     # fashion
     "fashion.title": ("Fashion", "时尚"),
-    "fashion.trends": ("Rising attributes", "上升中的时尚属性"),
+    "fashion.trends": ("Rising and falling attributes", "显著上升与下降的时尚属性"),
     "fashion.products": ("Products", "产品"),
     "fashion.image": ("Product image", "产品图片"),
+    "fashion.from_image": (" (from photos)", "（图片识别）"),
     # recommendations
     "rec.title": ("Recommendations preview", "推荐预览"),
     "rec.pick": ("Pick one of your items", "选择您的一个条目"),
@@ -268,6 +277,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "social.alerts": ("Sentiment alerts", "情绪预警"),
     "social.no_alerts": ("No alerts.", "暂无预警。"),
     "social.timeline": ("Timeline", "时间线"),
+    "social.terms": ("What its posts said that week", "当周帖子在说什么"),
+    "social.pick_alert": (
+        "Open an alert to see the words its posts over-used that week.",
+        "点击一条预警，查看当周帖子中异常多用的词。",
+    ),
+    "col.term": ("Term", "词语"),
+    "col.expected": ("Expected posts", "预期帖子数"),
+    "col.ratio": ("Ratio", "倍数"),
     # campaigns
     "camp.title": ("Campaigns", "营销活动"),
     "camp.list": ("Your campaigns", "您的营销活动"),

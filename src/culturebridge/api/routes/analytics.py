@@ -70,6 +70,10 @@ PeriodFrom = Annotated[
 ]
 PeriodTo = Annotated[date | None, Query(description="Last day analysed (inclusive), YYYY-MM-DD.")]
 Top = Annotated[int, Query(ge=1, le=1000, description="Rows to return (best first).")]
+Kind = Annotated[
+    str | None,
+    Query(max_length=40, description="Only items of this kind (e.g. genres of films: kind=film)."),
+]
 
 _FIRST_YEAR, _LAST_YEAR = 1900, 2999
 T = TypeVar("T")
@@ -121,6 +125,7 @@ async def get_preferences(
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
     top: Top = 30,
+    kind: Kind = None,
 ) -> Released[Rows[PreferenceRow]]:
     """Each value of the dimension: the segment's share of weighted engagement, the baseline's,
     the lift with a user-clustered 95% interval and a BH-adjusted p-value (`prefs --json`),
@@ -130,9 +135,9 @@ async def get_preferences(
 
     def compute() -> Released[PreferencesResult]:
         with state.analysis(caller, **period) as a:
-            return a.publish(preferences(a, segment=segment, by=by, vs=vs))
+            return a.publish(preferences(a, segment=segment, by=by, vs=vs, kind=kind or None))
 
-    key = (segment, by, vs, period_from, period_to)
+    key = (segment, by, vs, period_from, period_to, kind)
     out = await cached_now(state, caller, "preferences", key, compute)
     return out.map(
         lambda r: Rows[PreferenceRow](data=r.rows[:top], count=len(r.rows), scope=r.scope)
@@ -158,6 +163,7 @@ async def get_trends(
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
     top: Top = 1000,
+    kind: Kind = None,
 ) -> Released[TrendsResult]:
     """The typed result of `trends` (its rows are what `trends --json` prints): Mann-Kendall
     with Sen's slope, BH-adjusted; a damped-trend forecast with 80% intervals. `top` keeps the
@@ -167,11 +173,16 @@ async def get_trends(
     def compute() -> Released[TrendsResult]:
         with state.analysis(caller, **checked) as a:
             result = trends(
-                a, segment=segment, by=by, period=period, config=TrendsConfig(horizon=horizon)
+                a,
+                segment=segment,
+                by=by,
+                period=period,
+                config=TrendsConfig(horizon=horizon),
+                kind=kind or None,
             )
             return a.publish(result)
 
-    key = (by, segment, period, horizon, period_from, period_to)
+    key = (by, segment, period, horizon, period_from, period_to, kind)
     out = await cached_now(state, caller, "trends", key, compute)
     return out.map(lambda r: r.model_copy(update={"rows": r.rows[:top]}))
 

@@ -25,6 +25,7 @@ from culturebridge.errors import UserError
 router = APIRouter(prefix="/insights", tags=["insights"])
 
 QUESTION_KEYS = (
+    "measure",
     "by",
     "segment",
     "kind",
@@ -34,7 +35,8 @@ QUESTION_KEYS = (
     "period_from",
     "period_to",
 )
-"""The parameters of GET /breakdown an insight may keep."""
+"""The parameters of GET /breakdown an insight may keep, and `measure` (`users`, the
+breakdown, or `lift`: the segment's preferences against everyone, GET /preferences)."""
 MAX_INSIGHTS = 200
 
 

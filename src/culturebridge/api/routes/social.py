@@ -23,7 +23,7 @@ from culturebridge.api._deps import AppState, Caller, CallerDep, StateDep
 from culturebridge.api._models import CHART_RESPONSE, Message, Rows, published
 from culturebridge.api.routes.fashion import FromQuery, ItemId, ToQuery
 from culturebridge.privacy import Released
-from culturebridge.social import ItemSentiment, MentionsResult
+from culturebridge.social import AlertTerms, ItemSentiment, MentionsResult, alert_terms
 
 router = APIRouter(prefix="/social", tags=["social"])
 
@@ -236,3 +236,32 @@ def get_timeline(
         period_from=period_from,
         period_to=period_to,
     )
+
+
+@router.get(
+    "/alerts/{item_id}/terms",
+    response_model=AlertTerms,
+    summary="What the posts naming an item said in one period (an alert's drill-down)",
+    responses={404: {"model": Message, "description": "Unknown, or not visible to this key."}},
+)
+@published
+def get_alert_terms(
+    item_id: ItemId,
+    state: StateDep,
+    caller: CallerDep,
+    period_start: Annotated[date, Query(description="First day of the period (an alert's).")],
+    period: PeriodQuery = "week",
+) -> Released[AlertTerms]:
+    """The terms the item's posts over-used in that period against its other periods (posts
+    using each, the count its share elsewhere predicts, and the ratio), with the period's posts
+    and negative share. Terms used by fewer than k authors are suppressed; posts themselves
+    never leave."""
+    visible_item(state, caller, item_id)
+
+    def compute() -> Released[AlertTerms]:
+        with state.analysis(caller) as a:
+            return a.publish(
+                alert_terms(a, item_id=item_id, period_start=period_start, period=period)
+            )
+
+    return state.cached(caller, "alert_terms", (item_id, period_start, period), compute)

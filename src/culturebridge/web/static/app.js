@@ -329,7 +329,7 @@ const CB = (() => {
     if (dimension === "item") return "/audiences?item=" + encodeURIComponent(value);
     if (dimension === "kind") return "/explore?" + new URLSearchParams(Object.assign(q, { by: "genre", kind: value }));
     if (dimension === "partner") return "/explore?" + new URLSearchParams(Object.assign(q, { by: "item", items_of: value }));
-    if (dimension === "segment") return "/explore?" + new URLSearchParams(Object.assign(q, { segment: value }));
+    if (dimension === "segment") return "/explore?" + new URLSearchParams({ segment: value, measure: "lift", by: "kind" });
     return null;
   }
 

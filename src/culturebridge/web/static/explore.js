@@ -7,7 +7,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const { T, api, load, table, figure, segmentOptions, label, itemTitles, partnerNames, el, clear, message, fmt, exportCsv, exportPng, drill, whoami } = CB;
   const $ = (id) => document.getElementById(id);
   const form = $("explore-form");
-  const [segment, by, kind, itemsOf, range, from, to, compare] = ["ex-segment", "ex-by", "ex-kind", "ex-items-of", "ex-range", "ex-from", "ex-to", "ex-compare"].map($);
+  const [segment, by, kind, itemsOf, range, from, to, compare, measure] = ["ex-segment", "ex-by", "ex-kind", "ex-items-of", "ex-range", "ex-from", "ex-to", "ex-compare", "ex-measure"].map($);
   const plot = $("ex-chart");
   const rows = $("ex-table");
   const saved = $("ex-insights");
@@ -16,7 +16,8 @@ document.addEventListener("DOMContentLoaded", () => {
 
   /** The question as GET /breakdown's parameters (empty ones left out). */
   function question() {
-    const q = { by: by.value, segment: segment.value || "all", kind: kind.value, items_of: itemsOf.value, period_from: from.value, period_to: to.value, compare: compare.checked ? "previous" : "none" };
+    const q = { measure: measure.value, by: by.value, segment: segment.value || "all", kind: kind.value, items_of: itemsOf.value, period_from: from.value, period_to: to.value, compare: compare.checked ? "previous" : "none" };
+    if (q.measure === "users") delete q.measure;
     for (const k of Object.keys(q)) if (!q[k]) delete q[k];
     return q;
   }
@@ -38,6 +39,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const set = (node, value) => {
       if (value !== null && value !== undefined) node.value = value;
     };
+    set(measure, params.get("measure"));
     set(by, params.get("by"));
     set(kind, params.get("kind"));
     set(itemsOf, params.get("items_of"));
@@ -49,9 +51,39 @@ document.addEventListener("DOMContentLoaded", () => {
     if (params.has("compare")) compare.checked = params.get("compare") === "previous";
   }
 
+  /** The API path of a question: a breakdown, or the segment's preferences against everyone. */
+  function pathOf(q) {
+    if (q.measure !== "lift") return "/breakdown?" + new URLSearchParams(q);
+    const p = { segment: q.segment || "all", by: q.by, vs: "all", top: "30" };
+    for (const k of ["kind", "period_from", "period_to"]) if (q[k]) p[k] = q[k];
+    return "/preferences?" + new URLSearchParams(p);
+  }
+
+  async function showLift(q, path) {
+    await load(plot, async () => {
+      const res = await api(path);
+      current = { path, q, res };
+      const titles = by.value === "item" ? await itemTitles() : by.value === "partner" ? await partnerNames() : null;
+      await figure(plot, path);
+      $("ex-summary").textContent = `${T("ex.measure.lift")} · ${T("ex.lift_vs_all")}`;
+      table(rows, res.data || [], [
+        { key: "value", label: T("dim." + by.value), value: (r) => label(r.value, by.value, titles), link: (r) => drill(by.value, r.value, q) },
+        "segment_share", "baseline_share", "lift",
+        { key: "ci_low", label: T("col.ci"), value: (r) => (r.ci_low === null ? "—" : `${fmt(r.ci_low)}–${fmt(r.ci_high)}`) },
+        "significant", "users",
+      ]);
+      CB.notes(plot, res);
+    });
+  }
+
   async function show() {
     const q = question();
-    const path = "/breakdown?" + new URLSearchParams(q);
+    const path = pathOf(q);
+    if (q.measure === "lift") {
+      history.replaceState(null, "", "?" + new URLSearchParams({ ...q, segment: segment.value }));
+      await showLift(q, path);
+      return;
+    }
     history.replaceState(null, "", "?" + new URLSearchParams({ ...q, segment: segment.value }));
     await load(plot, async () => {
       const res = await api(path);

@@ -9,23 +9,25 @@ document.addEventListener("DOMContentLoaded", () => {
   const products = document.getElementById("fashion-products");
 
   // the same value can rise in the catalogue, in posts and in images: say which
+  const attributeName = (a) => (a.startsWith("image_") ? T("dim.attributes." + a.slice(6)) + T("fashion.from_image") : T("dim.attributes." + a));
   const label = (r) =>
-    `${r.attribute}: ${(lang === "zh" && r.label_zh) || r.label || r.value} · ${T("source." + r.source)}`;
+    `${attributeName(r.attribute)}: ${(lang === "zh" && r.label_zh) || r.label || r.value} · ${T("source." + r.source)}`;
 
   async function show() {
     const seg = encodeURIComponent(segment.value || "gen_z");
     const trends = load(plot, async () => {
       const path = `/fashion/trends?segment=${seg}&period=week&top=50`;
       const res = await api(path);
-      // the fastest risers first (the chart lists them top down)
+      // the significant movers only (as the CLI and the chart), the fastest risers first
       const kept = (res.rows || [])
-        .filter((r) => !r.suppressed && r.growth && r.growth.rate !== null)
+        .filter((r) => !r.suppressed && r.growth && r.growth.rate !== null && r.trend && r.trend.significant)
         .sort((a, b) => b.growth.rate - a.growth.rate)
         .slice(0, 15)
         .reverse();
       await figure(plot, path);
       table(rows, kept.slice().reverse(), [
         { key: "attribute", label: T("col.attribute"), value: (r) => label(r) },
+        { key: "direction", label: T("col.direction"), value: (r) => CB.label(r.trend.direction, "value") },
         { key: "growth", label: T("col.growth"), value: (r) => fmt(r.growth && r.growth.rate, "rate") },
         { key: "segment_share", label: T("col.segment_share"), value: (r) => fmt(r.preference && r.preference.segment_share, "share") },
         { key: "lift", label: T("col.lift"), value: (r) => fmt(r.preference && r.preference.lift) },

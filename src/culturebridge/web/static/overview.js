@@ -54,7 +54,11 @@ document.addEventListener("DOMContentLoaded", () => {
       const chart = el("div", { class: "chart", "data-insight": insight.id });
       const open = "/explore?" + new URLSearchParams(insight.query);
       tiles.append(el("div", { class: "tile" }, el("h3", { text: insight.name }), chart, el("a", { href: open, text: T("ex.open") })));
-      load(chart, () => figure(chart, "/breakdown?" + new URLSearchParams(insight.query)));
+      const q = insight.query;
+      const path = q.measure === "lift"
+        ? "/preferences?" + new URLSearchParams(Object.fromEntries(Object.entries({ segment: q.segment || "all", by: q.by, vs: "all", kind: q.kind, period_from: q.period_from, period_to: q.period_to }).filter(([, v]) => v)))
+        : "/breakdown?" + new URLSearchParams(q);
+      load(chart, () => figure(chart, path));
     }
   });
 

@@ -7,11 +7,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const segment = document.getElementById("trends-segment");
   const by = document.getElementById("trends-by");
   const period = document.getElementById("trends-period");
+  const kind = document.getElementById("trends-kind");
   const plot = document.getElementById("trends-chart");
   const rows = document.getElementById("trends-table");
 
   async function show() {
     const query = new URLSearchParams({ by: by.value, segment: segment.value || "all", period: period.value, top: "12" });
+    if (kind.value) query.set("kind", kind.value); // genres within one kind
     await load(plot, async () => {
       const result = await api("/trends?" + query);
       const titles = by.value === "item" ? await itemTitles() : null;
@@ -25,7 +27,8 @@ document.addEventListener("DOMContentLoaded", () => {
     show();
   });
   load(plot, async () => {
-    await segmentOptions(segment, "gen_z");
+    const asked = new URLSearchParams(window.location.search);
+    await segmentOptions(segment, asked.get("segment") || "gen_z"); // a drill-down names one
     await show();
   });
 });
