@@ -177,3 +177,32 @@ def test_reversed_period_is_a_clear_error(tiny: Workspace, tmp_path: Path) -> No
         Analysis.open(tiny, period_from=date(2026, 6, 1), period_to=date(2026, 5, 1)),
     ):
         pass
+
+
+def test_a_rating_weighs_by_its_stars(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Two films, each rated by 10 users: one 5★, the other 1★. Rating is the only event, so
+    the 5★ film holds 5/6 of the weighted engagement, not half."""
+    users = [{"user_id": f"u{i}", "birth_year": 2004} for i in range(10)]  # 22: gen Z
+    items = [{"item_id": "good", "kind": "film"}, {"item_id": "bad", "kind": "film"}]
+    events = [
+        {"ts": "2026-05-01T12:00:00Z", "user_id": f"u{i}", "item_id": item, "type": "rate",
+         "value": stars}
+        for i in range(10)
+        for item, stars in (("good", 5.0), ("bad", 1.0))
+    ]  # fmt: skip
+    ws = tiny_workspace(
+        tmp_path_factory.mktemp("stars"), users=users, items=items, events=events, k=5
+    )
+    with Analysis.open(ws) as a:
+        r = preferences(a, segment="gen_z", by="item")
+    shares = {row.value: row.segment_share for row in r.rows}
+    assert shares["good"] == pytest.approx(5 / 6)
+    assert shares["bad"] == pytest.approx(1 / 6)
+
+
+def test_a_multi_valued_breakdown_says_its_shares_overlap(tiny: Workspace) -> None:
+    with Analysis.open(tiny) as a:
+        by_genre = preferences(a, segment="gen_z", by="genre")
+        by_item = preferences(a, segment="gen_z", by="item")
+    assert "sum past 100%" in by_genre.measure
+    assert "sum past 100%" not in by_item.measure

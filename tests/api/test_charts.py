@@ -93,10 +93,12 @@ def test_an_item_audience_chart(client: TestClient, served: Served) -> None:
 
 
 def test_results_about_no_user_have_their_chart_too(client: TestClient, served: Served) -> None:
-    """The leaderboard's chart plots each player's rating with ±2 sd, as its table lists it."""
+    """The leaderboard's chart plots each player at the rating that ranks them (μ − 2σ), with
+    the mean μ marked, as its table lists them: the dots fall in the table's order."""
     board, fig = fetch(client, served, "platform", "/esports/leaderboard", top=5)
-    (dots,) = fig["data"]
-    ratings = [round(r["rating"], 1) for r in board["data"][:20]]
-    assert sorted(dots["x"]) == sorted(ratings)
+    dots, mean = fig["data"]
+    ranked = [round(r["rating"] - 2 * r["sd"], 1) for r in board["data"][:20]]
+    assert dots["x"] == ranked[::-1]  # bottom to top: the last of the board first
+    assert sorted(mean["x"]) == sorted(round(r["rating"], 1) for r in board["data"][:20])
     _, fig = fetch(client, served, "platform", "/localise/check", lang="zh")
     assert fig["data"][0]["type"] == "bar" and "术语不一致" in fig["data"][0]["y"]

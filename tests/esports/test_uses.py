@@ -130,3 +130,19 @@ def test_tuning_uses_the_early_matches_only_and_falls_back_on_defaults() -> None
     ]
     assert tune_bridge(flipped).params == tuned.params
     assert tune_bridge(matches[:100]).tried == 0  # too few to choose on
+
+
+def test_the_leaderboard_chart_ranks_as_the_table_does() -> None:
+    """The dots are the rating that ranks (μ − 2σ), so they fall in the board's order even when
+    a lower-ranked player has the higher mean."""
+    from culturebridge.reports._charts import leaderboard_chart
+
+    rows = [("steady", 1500.0, 20.0), ("lucky", 1520.0, 60.0), ("new", 1400.0, 30.0)]
+    # conservative: steady 1460, lucky 1400, new 1340: the board's order
+    figure = leaderboard_chart(rows)
+    assert figure is not None
+    dots = figure["data"][0]
+    assert dots["y"] == ["new", "lucky", "steady"]  # bottom to top
+    assert dots["x"] == sorted(dots["x"])  # the top player's dot is the rightmost
+    mean = figure["data"][1]
+    assert mean["x"][dots["y"].index("lucky")] > mean["x"][dots["y"].index("steady")]

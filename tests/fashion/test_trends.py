@@ -484,3 +484,21 @@ def test_one_question_gets_one_answer_on_every_surface(demo: Demo) -> None:
             continue
         assert row.preference.lift == pytest.approx(prefs[row.value]["lift"], rel=1e-9)
         assert row.growth.rate == pytest.approx(weekly[row.value]["growth_rate"], rel=1e-6)
+
+
+@pytest.mark.slow
+def test_the_movers_chart_shows_only_what_the_cli_calls_moving(
+    everyone: tuple[FashionTrendsResult, str],
+) -> None:
+    from culturebridge.reports._charts import growth_bars
+
+    result, _ = everyone
+    moving = [
+        r
+        for r in result.rows
+        if not r.suppressed and r.growth.rate is not None and r.trend and r.trend.significant
+    ]
+    figure = growth_bars(result)
+    assert moving and figure is not None
+    assert len(figure["data"][0]["y"]) == min(15, len(moving))
+    assert len(moving) < len([r for r in result.rows if r.growth.rate is not None])

@@ -311,6 +311,9 @@ def _requests(t: Target) -> list[tuple[str, str, dict[str, Any] | None]]:
         "segment": "gen_z",
         "by": "kind",
         "q": "英国",
+        "step": "view&step=purchase",  # a funnel of two steps
+        "after": "view",
+        "period_start": "2026-06-22",
     }
     bodies = {
         f"{API}/segments/preview": {"age_min": 18, "age_max": 24, "by": "kind"},
@@ -394,6 +397,7 @@ def test_no_breakdown_releases_a_value_only_other_partners_items_carry(exact: Ta
         for url in (
             f"{API}/preferences?segment=gen_z&by={dim}&top=1000",
             f"{API}/trends?by={dim}&top=1000",
+            f"{API}/breakdown?by={dim}&top=1000",
         ):
             r = exact.client.get(url, headers=exact.auth("partner"))
             assert r.status_code == 200, (url, r.text)

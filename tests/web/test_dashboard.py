@@ -119,6 +119,9 @@ def test_every_page_draws_its_charts_without_errors(
         for c in charts:
             if c["state"] == "drawn":
                 assert c["svg"] >= 1 and c["marks"] > 0, f"{name}: {c}"
+                # every chart drawn from a result can be exported (CSV and PNG, audited)
+                exports = f'.exports[data-for="{c["id"]}"] button'
+                assert platform.page.locator(exports).count() == 2, f"{name}: {c['id']}"
             assert c["state"] != "error", f"{name}: {c}"
         assert not platform.problems.all(), f"{name}: {platform.problems.all()}"
         html_lang = platform.page.get_attribute("html", "lang")

@@ -348,3 +348,27 @@ def test_an_alert_and_a_segment_drill_down(analyst: Browse, served: Served) -> N
     assert page.get_attribute("#ex-chart", "data-state") == "drawn"
     header = page.inner_text("#ex-table thead")
     assert "Lift" in header
+
+
+@pytest.mark.parametrize(
+    "name", ["albion", "britannia", "aurelia", "northlight"]
+)  # broadcaster, tourism board, designer, documentary producer
+def test_a_partners_overview_leads_with_its_own_items(
+    chromium: Any, dashboard: str, served: Served, name: str
+) -> None:
+    from tests.api.conftest import KEYS, items_of
+
+    partner = next(p for n, p, _ in KEYS if n == name)
+    owners = items_of(served.ws)
+    context, b = as_partner(chromium, dashboard, served, name)
+    try:
+        b.goto("/?lang=en")
+        settle_page(b)
+        first = b.page.locator("main section.card").first
+        assert first.get_attribute("id") == "yours"
+        assert b.page.get_attribute("#yours-chart", "data-state") == "drawn"
+        shown = re.findall(r"\(([a-z]{3}_\d{4})\)", b.page.inner_text("#yours-table"))
+        assert shown and all(owners[i] == partner for i in shown), shown
+        assert "your items" in b.page.inner_text("#yours-heading")
+    finally:
+        context.close()

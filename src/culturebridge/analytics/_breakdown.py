@@ -169,7 +169,9 @@ def breakdown(
             value=r["value"],
             users=r["users"],
             events=r["events"],
-            share_of_users=r["users"] / total[True] if r["users"] is not None else None,
+            share_of_users=(
+                r["users"] / total[True] if r["users"] is not None and not a.noised else None
+            ),
             suppressed=r["suppressed"],
             suppression=r["suppression"],
         )
@@ -202,8 +204,11 @@ def breakdown(
         period_to=last,
         previous_from=prev[0] if prev else None,
         previous_to=prev[1] if prev else None,
-        total_users=a.policy.shown(total.get(True, 0)),
-        previous_total_users=None if prev_total is None else a.policy.shown(prev_total),
+        # with noise on, the totals would be exact counts: left out (shares are of noisy cells)
+        total_users=None if a.noised else a.policy.shown(total.get(True, 0)),
+        previous_total_users=(
+            None if prev_total is None or a.noised else a.policy.shown(prev_total)
+        ),
         partition=partition,
         method=(
             "distinct users with at least one counted event on the value in the period, over "

@@ -364,8 +364,8 @@ def trends(
         method = None
         if not r["suppressed"] and config.horizon and not any(p.suppressed for p in pts):
             # rounded: the fit's optimum is flat enough that the last bits of a float sum
-            # (which differ between engines) would move it; 12 digits are far below noise
-            history = np.round(np.array([p.share or 0.0 for p in pts]), 12)
+            # (which differ between engines) would move it; 10 digits are far below noise
+            history = np.round(np.array([p.share or 0.0 for p in pts]), 10)
             f = forecast(history, horizon=config.horizon, level=config.level)
             method = f.method
             fc = [

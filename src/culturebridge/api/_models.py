@@ -137,6 +137,22 @@ def table_rows(value: Any) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def exported(
+    rows: list[dict[str, Any]],
+    lang: str,
+    draw: Callable[[list[dict[str, Any]], str], dict[str, Any] | None],
+) -> Response:
+    """Rows a route builds itself (outside `published`), as CSV or as the chart `draw` makes,
+    by the request's `Accept`."""
+    accept = NEGOTIATED.get()[0]
+    if CSV in accept:
+        return _csv(rows)
+    from culturebridge.reports import translate
+
+    figure = draw(rows, lang) or {"data": [], "layout": {}}
+    return JSONResponse(translate(figure, lang), media_type=PLOTLY)
+
+
 def _csv(value: Any) -> Response:
     """`table_rows(value)` as CSV: the columns of the first row first, then any others; nested
     values as JSON; null as an empty cell."""

@@ -10,7 +10,14 @@ can be mailed to a partner and opened offline.
 from typing import TYPE_CHECKING
 
 from culturebridge._lazy import lazy_getattr
-from culturebridge.reports._charts import chart, chart_html, plotly_js, plotly_js_path, translate
+from culturebridge.reports._charts import (
+    chart,
+    chart_html,
+    count_bars,
+    plotly_js,
+    plotly_js_path,
+    translate,
+)
 from culturebridge.reports._findings import (
     DEFAULT_DIMENSIONS,
     DEFAULT_SEGMENTS,
@@ -107,6 +114,7 @@ __all__ = [
     "scan",
     "strongest_findings",
     "translate",
+    "count_bars",
     "value_label",
     "write_overview",
     "write_partner_report",

@@ -863,6 +863,7 @@ ZH: dict[str, str] = {
     "growth per month": "每月增长",
     "baseline": "基准",
     "previous period": "上一周期",
+    "similarity": "相似度",
     "category": "品类",
     "colour": "颜色",
     "pattern": "图案",

@@ -369,6 +369,11 @@ def alert_terms(
     distinct authors are suppressed."""
     from culturebridge.social._segment import workspace_segmenter
 
+    if a.noised:
+        raise UserError(
+            "an alert's terms are not available with differential privacy (they need exact "
+            "author counts); run it without --epsilon: k-anonymity still applies"
+        )
     a.item_partner(item_id)  # unknown or out-of-scope item: a clear error
     t, _ = _linked_posts(a, None, period)
     t = t.filter(pc.equal(t["item_id"], item_id))

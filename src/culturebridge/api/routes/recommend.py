@@ -30,7 +30,15 @@ from culturebridge.api._deps import (
     StateDep,
     not_visible,
 )
-from culturebridge.api._models import CHART_RESPONSE, Rows, published
+from culturebridge.api._models import (
+    CHART_RESPONSE,
+    CSV,
+    NEGOTIATED,
+    PLOTLY,
+    Rows,
+    exported,
+    published,
+)
 from culturebridge.privacy import Released
 from culturebridge.query import publish
 from culturebridge.recommend import (
@@ -249,7 +257,21 @@ async def similar(
     row = index.row_of.get(item_id)
     frags = [] if row is None else index.fragments(caller.item_scope, row)[:n]
     body = b'{"data":[' + b",".join(frags) + b'],"count":%d,"privacy":[],"scope":null}' % len(frags)
+    accept, language, _ = NEGOTIATED.get()
+    if CSV in accept or PLOTLY in accept:  # an export or the chart: not the hot path
+        rows = json.loads(body)["data"]
+        return exported(rows, "zh" if language.lower().startswith("zh") else "en", _similar_chart)
     return Response(content=body, media_type="application/json")
+
+
+def _similar_chart(rows: list[dict[str, Any]], lang: str) -> dict[str, Any] | None:
+    from culturebridge.reports import count_bars
+
+    def name(r: dict[str, Any]) -> str:
+        first, second = ("title_zh", "title_en") if lang == "zh" else ("title_en", "title_zh")
+        return str(r.get(first) or r.get(second) or r["item_id"])
+
+    return count_bars([(name(r), float(r["score"])) for r in rows], x_title="similarity")
 
 
 # ---------------------------------------------------------------------------- audience plan

@@ -250,7 +250,22 @@ const CB = (() => {
    */
   async function figure(node, path, body) {
     const spec = await api(path, body, "application/vnd.plotly.v1+json");
-    return chart(node, spec.data, spec.layout);
+    const drawn = chart(node, spec.data, spec.layout);
+    if (drawn) exportButtons(node, path, body);
+    return drawn;
+  }
+
+  /** CSV and PNG buttons under a chart drawn from an API result (every export is audited). */
+  function exportButtons(node, path, body) {
+    const name = (node.id || "chart").replace(/-chart$/, "");
+    let bar = node.parentNode.querySelector(`.exports[data-for="${node.id}"]`);
+    if (bar) bar.remove();
+    const csv = el("button", { type: "button", class: "secondary small", text: T("export.csv") });
+    const png = el("button", { type: "button", class: "secondary small", text: T("export.png") });
+    csv.addEventListener("click", () => exportCsv(path, name, body));
+    png.addEventListener("click", () => exportPng(node, path, name, body));
+    bar = el("div", { class: "exports", "data-for": node.id }, csv, png);
+    node.parentNode.insertBefore(bar, node);
   }
 
   /** Fill a <select> with options [{value, label}]; keeps `preferred` selected if present. */
@@ -341,8 +356,8 @@ const CB = (() => {
   }
 
   /** The rows of a result as CSV, asked of the API (which writes the export to the audit log). */
-  async function exportCsv(path, name) {
-    const response = await api(path, undefined, "text/csv", { raw: true });
+  async function exportCsv(path, name, body) {
+    const response = await api(path, body, "text/csv", { raw: true });
     const url = URL.createObjectURL(await response.blob());
     download(url, name + ".csv");
     setTimeout(() => URL.revokeObjectURL(url), 10000);
@@ -350,8 +365,8 @@ const CB = (() => {
 
   /** The chart as a PNG: the API's spec, asked for again as an export (audited), drawn to an
    * image by Plotly in this page. */
-  async function exportPng(node, path, name) {
-    const spec = await api(path, undefined, "application/vnd.plotly.v1+json", { headers: { "X-Export": "png" } });
+  async function exportPng(node, path, name, body) {
+    const spec = await api(path, body, "application/vnd.plotly.v1+json", { headers: { "X-Export": "png" } });
     const layout = Object.assign({ paper_bgcolor: "#fff", plot_bgcolor: "#fff", font: { family: FONT } }, spec.layout || {});
     const width = Math.max(node.clientWidth || 800, 600);
     const url = await window.Plotly.toImage({ data: spec.data, layout }, { format: "png", width, height: layout.height || 480 });

@@ -4,7 +4,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { T, api, load, table, figure, segmentOptions, label, fmt, notes, exportCsv } = CB;
+  const { T, api, load, table, figure, segmentOptions, label, fmt, notes } = CB;
   const $ = (id) => document.getElementById(id);
   const pct = (x) => (x === null || x === undefined ? "—" : (x * 100).toFixed(1) + "%");
 
@@ -71,7 +71,6 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     showFunnel();
   });
-  $("jf-csv").addEventListener("click", () => exportCsv("/funnel/steps?" + funnelQuery(), "funnel"));
 
   // ------------------------------------------------------------ paths
   const pc = $("paths-chart");

@@ -2,7 +2,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { T, api, load, rowsOf, chart, table, title, message, ownItems, itemOptions } = CB;
+  const { T, api, load, rowsOf, table, title, message, ownItems, itemOptions } = CB;
   const pick = document.getElementById("rec-item");
   const plot = document.getElementById("rec-chart");
   const rows = document.getElementById("rec-table");
@@ -12,14 +12,7 @@ document.addEventListener("DOMContentLoaded", () => {
     await load(plot, async () => {
       const res = await api(`/recommendations/similar/${encodeURIComponent(pick.value)}?n=10`);
       const list = rowsOf(res);
-      const shown = list.slice().reverse();
-      chart(plot, [{
-        type: "bar",
-        orientation: "h",
-        x: shown.map((r) => r.score),
-        y: shown.map((r) => `${title(r)} (${r.item_id})`),
-        name: T("col.score"),
-      }], { showlegend: false, xaxis: { title: { text: T("col.score") } } });
+      await CB.figure(plot, `/recommendations/similar/${encodeURIComponent(pick.value)}?n=10`);
       table(rows, list, [
         { key: "title", value: (r) => title(r) },
         "item_id",
