@@ -1,5 +1,6 @@
 """The dashboard in a real browser: sign-in, every page drawn without console errors, both
-languages, the segment builder, and a partner key that never sees another partner's items."""
+languages (no English data label on a Chinese page), every page at phone width without sideways
+scrolling, the segment builder, and a partner key that never sees another partner's items."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from culturebridge.query import item_titles
 from culturebridge.web import PAGES
 from tests.api.conftest import Served, items_of
-from tests.web.conftest import Browse, login, open_page, settle_page
+from tests.web.conftest import Browse, Problems, login, open_page, settle_page
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -33,6 +34,17 @@ UNTRANSLATED = re.compile(
     r"\b(?:app|lang|header|nav|login|state|word|form|dim|overview|aud|trends|fashion|rec|"
     r"social|camp|es|loc|col|kind|stage|ex|export|privacy|value|city_tier|table|jr)\.[a-z_]+(?:\.[a-z_]+)?\b"
 )
+
+# words a Chinese page must not show in English (data labels, values, notes); proper names such
+# as item titles without a Chinese title are allowed
+ENGLISH = re.compile(
+    r"\b(?:film|series|documentary|fashion|tourism|users|share|unknown|app_feed|mini_program|"
+    r"app_search|push|female|male|android|purchase|impression|Guangdong|Shandong|guochao|"
+    r"streetwear|cells|suppressed|below|privacy|previous period|age_band|week|Tier|rising|"
+    r"falling|flat|posts|rating|growth|style|colour|pattern|category|segment|baseline|control|"
+    r"treatment|conversion|revenue|visit|lift|negative)\b"
+)
+
 
 # charts a platform key must see drawn on each page (the rest may say "nothing to show")
 EXPECTED = {
@@ -128,6 +140,14 @@ def test_every_page_draws_its_charts_without_errors(
         assert html_lang == ("zh-CN" if lang == "zh" else "en")
         text = platform.page.inner_text("body")
         assert not UNTRANSLATED.findall(text), f"{name}: {UNTRANSLATED.findall(text)}"
+        if lang == "zh":  # no English data label on a Chinese page (proper names aside)
+            shown = platform.page.inner_text("main") + "\n".join(
+                platform.page.eval_on_selector_all(
+                    "main svg", "(ns) => ns.map((n) => n.textContent)"
+                )
+            )
+            english = sorted(set(ENGLISH.findall(shown)))
+            assert not english, f"{name}: {english}"
         platform.page.screenshot(path=str(artefacts / f"{name}-{lang}.png"), full_page=True)
 
 
@@ -329,3 +349,27 @@ def test_an_api_error_is_shown_as_text(platform: Browse) -> None:
     # the browser reports the failed call; the page itself throws nothing
     assert not platform.problems.errors
     assert all("/api/v1/segments/preview" in f for f in platform.problems.failed)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_page_scrolls_sideways_at_phone_width(
+    chromium: Any, dashboard: str, served: Served, artefacts: Path, lang: str
+) -> None:
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    b = Browse(base=dashboard, page=page, problems=Problems())
+    try:
+        login(b, served.keys["platform"])
+        for path, name, _ in PAGES:
+            b.goto(f"{path}?lang={lang}")
+            settle_page(b)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            shot = artefacts / f"phone-{name}-{lang}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            from PIL import Image
+
+            with Image.open(shot) as image:
+                assert image.width == 390, f"{name}: screenshot {image.width} px wide"
+            assert width <= 390, f"{name}: the page is {width} px wide at 390 px"
+    finally:
+        context.close()

@@ -1,8 +1,9 @@
 """The analyst's features in a real browser, each with a known answer on the demo: a date range
 whose figures are the CLI's for the same range, every breakdown dimension, a behavioural segment
 saved from the dashboard, saved insights on the partner's dashboard, drill-down, CSV export
-(equal to the API's JSON, in the audit log), Chinese pages without English data labels, and no
-sideways scrolling at phone width."""
+(equal to the API's JSON, in the audit log), journeys, and each partner's overview leading with
+its own items. (Chinese pages without English data labels, and no sideways scrolling at phone
+width: `test_dashboard.py`, which visits every page already.)"""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from fastapi.testclient import TestClient
 
 from culturebridge.api import create_app
 from culturebridge.privacy import AUDIT_LOG
-from culturebridge.web import PAGES
 from tests.api.conftest import Served
 from tests.test_cli import invoke
 from tests.web.conftest import Browse, login, open_page, settle_page
@@ -231,55 +231,6 @@ def test_csv_export_equals_the_api_and_is_audited(
         log = [json.loads(x) for x in (served.ws.root / AUDIT_LOG).read_text().splitlines()]
         exports = {e.get("export") for e in log if e.get("partner") == "p_northlight"}
         assert {"csv", "png"} <= exports
-    finally:
-        context.close()
-
-
-# words a Chinese page must not show in English (data labels, values, notes); proper names such
-# as item titles without a Chinese title are allowed
-ENGLISH = re.compile(
-    r"\b(?:film|series|documentary|fashion|tourism|users|share|unknown|app_feed|mini_program|"
-    r"app_search|push|female|male|android|purchase|impression|Guangdong|Shandong|guochao|"
-    r"streetwear|cells|suppressed|below|privacy|previous period|age_band|week|Tier|rising|"
-    r"falling|flat|posts|rating|growth|style|colour|pattern|category|segment|baseline|control|"
-    r"treatment|conversion|revenue|visit|lift|negative)\b"
-)
-TRANSLATED_PAGES = [path for path, _, _ in PAGES]
-
-
-@pytest.mark.parametrize("path", TRANSLATED_PAGES)
-def test_chinese_pages_show_no_english_data_labels(analyst: Browse, path: str) -> None:
-    analyst.goto(f"{path}?lang=zh")
-    settle_page(analyst)
-    text = analyst.page.inner_text("main")
-    for svg in analyst.page.eval_on_selector_all(
-        "main svg", "(ns) => ns.map((n) => n.textContent)"
-    ):
-        text += "\n" + str(svg)
-    found = sorted(set(ENGLISH.findall(text)))
-    assert not found, f"{path}: {found}"
-
-
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_no_page_scrolls_sideways_at_phone_width(
-    chromium: Any, dashboard: str, served: Served, artefacts: Path, lang: str
-) -> None:
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    page = context.new_page()
-    b = Browse(base=dashboard, page=page, problems=open_page.__globals__["Problems"]())
-    try:
-        login(b, served.keys["platform"])
-        for path, name, _ in PAGES:
-            b.goto(f"{path}?lang={lang}")
-            settle_page(b)
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            shot = artefacts / f"phone-{name}-{lang}.png"
-            page.screenshot(path=str(shot), full_page=True)
-            from PIL import Image
-
-            with Image.open(shot) as image:
-                assert image.width == 390, f"{name}: screenshot {image.width} px wide"
-            assert width <= 390, f"{name}: the page is {width} px wide at 390 px"
     finally:
         context.close()
 
