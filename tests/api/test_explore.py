@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -318,3 +319,20 @@ def test_genres_within_one_kind(client: TestClient, served: Served) -> None:
     bad = client.get("/api/v1/preferences?segment=teens&by=genre&kind=films",
                      headers=served.auth("platform"))  # fmt: skip
     assert bad.status_code == 400 and "unknown kind" in bad.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "behaviour",
+    [
+        {"event_types": ["play"], "within_days": 10**12},
+        {"event_types": ["play"], "min_events": 2**63},
+        {"event_types": ["play"], "within_days": 0},
+    ],
+)
+def test_out_of_range_behaviour_is_a_4xx_not_a_500(
+    client: TestClient, served: Served, behaviour: dict[str, Any]
+) -> None:
+    for path in ("/api/v1/segments/preview", "/api/v1/segments"):
+        body = {"name": "too_big", "behaviour": [behaviour]}
+        r = client.post(path, json=body, headers=served.auth("lfc"))
+        assert r.status_code == 422, (path, r.status_code, r.text[:200])

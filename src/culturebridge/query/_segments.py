@@ -112,6 +112,12 @@ def province_name(text: str) -> str:
     )
 
 
+MAX_DAYS = 36_500
+"""The longest "in the last N days" (a century): a larger N is a mistake, not a question."""
+MAX_EVENTS = 1_000_000_000
+"""The most events a behaviour may ask for (the engine compares 64-bit counts)."""
+
+
 class Behaviour(BaseModel):
     """Users who did something: at least `min_events` events of `event_types`, optionally only on
     items of `item_kinds` or of `partners` and only in the `within_days` days ending with the
@@ -122,8 +128,8 @@ class Behaviour(BaseModel):
     event_types: list[str] = Field(min_length=1)
     item_kinds: list[str] | None = Field(default=None, min_length=1)
     partners: list[str] | None = Field(default=None, min_length=1)
-    within_days: int | None = Field(default=None, ge=1)
-    min_events: int = Field(default=1, ge=1)
+    within_days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
+    min_events: int = Field(default=1, ge=1, le=MAX_EVENTS)
 
     @field_validator("event_types")
     @classmethod
