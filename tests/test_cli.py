@@ -154,6 +154,22 @@ def test_ingest_human_output(workspace: Path, events_file: Path) -> None:
     assert "rejected rows and reasons" in out
 
 
+def test_an_ingest_that_rejects_every_row_fails(workspace: Path, tmp_path: Path) -> None:
+    """A nightly script must notice: exit 1 and one line on stderr, the counts (and the rejects
+    file) all the same."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ts,user_id,item_id,type\nnot-a-time,u1,i1,view\n2026-01-01,u2,i2,teleport\n")
+    for args in ((), ("--json",)):
+        code, out, err = invoke("ingest", workspace, bad, "-t", "events", *args)
+        assert code == 1, (args, out, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: every row was rejected (2)")
+        assert "Traceback" not in out + err
+        if args:
+            data = json.loads(out)
+            assert (data["read"], data["accepted"], data["rejected"]) == (2, 0, 2)
+
+
 def test_ingest_with_a_shipped_mapping(workspace: Path, tmp_path: Path) -> None:
     data = tmp_path / "u.data"
     data.write_text("196\t242\t3\t881250949\n186\t302\t3\t891717742\n", encoding="utf-8")

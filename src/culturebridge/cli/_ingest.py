@@ -10,9 +10,15 @@ from typing import Annotated
 
 import typer
 
-from culturebridge.cli._common import console, handle_errors, print_json, progress_bar
+from culturebridge.cli._common import (
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    progress_bar,
+)
 from culturebridge.errors import UserError
-from culturebridge.ingest import Mapping
+from culturebridge.ingest import IngestResult, Mapping
 from culturebridge.ingest import ingest as run_ingest
 from culturebridge.workspace import Workspace
 
@@ -41,7 +47,8 @@ def ingest(
     """Ingest FILES into TABLE: validated, pseudonymised, deduplicated and committed atomically.
 
     Rows that fail validation go to DIR/rejects/ with file, line, raw text and reason.
-    Counts always add up: read = accepted + rejected + duplicates.
+    Counts always add up: read = accepted + rejected + duplicates. When every row is rejected
+    the command exits 1 (after writing the counts and the rejects).
     """
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r} (use {'|'.join(FORMATS)})")
@@ -55,6 +62,7 @@ def ingest(
         )
     if json_out:
         print_json(result.to_dict())
+        _fail_if_all_rejected(result)
         return
     console.print(
         f"[bold]{result.table}[/]: read {result.read:,} = accepted {result.accepted:,} "
@@ -75,5 +83,17 @@ def ingest(
             for line in itertools.islice(fh, 3):
                 r = json.loads(line)
                 console.print(f"    line {r['line']}: {r['reason']}", highlight=False)
-        if result.rejected == result.read:
-            console.print("  [yellow]every row was rejected: check the mapping and --format[/]")
+    _fail_if_all_rejected(result)
+
+
+def _fail_if_all_rejected(result: IngestResult) -> None:
+    """A file whose every row was rejected is a failed ingest: a nightly script must notice
+    (exit 1, one line on stderr; the counts and the rejects file are written all the same)."""
+    if result.read > 0 and result.rejected == result.read:
+        err_console.print(
+            f"error: every row was rejected ({result.rejected:,}): check the mapping and "
+            f"--format; reasons in {result.rejects_file}",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(code=1)
