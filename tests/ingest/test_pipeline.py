@@ -177,3 +177,21 @@ def test_ingest_record_times(ws: Workspace, tmp_path: Path) -> None:
     assert rec.duration_s > 0
     elapsed = (rec.finished - rec.started).total_seconds()
     assert elapsed == pytest.approx(rec.duration_s, rel=0.5, abs=0.05)
+
+
+def test_a_jsonl_key_first_seen_late_is_kept(ws: Workspace, ingest_bytes: IngestBytes) -> None:
+    """A key that first appears on line 1,501 of a JSON-lines file is read like any other."""
+    lines = [
+        {"user_id": f"u{i}", "item_id": "i1", "ts": "2020-01-01T10:00:00Z", "type": "play"}
+        for i in range(1500)
+    ]
+    lines.append(
+        {"user_id": "late", "item_id": "i1", "ts": "2020-01-02T10:00:00Z", "type": "rate",
+         "value": 4.5, "channel": "web"}
+    )  # fmt: skip
+    data = "".join(json.dumps(x) + "\n" for x in lines).encode()
+    r = ingest_bytes("events", "e.jsonl", data)
+    assert_conserved(r)
+    assert (r.read, r.accepted, r.rejected) == (1501, 1501, 0)
+    rated = lake_rows(ws, "events", "WHERE type = 'rate'")
+    assert len(rated) == 1 and rated[0]["value"] == 4.5 and rated[0]["channel"] == "web"

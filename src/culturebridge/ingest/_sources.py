@@ -643,14 +643,12 @@ class JsonlSource:
         self.info.columns = self.columns
 
     def _scan_columns(self) -> list[str]:
-        """Column names: the keys of the first 1,000 objects (a key that first appears later is
-        not read; give it in an early line, or use CSV or Parquet for sparse data)."""
+        """Column names: the keys of every object, in the order they first appear (a key first
+        seen on the last line is read like one seen on the first: nothing is dropped)."""
         names: dict[str, None] = {}
         stream, raw = _text_stream(self.info.path, self.info.encoding)
         with stream:
-            for i, line in enumerate(stream):
-                if i >= 1000:
-                    break
+            for line in stream:
                 try:
                     obj = json.loads(line)
                 except ValueError:
