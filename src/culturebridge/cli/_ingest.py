@@ -90,10 +90,12 @@ def _fail_if_all_rejected(result: IngestResult) -> None:
     """A file whose every row was rejected is a failed ingest: a nightly script must notice
     (exit 1, one line on stderr; the counts and the rejects file are written all the same)."""
     if result.read > 0 and result.rejected == result.read:
+        # one line whatever the terminal's width (a script greps it)
         err_console.print(
             f"error: every row was rejected ({result.rejected:,}): check the mapping and "
             f"--format; reasons in {result.rejects_file}",
             highlight=False,
             markup=False,
+            soft_wrap=True,
         )
         raise typer.Exit(code=1)
