@@ -28,11 +28,14 @@ from culturebridge.privacy import GuardReport
 from culturebridge.query import ALL, Analysis, Period, Scope
 
 
-def _no_dp(a: Analysis, what: str) -> None:
+def no_dp(
+    a: Analysis, what: str, why: str = "its rates come from event counts, not user counts"
+) -> None:
+    """Refuse, with one line, an analysis whose figures cannot be noised."""
     if a.noised:
         raise UserError(
-            f"{what} is not available with differential privacy (its rates come from event "
-            "counts, not user counts); run it without --epsilon: k-anonymity still applies"
+            f"{what} is not available with differential privacy ({why}); run it without "
+            "--epsilon: k-anonymity still applies"
         )
 
 
@@ -151,7 +154,7 @@ def funnel(
     that stage and reached every earlier one. Rates carry user-clustered 95% intervals.
     `vs=None` leaves the baseline out.
     """
-    _no_dp(a, "the funnel")
+    no_dp(a, "the funnel")
     a.check_segment(segment)
     if vs is not None:
         a.check_segment(vs)
@@ -284,7 +287,7 @@ AUDIENCE_FIGURES = ("item_share", "base_share", "lift", "ci_low", "ci_high", "p_
 
 def item_audience(a: Analysis, *, item_id: str) -> AudienceResult:
     """Who engages with an item (age band, tier, province, platform, gender) against the base."""
-    _no_dp(a, "the audience profile")
+    no_dp(a, "the audience profile")
     owner = a.item_partner(item_id)
     sums = a.run(
         audience_sums(

@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from pydantic import BaseModel, Field
 
+from culturebridge.analytics._audience import no_dp
 from culturebridge.analytics._engagement import UNKNOWN
 from culturebridge.errors import UserError
 from culturebridge.privacy import GuardReport
@@ -25,6 +26,7 @@ from culturebridge.schema import EVENT_TYPES, ITEM_KINDS
 
 _Z95 = 1.959963984540054
 MAX_STEPS = 8
+_EXACT = "its figures need exact user counts"
 
 
 class Step(BaseModel):
@@ -53,14 +55,6 @@ def parse_step(text: str) -> Step:
     if bad:
         raise UserError(f"step {text!r}: unknown kind {bad[0]!r} (use {', '.join(ITEM_KINDS)})")
     return Step(event_types=types, item_kinds=kinds)
-
-
-def _no_dp(a: Analysis, what: str) -> None:
-    if a.noised:
-        raise UserError(
-            f"{what} is not available with differential privacy (its figures need exact user "
-            "counts); run it without --epsilon: k-anonymity still applies"
-        )
 
 
 def _wilson(x: int, n: int) -> tuple[float | None, float | None]:
@@ -119,7 +113,7 @@ def step_funnel(
     """Users who did step 1 in the period, and of them those who then did step 2, 3, ... in
     order, each within `window_days` of their first step 1 (user-level, like PostHog's and
     Amplitude's funnels). Conversion rates carry Wilson 95% intervals."""
-    _no_dp(a, "the funnel of steps")
+    no_dp(a, "the funnel of steps", _EXACT)
     if not 2 <= len(steps) <= MAX_STEPS:
         raise UserError(f"a funnel needs 2 to {MAX_STEPS} steps, not {len(steps)}")
     if not 1 <= window_days <= 365:
@@ -234,7 +228,7 @@ def paths(a: Analysis, *, start: Step, within_hours: int = 24, segment: str = AL
     """What people do next: for each user's events matching `start` in the period, the event
     that follows it (by the same user, within `within_hours`), as event type × item kind;
     a user counts once per (type, kind) they went on to."""
-    _no_dp(a, "paths")
+    no_dp(a, "paths", _EXACT)
     if not 1 <= within_hours <= 24 * 90:
         raise UserError(f"the window must be 1 to {24 * 90} hours, not {within_hours}")
     a.check_segment(segment)
@@ -331,7 +325,7 @@ class StickinessResult(BaseModel):
 def stickiness(a: Analysis, *, segment: str = ALL) -> StickinessResult:
     """How often people come back: for every user-week (Monday to Sunday) with an event in the
     period, the number of days with an event; and DAU, WAU, MAU and DAU/MAU at the last day."""
-    _no_dp(a, "stickiness")
+    no_dp(a, "stickiness", _EXACT)
     a.check_segment(segment)
     span = a.span()
     if span is None:
