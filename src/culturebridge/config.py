@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -106,6 +107,16 @@ class PrivacyConfig(BaseModel):
     segments stay k-only unless `epsilon` is set; the platform's analysts get exact figures."""
 
 
+class WorkspaceIngestConfig(BaseModel):
+    """`[ingest]` in workspace.toml: the data rules one deployment chooses."""
+
+    earliest: date = date(2000, 1, 1)
+    """Timestamps before this day are rejected as implausible (a mapping may set its own)."""
+    unknown_refs: Literal["flag", "reject"] = "flag"
+    """Rows naming an item, user, campaign or partner the workspace does not have: "flag"
+    accepts them and counts them in the data-quality report; "reject" rejects them."""
+
+
 class WorkspaceConfig(BaseModel):
     """The contents of `workspace.toml`."""
 
@@ -113,6 +124,7 @@ class WorkspaceConfig(BaseModel):
     backend: Backend = "duckdb"
     spark: SparkConfig = SparkConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    ingest: WorkspaceIngestConfig = WorkspaceIngestConfig()
     secret: str = Field(min_length=32, repr=False)
     """Key for pseudonymising user ids (HMAC-SHA256). Losing it breaks id continuity."""
 

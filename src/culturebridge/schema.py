@@ -66,8 +66,10 @@ PROVINCES: tuple[tuple[str, str], ...] = (
 """China's provincial-level divisions: the English name (as the National Bureau of Statistics
 writes it) and the Chinese one. `users.province` holds either; a segment may name either."""
 
-# Timestamps before this are treated as bad input (epoch-zero defaults, two-digit-year accidents).
-MIN_TIMESTAMP = "1970-01-01"
+# Timestamps before this are treated as bad input (epoch-zero defaults, a file cut inside a
+# Unix time, two-digit-year accidents). A workspace (`[ingest] earliest`) or a mapping
+# (`earliest = ...`) sets another floor for older data, such as MovieLens's 1997 ratings.
+MIN_TIMESTAMP = "2000-01-01"
 # How far ahead of "now" a timestamp may lie before it is rejected as being in the future.
 FUTURE_TOLERANCE_DAYS = 2
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from culturebridge.ingest import IngestResult, Mapping, SourceOptions, ingest
-from culturebridge.schema import EVENT_TYPES, FUTURE_TOLERANCE_DAYS
+from culturebridge.schema import EVENT_TYPES, FUTURE_TOLERANCE_DAYS, MIN_TIMESTAMP
 from culturebridge.workspace import Workspace
 from tests.helpers import lake_rows, rejects_of
 
@@ -109,6 +109,7 @@ def id_fields(draw: st.DrawFn) -> Field:
 
 
 NOW = datetime.now(UTC).replace(tzinfo=None)
+FLOOR = datetime.fromisoformat(MIN_TIMESTAMP)  # the default earliest plausible time
 LATEST = NOW + timedelta(days=FUTURE_TOLERANCE_DAYS)
 
 BAD_TIMESTAMPS = [
@@ -150,7 +151,7 @@ def ts_fields(draw: st.DrawFn) -> Field:
         text = dt.strftime("%Y-%m-%d")
     else:
         text = dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return Field(text.encode(), text.encode(), dt)
+    return Field(text.encode(), text.encode(), dt if dt >= FLOOR else INVALID)
 
 
 @st.composite
@@ -305,7 +306,7 @@ def assert_lake_rows_meet_the_schema(ws: Workspace) -> list[dict[str, Any]]:
         for col in ("event_id", "ts", "user_id", "item_id", "type"):
             assert r[col] is not None, (col, r)
         assert r["type"] in EVENT_TYPES, r
-        assert datetime(1970, 1, 1) <= r["ts"] <= LATEST + timedelta(days=1), r
+        assert FLOOR <= r["ts"] <= LATEST + timedelta(days=1), r
         assert r["value"] is None or (math.isfinite(r["value"]) and abs(r["value"]) <= 1e9), r
         assert r["user_id"].startswith("u") and len(r["user_id"]) == 33, r
     return rows

@@ -155,17 +155,16 @@ def test_latin1_round_trip(ws: Workspace, ingest_bytes: IngestBytes) -> None:
     assert lake_rows(ws, "items")[0]["title_en"] == "Mis\u00e9rables Les \u00bd\u00ff"
 
 
-def test_invalid_bytes_reject_only_their_row(ws: Workspace, ingest_bytes: IngestBytes) -> None:
+def test_a_stray_gb18030_row_in_a_utf8_file_is_read_as_gb18030(
+    ws: Workspace, ingest_bytes: IngestBytes
+) -> None:
     data = (
         "post_id,ts,text\n" + "".join(f"m{i},2020-01-01,\u597d\u7684{i}\n" for i in range(5))
     ).encode() + "m9,2020-01-01,\u574f\u7684\n".encode("gb18030")
     r = ingest_bytes("posts", "mixed.csv", data)
-    assert r.files[0].encoding == "utf-8"
-    assert (r.read, r.accepted, r.rejected) == (6, 5, 1)
-    (rej,) = rejects_of(ws, r)
-    assert rej["line"] == 7
-    assert rej["reason"].startswith("invalid bytes in text for the file encoding")
-    assert rej["raw"] == "m9,2020-01-01,\\xbb\\xb5\\xb5\\xc4"
+    assert r.files[0].encoding == "utf-8+gb18030"
+    assert (r.read, r.accepted, r.rejected) == (6, 6, 0)
+    assert lake_rows(ws, "posts", "WHERE post_id = 'm9'")[0]["text"] == "\u574f\u7684"
 
 
 def test_forcing_an_encoding_the_bytes_are_not_in_fails_cleanly(

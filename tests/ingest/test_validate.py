@@ -92,7 +92,10 @@ def test_timestamps(ws: Workspace, ingest_bytes: IngestBytes) -> None:
     assert (r.read, r.accepted, r.rejected) == (8, 4, 4)
     reasons = reasons_by_line(ws, r)
     assert reasons[6] == f"ts is in the future: {future}"
-    assert reasons[7] == "ts before 1970-01-01: 1969-07-20 20:17:40"
+    assert reasons[7] == (
+        "ts before 2000-01-01 (the earliest plausible time; set `earliest` for older data): "
+        "1969-07-20 20:17:40"
+    )
     assert reasons[8] == "invalid timestamp for ts: 2020-02-30 00:00:00"
     assert reasons[9] == "invalid timestamp for ts: yesterday"
     ts = {row["item_id"]: row["ts"] for row in lake_rows(ws, "events")}
@@ -240,6 +243,7 @@ def test_absurd_unix_times_are_rejected_not_fatal(ws: Workspace, ingest_bytes: I
     """A number of seconds far outside any timestamp's range is a bad value in one row: it must
     not abort the whole file with a conversion error."""
     mapping = """
+earliest = 1995-01-01
 [source]
 format = "tsv"
 header = false

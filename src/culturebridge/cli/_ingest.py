@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +43,13 @@ def ingest(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="auto|csv|tsv|jsonl|parquet")] = "auto",
     encoding: Annotated[str, typer.Option(help="auto|utf-8|gb18030|latin-1")] = "auto",
+    earliest: Annotated[
+        str | None,
+        typer.Option(
+            help="YYYY-MM-DD: reject timestamps before this day (default: the mapping's "
+            "`earliest`, else the workspace's, 2000-01-01 unless set).",
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Ingest FILES into TABLE: validated, pseudonymised, deduplicated and committed atomically.
@@ -54,11 +62,24 @@ def ingest(
         raise UserError(f"unknown format {fmt!r} (use {'|'.join(FORMATS)})")
     if encoding not in ENCODINGS:
         raise UserError(f"unknown encoding {encoding!r} (use {'|'.join(ENCODINGS)})")
+    floor = None
+    if earliest is not None:
+        try:
+            floor = date.fromisoformat(earliest)
+        except ValueError:
+            raise UserError(f"--earliest {earliest!r} is not a date (YYYY-MM-DD)") from None
     ws = Workspace.open(directory)
     m = Mapping.load(mapping) if mapping else None
     with progress_bar(not json_out and sys.stderr.isatty(), bytes_mode=True) as update:
         result = run_ingest(
-            ws, table, files, mapping=m, format=fmt, encoding=encoding, progress=update
+            ws,
+            table,
+            files,
+            mapping=m,
+            format=fmt,
+            encoding=encoding,
+            progress=update,
+            earliest=floor,
         )
     if json_out:
         print_json(result.to_dict())

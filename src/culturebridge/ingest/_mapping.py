@@ -118,6 +118,8 @@ class Mapping(BaseModel):
     source: SourceOptions = SourceOptions()
     columns: dict[str, ColumnRule] = {}
     constants: dict[str, str | int | float | bool] = {}
+    earliest: date | None = None
+    """Timestamps before this day are rejected (default: the workspace's `[ingest] earliest`)."""
 
     @classmethod
     def load(cls, path: Path) -> Mapping:

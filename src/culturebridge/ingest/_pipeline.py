@@ -10,15 +10,18 @@ leaves only staging debris, which the next writer removes.
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import json
 import os
 import shutil
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +188,7 @@ class _Stager:
                     pa.table(
                         {
                             "line": [r.line for r in early],
-                            "span": [1] * len(early),
+                            "span": [r.span for r in early],
                             "reason": [r.reason for r in early],
                             "raw": [r.raw for r in early],
                         },
@@ -434,12 +437,14 @@ def ingest(
     encoding: str = "auto",
     progress: Progress | None = None,
     owner: str | None = None,
+    earliest: date | None = None,
 ) -> IngestResult:
     """Ingest files into a canonical table, atomically. See the module docstring.
 
     With `owner` (a partner writing through its own key), only rows that partner may write are
     accepted: its own items and campaigns, events about its own items; every other row is
-    rejected with the reason. Other tables are the platform's to write."""
+    rejected with the reason. Other tables are the platform's to write. Timestamps before
+    `earliest` (else the mapping's, else the workspace's `[ingest] earliest`) are rejected."""
     t = get_table(table)
     extra_checks = _owner_checks(ws, t, owner) if owner is not None else ()
     mapping = mapping or Mapping()
@@ -448,6 +453,7 @@ def ingest(
     if not paths:
         raise UserError("no input files given")
     opts = _options(mapping, format, encoding)
+    floor = earliest or mapping.earliest or ws.config.ingest.earliest
     started = time.perf_counter()
     started_at = now_utc()
     result = IngestResult(
@@ -464,17 +470,6 @@ def ingest(
         ignored = [c for c in source.columns if c not in used]
         if ignored:
             result.ignored_columns[str(path)] = ignored
-        # validate once against the file's own column types, so mapping errors surface now
-        validation_sql(
-            t,
-            rules,
-            dict(mapping.constants),
-            _source_types(source),
-            file_key=path.name,
-            now=now_utc(),
-            null_values=tuple(opts.null_values),
-            extra_checks=extra_checks,
-        )
         make_sql: Callable[[dict[str, pa.DataType]], str] = functools.partial(
             validation_sql,
             t,
@@ -484,7 +479,10 @@ def ingest(
             now=now_utc(),
             null_values=tuple(opts.null_values),
             extra_checks=extra_checks,
+            earliest=floor,
+            encoding=opts.encoding,
         )
+        make_sql(_source_types(source))  # mapping errors surface now, before any row is read
         sources.append((source, make_sql))
     total = sum(s.info.size for s, _ in sources)
     with ws.write_lock():
@@ -509,7 +507,15 @@ def ingest(
                     encoding=info.encoding,
                 )
                 result.files.append(fr)
-                stager.stage(source, make_sql, idx, fr, rejects_fh, progress, done, total)
+                try:
+                    stager.stage(source, make_sql, idx, fr, rejects_fh, progress, done, total)
+                except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+                    # nothing is committed: the workspace stays as it was
+                    raise UserError(
+                        f"{info.path}: cannot read past byte {source.position():,}: {exc} "
+                        "(a truncated or damaged compressed file); nothing was ingested"
+                    ) from None
+                fr.encoding = info.encoding  # known once read: "utf-8+gb18030" when mixed
                 done += info.size
         if progress is not None:
             progress("dedupe", 0, 1)

@@ -46,6 +46,7 @@ class Reject:
     line: int
     reason: str
     raw: str | None = None
+    span: int = 1
 
 
 @dataclass
@@ -94,8 +95,8 @@ class RawCursor(Protocol):
 class LineCursor:
     """Forward-only access to a text file's physical lines (split on LF, as the parser does)."""
 
-    def __init__(self, path: Path, encoding: str) -> None:
-        self._stream, self._raw = _text_stream(path, encoding)
+    def __init__(self, path: Path, reading: _Reading) -> None:
+        self._stream, self._raw, _ = _text_stream(path, reading)
         self._line = 0  # last line read
         self._held: dict[int, bytes] = {}
 
@@ -260,97 +261,227 @@ def unmark_column(col: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray
     )
 
 
-class _Transcoder(io.RawIOBase):
-    """A byte stream re-encoded to UTF-8, with undecodable bytes marked (see `unmark`), or with
-    `errors="surrogateescape"` passed through as they were (for reading back raw text).
+def _high_runs(line: bytes) -> list[bytes]:
+    return re.findall(rb"[\x80-\xff]+", line)
 
-    For UTF-8 input the bytes pass through untouched unless a chunk holds bad bytes, so the
-    common case costs one validating decode.
+
+def _legacy_decode(line: bytes, fallback: str | None) -> tuple[str, str] | None:
+    """(text, encoding) of a line that is not UTF-8, when it is clearly GB18030 or latin-1 text;
+    None when it is neither (the line's row is then rejected, never stored as mojibake).
+
+    `fallback` is what the file's other non-UTF-8 lines are; without one, the bytes decide:
+    GB18030 characters are pairs of high bytes, latin-1 letters lone high bytes between ASCII.
+    """
+    runs = _high_runs(line)
+    single = sum(len(r) == 1 for r in runs)
+    latin_like = bool(runs) and single * 2 > len(runs)
+    gb: str | None = None
+    try:
+        text = line.decode("gb18030")
+        cjk = sum("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)
+        gb = text if cjk else None
+    except UnicodeDecodeError:
+        cjk = 0
+    if fallback == "latin-1":
+        # a latin-1 file's line is latin-1 unless it is plainly Chinese: paired bytes only
+        if gb is not None and single == 0 and cjk >= 2:
+            return gb, "gb18030"
+        return line.decode("latin-1"), "latin-1"
+    if gb is not None and (fallback == "gb18030" or not latin_like):
+        return gb, "gb18030"
+    if latin_like:
+        return line.decode("latin-1"), "latin-1"
+    return None
+
+
+class _Transcoder(io.RawIOBase):
+    """A byte stream re-encoded to UTF-8 for the parsers.
+
+    With a fixed encoding, the file is decoded with it. With `auto` (UTF-8 with legacy lines),
+    each line is decoded on its own: UTF-8 when it is valid UTF-8, else GB18030 or latin-1 when
+    the line is clearly that (see `_legacy_decode`), else its bytes stay undecodable. Undecodable
+    bytes are marked (see `unmark`) so validation rejects exactly those rows, or, with
+    `errors="surrogateescape"`, passed through as they were (for reading back raw text).
+    Valid UTF-8 chunks pass through untouched, so the common case costs one validating decode.
+    CR-only line endings (old Mac files) become LF. The stream remembers its last bytes, so the
+    reader can tell whether the file ends in the middle of a line or of a quoted value.
     """
 
-    def __init__(self, inner: IO[bytes], encoding: str, errors: str = "culturebridge-mark") -> None:
+    TAIL = 1 << 20
+
+    def __init__(
+        self,
+        inner: IO[bytes],
+        encoding: str,
+        errors: str = "culturebridge-mark",
+        *,
+        auto: bool = False,
+        cr_only: bool = False,
+    ) -> None:
         self._inner = inner
+        self._encoding = encoding
+        self._auto = auto
         self._utf8 = encoding == "utf-8"
         self._errors = errors
         self._decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
+        self._cr_only = cr_only
         self._buf = b""
         self._eof = False
         self._first = True
         self._pending = b""
         self.marked = False
+        self.fallback: str | None = None if encoding == "utf-8" else encoding
+        self.seen: dict[str, int] = {}
+        """Lines decoded per encoding other than plain UTF-8 (auto mode)."""
+        self.tail = b""
+        """The last bytes given out (up to `TAIL`), for checks on the file's last record."""
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b: Any) -> int:
-        while not self._buf and not self._eof:
-            chunk = self._inner.read(1 << 20)
-            before = _marks[0]
+    def encodings(self) -> str:
+        """What the lines were in: "utf-8", "gb18030", or "utf-8+gb18030" for a mixed file."""
+        if not self._auto:
+            return self._encoding
+        used = [e for e in ("gb18030", "latin-1") if self.seen.get(e)]
+        if not used:
+            return "utf-8"
+        return "+".join((["utf-8"] if self.seen.get("utf-8") else []) + used)
+
+    def _read_chunk(self) -> bytes:
+        chunk = self._inner.read(1 << 20)
+        if self._cr_only and chunk and self._encoding != "utf-16":
+            chunk = chunk.replace(b"\r", b"\n")
+        return chunk
+
+    def _next(self) -> bytes:
+        """The next piece of UTF-8 output, or b"" at the end."""
+        if self._auto:
+            return self._next_lines()
+        chunk = self._read_chunk()
+        before = _marks[0]
+        if not chunk:
+            self._eof = True
+            text = self._decoder.decode(b"", final=True)
+            consumed = self._pending
+        else:
+            text = self._decoder.decode(chunk)
+            tail = self._decoder.getstate()[0]
+            data = self._pending + chunk
+            consumed = data[: len(data) - len(tail)]
+            self._pending = tail
+        marked = _marks[0] != before
+        self.marked = self.marked or marked
+        if self._first and text:
+            if text.startswith("\ufeff"):
+                text = text[1:]
+                consumed = consumed[3:] if consumed.startswith(codecs.BOM_UTF8) else consumed
+            self._first = False
+        if self._utf8 and not marked:
+            return consumed
+        out = text.encode("utf-8", errors="surrogateescape")
+        if self._cr_only and self._encoding == "utf-16":
+            out = out.replace(b"\r", b"\n")
+        return out
+
+    def _next_lines(self) -> bytes:
+        """Auto mode: whole lines at a time, each in its own encoding."""
+        while True:
+            chunk = self._read_chunk()
             if not chunk:
                 self._eof = True
-                text = self._decoder.decode(b"", final=True)
-                consumed = self._pending
-            else:
-                text = self._decoder.decode(chunk)
-                tail = self._decoder.getstate()[0]
-                data = self._pending + chunk
-                consumed = data[: len(data) - len(tail)]
-                self._pending = tail
-            marked = _marks[0] != before
-            self.marked = self.marked or marked
-            if self._first and text:
-                if text.startswith("\ufeff"):
-                    text = text[1:]
-                    consumed = consumed[3:] if consumed.startswith(codecs.BOM_UTF8) else consumed
-                self._first = False
-            if self._utf8 and not marked:
-                self._buf += consumed
-            else:
-                self._buf += text.encode("utf-8", errors="surrogateescape")
+                data, self._pending = self._pending, b""
+                break
+            self._pending += chunk
+            cut = self._pending.rfind(b"\n")
+            if cut >= 0:
+                data = self._pending[: cut + 1]
+                self._pending = self._pending[cut + 1 :]
+                break
+        if self._first and data:
+            data = data.removeprefix(codecs.BOM_UTF8)
+            self._first = False
+        try:
+            data.decode("utf-8")
+            return data
+        except UnicodeDecodeError:
+            pass
+        out: list[bytes] = []
+        for line in data.splitlines(keepends=True):
+            try:
+                line.decode("utf-8")
+                self.seen["utf-8"] = self.seen.get("utf-8", 0) + (not line.isascii())
+                out.append(line)
+                continue
+            except UnicodeDecodeError:
+                pass
+            found = _legacy_decode(line, self.fallback)
+            if found is not None:
+                text, enc = found
+                self.fallback = self.fallback or enc
+                self.seen[enc] = self.seen.get(enc, 0) + 1
+                out.append(text.encode("utf-8"))
+                continue
+            before = _marks[0]
+            out.append(
+                line.decode("utf-8", errors=self._errors).encode(
+                    "utf-8", errors="surrogateescape"
+                )
+            )
+            self.marked = self.marked or _marks[0] != before
+        return b"".join(out)
+
+    def readinto(self, b: Any) -> int:
+        while not self._buf and not self._eof:
+            piece = self._next()
+            if piece:
+                self._buf += piece
+                self.tail = (self.tail + piece)[-self.TAIL :]
         n = min(len(b), len(self._buf))
         b[:n] = self._buf[:n]
         self._buf = self._buf[n:]
         return n
 
 
-def _marking_stream(path: Path, encoding: str) -> tuple[IO[bytes], IO[bytes], _Transcoder]:
+@dataclass
+class _Reading:
+    """How a text file is read: its encoding (or auto), and its line endings."""
+
+    encoding: str
+    auto: bool = False
+    cr_only: bool = False
+    fallback: str | None = None
+    """In auto mode, what the sample's non-UTF-8 lines were (GB18030 or latin-1)."""
+
+    def transcoder(self, stream: IO[bytes], errors: str = "culturebridge-mark") -> _Transcoder:
+        t = _Transcoder(
+            stream,
+            _PYTHON_ENCODING[self.encoding],
+            errors,
+            auto=self.auto,
+            cr_only=self.cr_only,
+        )
+        t.fallback = self.fallback or t.fallback
+        return t
+
+    def decode_sample(self, sample: bytes) -> str:
+        """The sample as text, as the parser will see it (an undecodable byte as U+FFFD)."""
+        out = self.transcoder(io.BytesIO(sample), "replace").readall()
+        return out.decode("utf-8", errors="replace")
+
+
+def _marking_stream(path: Path, reading: _Reading) -> tuple[IO[bytes], IO[bytes], _Transcoder]:
     """UTF-8 for the CSV parser, undecodable bytes marked; the transcoder says if any were."""
     stream, raw = _open_binary(path)
-    transcoder = _Transcoder(stream, _PYTHON_ENCODING[encoding])
+    transcoder = reading.transcoder(stream)
     return io.BufferedReader(transcoder, buffer_size=1 << 20), raw, transcoder
 
 
-def _text_stream(path: Path, encoding: str) -> tuple[IO[bytes], IO[bytes]]:
+def _text_stream(path: Path, reading: _Reading) -> tuple[IO[bytes], IO[bytes], _Transcoder]:
     """UTF-8 bytes of the file, undecodable bytes kept as they were."""
     stream, raw = _open_binary(path)
-    if encoding == "utf-8":
-        head = stream.read(3)
-        if head != codecs.BOM_UTF8:
-            stream = io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 20)
-        return stream, raw
-    escaping = _Transcoder(stream, _PYTHON_ENCODING[encoding], errors="surrogateescape")
-    return io.BufferedReader(escaping, buffer_size=1 << 20), raw
-
-
-class _Prefixed(io.RawIOBase):
-    """Puts back bytes already read from the head of a stream."""
-
-    def __init__(self, head: bytes, inner: IO[bytes]) -> None:
-        self._head = head
-        self._inner = inner
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        if self._head:
-            n = min(len(b), len(self._head))
-            b[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._inner.read(len(b))
-        b[: len(data)] = data
-        return len(data)
+    escaping = reading.transcoder(stream, "surrogateescape")
+    return io.BufferedReader(escaping, buffer_size=1 << 20), raw, escaping
 
 
 def _unique_names(names: list[str]) -> list[str]:
@@ -388,9 +519,11 @@ class CsvSource:
     fields are rejected. Line numbers account for header, blank lines and quoted newlines.
     """
 
-    def __init__(self, path: Path, options: SourceOptions, fmt: str, encoding: str, sample: bytes):
-        text_sample = sample.decode(_PYTHON_ENCODING.get(encoding, "utf-8"), errors="replace")
-        text_sample = text_sample.removeprefix("\ufeff")
+    def __init__(
+        self, path: Path, options: SourceOptions, fmt: str, reading: _Reading, sample: bytes
+    ):
+        self._reading = reading
+        text_sample = reading.decode_sample(sample).removeprefix("\ufeff")
         if options.delimiter:
             delimiter = options.delimiter
         elif fmt == "tsv":
@@ -414,16 +547,21 @@ class CsvSource:
         self.info = SourceInfo(
             path=path,
             format="tsv" if delimiter == "\t" else "csv",
-            encoding=encoding,
+            encoding=reading.encoding,
             delimiter=delimiter,
             columns=self.columns,
             size=path.stat().st_size,
         )
         self._raw: IO[bytes] | None = None
 
-    def _reader(self, text: str) -> Iterator[list[str]]:
+    def _reader(self, text: str, strict: bool = False) -> Iterator[list[str]]:
         if self._quote:
-            return csv.reader(io.StringIO(text), delimiter=self._delimiter, quotechar=self._quote)
+            return csv.reader(
+                io.StringIO(text),
+                delimiter=self._delimiter,
+                quotechar=self._quote,
+                strict=strict,
+            )
         return csv.reader(io.StringIO(text), delimiter=self._delimiter, quoting=csv.QUOTE_NONE)
 
     def _first_record(self, text: str) -> list[str]:
@@ -439,7 +577,7 @@ class CsvSource:
         """Batches of about `rows` rows (whole parser blocks, coalesced)."""
         pending: list[RawBatch] = []
         count = 0
-        for batch, rejects in self._blocks(rows):
+        for batch, rejects in self._checked(self._blocks(rows)):
             if rejects or batch.data.num_rows == 0:
                 yield batch, rejects
                 continue
@@ -463,7 +601,8 @@ class CsvSource:
         self._vnl_nums = np.zeros(0, dtype=np.int64)
         self._vnl_counts = np.zeros(0, dtype=np.int64)
         self._next_invalid = 0
-        stream, self._raw, transcoder = _marking_stream(self.info.path, self.info.encoding)
+        stream, self._raw, transcoder = _marking_stream(self.info.path, self._reading)
+        self._transcoder = transcoder
         read_opts = pacsv.ReadOptions(
             column_names=self.columns,
             skip_rows=1 if self._header else 0,
@@ -562,7 +701,69 @@ class CsvSource:
                 yield from self._recover(invalid, inv_nl, ncol, limit=int(nums[-1]))
             yield from self._recover(invalid, inv_nl, ncol, limit=None)
 
+    def _checked(
+        self, blocks: Iterator[tuple[RawBatch, list[Reject]]]
+    ) -> Iterator[tuple[RawBatch, list[Reject]]]:
+        """The blocks, with the file's last record held back until the end is known: a record
+        cut short (no line ending after it) or one whose quote never closes is rejected."""
+        held: list[tuple[RawBatch, list[Reject]]] = []
+        held_max = 0
+        for batch, rejects in blocks:
+            top = max([int(batch.lines.max()) if len(batch.lines) else 0]
+                      + [r.line for r in rejects])
+            if top > held_max:  # nothing held can be the last record any more
+                yield from held
+                held, held_max = [], top
+            held.append((batch, rejects))
+        self.info.encoding = self._transcoder.encodings()
+        last = max(
+            (
+                (int(b.lines.max()) if len(b.lines) else 0, i)
+                for i, (b, r) in enumerate(held)
+                if len(b.lines)
+            ),
+            default=None,
+        )
+        if last is not None and max((r.line for _, rs in held for r in rs), default=0) < last[0]:
+            line, i = last
+            batch, rejects = held[i]
+            at = int(np.flatnonzero(batch.lines == line)[0])
+            span = int(batch.spans[at]) if batch.spans is not None else 1
+            reason = self._end_problem(span)
+            if reason:
+                keep = np.ones(len(batch.lines), dtype=bool)
+                keep[at] = False
+                spans = batch.spans[keep] if batch.spans is not None else None
+                cut = RawBatch(batch.data.filter(pa.array(keep)), batch.lines[keep], spans)
+                held[i] = (cut, [*rejects, Reject(line, reason, None, span)])
+        yield from held
+
+    def _end_problem(self, span: int) -> str | None:
+        """Why the file's last record (of `span` physical lines) is not a whole row, if it is
+        not: the file stops in the middle of it, or inside a quoted value."""
+        tail = self._transcoder.tail
+        if tail.rstrip(b" \t\r\n") == tail.rstrip(b" \t") and not tail.endswith(b"\n"):
+            return (
+                "the last line has no line ending: the file may have been cut short "
+                "(a partial row is never accepted; end the file with a newline)"
+            )
+        if not self._quote:
+            return None
+        lines = tail.rstrip(b" \t\r\n").split(b"\n")
+        if len(lines) < span + (1 if len(tail) >= self._transcoder.TAIL else 0):
+            return None  # a record longer than the tail kept: Arrow has parsed it whole
+        record = b"\n".join(lines[-span:]).decode("utf-8", errors="replace") + "\n"
+        try:
+            for _ in self._reader(record, strict=True):
+                pass
+        except csv.Error as exc:
+            if "unexpected end of data" not in str(exc):
+                return None
+            return "unterminated quote: the last record's quoted value runs to the end of the file"
+        return None
+
     _next_invalid: int
+    _transcoder: _Transcoder
     _vnl_nums: np.ndarray
     _vnl_counts: np.ndarray
 
@@ -613,7 +814,7 @@ class CsvSource:
         return int(self._vnl_counts[self._vnl_nums < num].sum())
 
     def raw_cursor(self) -> LineCursor:
-        return LineCursor(self.info.path, self.info.encoding)
+        return LineCursor(self.info.path, self._reading)
 
 
 # --------------------------------------------------------------------------- JSON lines
@@ -634,9 +835,10 @@ def _json_cell(value: Any) -> bytes | None:
 class JsonlSource:
     """One JSON object per line. Values reach validation as text (nested values as JSON)."""
 
-    def __init__(self, path: Path, encoding: str):
+    def __init__(self, path: Path, reading: _Reading):
+        self._reading = reading
         self.info = SourceInfo(
-            path=path, format="jsonl", encoding=encoding, size=path.stat().st_size
+            path=path, format="jsonl", encoding=reading.encoding, size=path.stat().st_size
         )
         self._raw: IO[bytes] | None = None
         self.columns = self._scan_columns()
@@ -646,7 +848,7 @@ class JsonlSource:
         """Column names: the keys of every object, in the order they first appear (a key first
         seen on the last line is read like one seen on the first: nothing is dropped)."""
         names: dict[str, None] = {}
-        stream, raw = _text_stream(self.info.path, self.info.encoding)
+        stream, raw, _ = _text_stream(self.info.path, self._reading)
         with stream:
             for line in stream:
                 try:
@@ -662,7 +864,7 @@ class JsonlSource:
         return self._raw.tell() if self._raw is not None and not self._raw.closed else 0
 
     def batches(self, rows: int) -> Iterator[tuple[RawBatch, list[Reject]]]:
-        stream, self._raw = _text_stream(self.info.path, self.info.encoding)
+        stream, self._raw, transcoder = _text_stream(self.info.path, self._reading)
         cols = self.columns
         with stream:
             values: dict[str, list[bytes | None]] = {c: [] for c in cols}
@@ -695,13 +897,14 @@ class JsonlSource:
             if lines or rejects:
                 yield self._batch(values, lines), rejects
         self._raw.close()
+        self.info.encoding = transcoder.encodings()
 
     def _batch(self, values: dict[str, list[bytes | None]], lines: list[int]) -> RawBatch:
         data = pa.table({c: pa.array(v, pa.binary()) for c, v in values.items()})
         return RawBatch(data, np.asarray(lines, dtype=np.int64), None)
 
     def raw_cursor(self) -> LineCursor:
-        return LineCursor(self.info.path, self.info.encoding)
+        return LineCursor(self.info.path, self._reading)
 
 
 # --------------------------------------------------------------------------- Parquet
@@ -784,14 +987,39 @@ def open_source(path: Path, options: SourceOptions) -> Source:
     encoding = detect_encoding(sample, options.encoding)
     if encoding not in _PYTHON_ENCODING:
         raise UserError(f"{path}: unsupported encoding {encoding!r}")
-    try:
-        sample.decode(_PYTHON_ENCODING[encoding], errors="strict")
-    except UnicodeDecodeError as exc:
-        if encoding != "utf-8" and exc.start < len(sample) - 4:
-            raise UserError(
-                f"{path}: cannot be read as {encoding} (bad bytes at offset {exc.start}); "
-                "try --encoding"
-            ) from None
+    reading = _Reading(encoding, cr_only=b"\r" in sample and b"\n" not in sample)
+    if options.encoding == "auto" and encoding != "utf-16":
+        # every line in its own encoding: UTF-8, or the legacy one the file's other lines use
+        reading = _Reading("utf-8", auto=True, cr_only=reading.cr_only, fallback=_legacy(sample))
+    else:
+        try:
+            sample.decode(_PYTHON_ENCODING[encoding], errors="strict")
+        except UnicodeDecodeError as exc:
+            if encoding != "utf-8" and exc.start < len(sample) - 4:
+                raise UserError(
+                    f"{path}: cannot be read as {encoding} (bad bytes at offset {exc.start}); "
+                    "try --encoding"
+                ) from None
     if fmt == "jsonl":
-        return JsonlSource(path, encoding)
-    return CsvSource(path, options, fmt, encoding, sample)
+        return JsonlSource(path, reading)
+    return CsvSource(path, options, fmt, reading, sample)
+
+
+def _legacy(sample: bytes) -> str | None:
+    """The encoding most of the sample's non-UTF-8 lines are clearly in, if any."""
+    votes: dict[str, int] = {}
+    lines = sample.split(b"\n")
+    if len(sample) >= SAMPLE_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut mid-character
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            continue
+        except UnicodeDecodeError:
+            pass
+        found = _legacy_decode(line, None)
+        if found is not None:
+            votes[found[1]] = votes.get(found[1], 0) + 1
+    return max(votes, key=lambda e: votes[e]) if votes else None

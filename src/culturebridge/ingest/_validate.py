@@ -8,12 +8,18 @@ DuckDB's `TRY_CAST` makes the per-value checks cheap and keeps one bad value fro
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pyarrow as pa
 
 from culturebridge.ingest._mapping import ColumnRule
 from culturebridge.schema import FUTURE_TOLERANCE_DAYS, MIN_TIMESTAMP, Column, Table, duckdb_type
+
+# A UTC offset after a time of day that no place has: beyond ±14:00, or minutes past 59.
+_BAD_OFFSET = (
+    "[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)? ?[+-]"
+    "((1[5-9]|[2-9][0-9]):?[0-9]{2}|[0-9]{2}:?[6-9][0-9])$"
+)
 
 
 def q(name: str) -> str:
@@ -95,6 +101,12 @@ def _parse(text: str, col: Column) -> str:
     return f"TRY_CAST(TRY_CAST({text} AS JSON) AS {duckdb_type(col)})"
 
 
+def _bytes_note(encoding: str) -> str:
+    if encoding == "auto":
+        return "(the line is not UTF-8, nor clearly GB18030 or latin-1; give --encoding)"
+    return f"for the file encoding ({encoding})"
+
+
 def _value_expr(
     col: Column,
     rule: ColumnRule | None,
@@ -103,6 +115,7 @@ def _value_expr(
     file_key: str,
     nulls: tuple[str, ...],
     level1: dict[str, str],
+    encoding: str = "auto",
 ) -> tuple[str, str | None, list[str]]:
     """(typed value, raw text for messages, reasons that come from reading the source)."""
     reasons: list[str] = []
@@ -142,7 +155,7 @@ def _value_expr(
     text, bad = _text(source, src_type, nulls, level1)
     if bad:
         reasons.append(
-            f"CASE WHEN {bad} THEN {lit(f'invalid bytes in {source} for the file encoding')} END"
+            f"CASE WHEN {bad} THEN {lit(f'invalid bytes in {source} {_bytes_note(encoding)}')} END"
         )
     if rule.prefix:
         text = f"({lit(rule.prefix)} || {text})"
@@ -181,9 +194,12 @@ def validation_sql(
     now: datetime,
     null_values: tuple[str, ...] = (),
     extra_checks: tuple[str, ...] = (),
+    earliest: date | None = None,
+    encoding: str = "auto",
 ) -> str:
     """The query that turns relation `raw` (source columns, `_line`, `_span`) into typed rows
-    and `_reason`. `extra_checks` are further `CASE … THEN reason END` expressions over the
+    and `_reason`. Timestamps before `earliest` (default `MIN_TIMESTAMP`) are rejected as
+    implausible. `extra_checks` are further `CASE … THEN reason END` expressions over the
     typed values (`"v_<column>"`), such as a partner's write scope.
 
     Three levels, so that no expression is evaluated twice: source text (decoded, trimmed),
@@ -193,6 +209,7 @@ def validation_sql(
     values: list[str] = []
     checks: list[str] = []
     future = now + timedelta(days=FUTURE_TOLERANCE_DAYS)
+    floor = str(earliest or MIN_TIMESTAMP)
     for col in table.columns:
         value, text, reasons = _value_expr(
             col,
@@ -202,6 +219,7 @@ def validation_sql(
             file_key,
             tuple(null_values),
             level1,
+            encoding,
         )
         v = q("v_" + col.name)
         values.append(f"{value} AS {v}")
@@ -247,8 +265,19 @@ def validation_sql(
                 f"'{col.name} is in the future: ' || CAST({v} AS VARCHAR) END"
             )
             checks.append(
-                f"CASE WHEN {v} < TIMESTAMP '{MIN_TIMESTAMP}' THEN "
-                f"'{col.name} before {MIN_TIMESTAMP}: ' || CAST({v} AS VARCHAR) END"
+                f"CASE WHEN {v} < TIMESTAMP '{floor}' THEN "
+                f"'{col.name} before {floor} (the earliest plausible time; "
+                f"set `earliest` for older data): ' || CAST({v} AS VARCHAR) END"
+            )
+            if text is not None:
+                t = q("t_" + col.name)
+                checks.append(
+                    f"CASE WHEN regexp_matches({t}, {lit(_BAD_OFFSET)}) THEN "
+                    f"'{col.name} has an impossible UTC offset: ' || left({t}, 40) END"
+                )
+        if col.type == "string" and text is not None:
+            checks.append(
+                f"CASE WHEN contains({v}, chr(0)) THEN '{col.name} contains a NUL byte' END"
             )
         if col.type == "list<list<string>>":
             checks.append(
