@@ -70,6 +70,28 @@ writes it) and the Chinese one. `users.province` holds either; a segment may nam
 # Unix time, two-digit-year accidents). A workspace (`[ingest] earliest`) or a mapping
 # (`earliest = ...`) sets another floor for older data, such as MovieLens's 1997 ratings.
 MIN_TIMESTAMP = "2000-01-01"
+# Columns that name a row of another table: (table, column) -> the table whose key it is.
+# An ingest flags or rejects rows naming one the workspace does not hold (`[ingest] unknown_refs`).
+REFERENCES: dict[tuple[str, str], str] = {
+    ("items", "partner_id"): "partners",
+    ("events", "item_id"): "items",
+    ("events", "user_id"): "users",
+    ("events", "campaign_id"): "campaigns",
+    ("campaigns", "partner_id"): "partners",
+    ("assignments", "campaign_id"): "campaigns",
+    ("assignments", "user_id"): "users",
+}
+
+# Columns with a small set of values, whose new values an ingest's data-quality report lists.
+CATEGORICAL: dict[str, tuple[str, ...]] = {
+    "items": ("kind", "partner_id"),
+    "users": ("province", "platform", "gender"),
+    "events": ("type", "channel"),
+    "posts": ("lang",),
+    "matches": ("game", "league"),
+    "assignments": ("arm",),
+}
+
 # How far ahead of "now" a timestamp may lie before it is rejected as being in the future.
 FUTURE_TOLERANCE_DAYS = 2
 

@@ -55,6 +55,32 @@ class FileRecord(BaseModel):
     duplicates: int
 
 
+class Quality(BaseModel):
+    """An ingest's data-quality report: how it compares with the table and its earlier ingests.
+    `warnings` name every figure that is out of line."""
+
+    rejects_by_reason: dict[str, int] = {}
+    reject_rate: float = 0.0
+    reject_rate_before: float | None = None
+    """The median reject rate of the table's earlier ingests (up to 10)."""
+    accepted_before: float | None = None
+    """The median number of rows the table's earlier ingests accepted (up to 10)."""
+    rows_from: datetime | None = None
+    rows_to: datetime | None = None
+    """The time range of the rows this ingest accepted."""
+    table_from_before: datetime | None = None
+    table_to_before: datetime | None = None
+    table_from_after: datetime | None = None
+    table_to_after: datetime | None = None
+    new_values: dict[str, list[str]] = {}
+    """Categorical values the table had not held before, per column (up to 20 each)."""
+    unknown_refs: dict[str, int] = {}
+    """Rows naming an item, user, campaign or partner the workspace does not hold, per column."""
+    unknown_examples: dict[str, list[str]] = {}
+    refs_mode: str = "flag"
+    warnings: list[str] = []
+
+
 class IngestRecord(BaseModel):
     ingest_id: str
     table: str
@@ -68,11 +94,17 @@ class IngestRecord(BaseModel):
     duplicates: int
     rejects_file: str | None = None
     lake_files: list[str] = []
+    quality: Quality | None = None
 
 
 class TableState(BaseModel):
     files: list[str] = []
     rows: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    """The time range of the table's rows, kept by each ingest (None: not known yet)."""
+    values: dict[str, list[str]] = {}
+    """The categorical values seen per column (not kept past 500 distinct ones)."""
 
 
 class Manifest(BaseModel):
@@ -282,30 +314,39 @@ class Workspace:
 
     # ------------------------------------------------------------------ status
 
+    def time_range(
+        self, table: str, manifest: Manifest | None = None
+    ) -> tuple[datetime | None, datetime | None]:
+        """(earliest, latest) of a table's time column over its committed files."""
+        t = get_table(table)
+        files = self.files(table, manifest)
+        if not files or not t.time_column:
+            return None, None
+        con = duckdb.connect()
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+            row = con.execute(
+                f'SELECT min("{t.time_column}"), max("{t.time_column}") '
+                f"FROM read_parquet([{listing}], union_by_name = true)"
+            ).fetchone()
+        finally:
+            con.close()
+        return (row[0], row[1]) if row else (None, None)
+
     def status(self) -> dict[str, Any]:
         """Tables with row counts and time ranges, ingest history and rejects."""
         m = self.manifest()
-        con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
         tables: dict[str, Any] = {}
-        try:
-            for name, t in TABLES.items():
-                files = self.files(name, m)
-                entry: dict[str, Any] = {"rows": m.tables[name].rows, "files": len(files)}
-                if files and t.time_column:
-                    con.execute(
-                        self.view_sql(name, files).replace(
-                            "OR REPLACE VIEW", "OR REPLACE TEMP VIEW"
-                        )
-                    )
-                    lo, hi = con.execute(
-                        f'SELECT min("{t.time_column}"), max("{t.time_column}") FROM "{name}"'
-                    ).fetchone() or (None, None)
-                    entry["from"] = lo.isoformat() if lo else None
-                    entry["to"] = hi.isoformat() if hi else None
-                tables[name] = entry
-        finally:
-            con.close()
+        for name in TABLES:
+            state = m.tables[name]
+            entry: dict[str, Any] = {"rows": state.rows, "files": len(state.files)}
+            lo, hi = (state.first, state.last)
+            if lo is None and state.files:
+                lo, hi = self.time_range(name, m)
+            if lo is not None and hi is not None:
+                entry["from"], entry["to"] = lo.isoformat(), hi.isoformat()
+            tables[name] = entry
         ingests = [
             {
                 "ingest_id": i.ingest_id,
@@ -318,6 +359,7 @@ class Workspace:
                 "duplicates": i.duplicates,
                 "rejects_file": i.rejects_file,
                 "duration_s": round(i.duration_s, 3),
+                "quality": i.quality.model_dump(mode="json") if i.quality else None,
             }
             for i in m.ingests
         ]

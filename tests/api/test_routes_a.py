@@ -501,3 +501,16 @@ def test_reach_and_retention_are_the_cli_results(client: TestClient, served: Ser
     for path in ("/reach?period=year", "/retention?weeks=0", "/retention?segment=nobody"):
         r = client.get(API + path, headers=served.auth("platform"))
         assert r.status_code in (400, 422), (path, r.text)
+
+
+def test_status_shows_the_platform_admin_each_ingests_data_quality(
+    client: TestClient, served: Served
+) -> None:
+    admin = get(client, served, "platform_admin", "/status")
+    quality = {q["table"]: q for q in admin["quality"]}
+    # the demo's files are clean: every row accepted, nothing out of line
+    assert quality["events"]["accepted"] == quality["events"]["read"] > 0
+    assert all(q["warnings"] == [] and q["rejected"] == 0 for q in quality.values())
+    # how the data arrived is not a partner's business, nor a read key's
+    for who in ("platform", "albion", "albion_admin"):
+        assert get(client, served, who, "/status")["quality"] is None, who

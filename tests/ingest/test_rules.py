@@ -20,9 +20,7 @@ from tests.conftest import IngestBytes
 from tests.helpers import assert_conserved, lake_rows, rejects_of
 
 HEADER = b"user_id,item_id,type,ts,value,channel\n"
-ROWS = b"".join(
-    f"u{i},i{i},play,2024-01-0{i}T10:00:00,{i},app\n".encode() for i in range(1, 6)
-)
+ROWS = b"".join(f"u{i},i{i},play,2024-01-0{i}T10:00:00,{i},app\n".encode() for i in range(1, 6))
 
 
 def pseudonym(ws: Workspace, raw: str) -> str:
@@ -151,7 +149,9 @@ def test_timestamps_before_the_floor_are_rejected_unless_it_is_moved(
     # the mapping's floor, then the call's, then the workspace's
     r = ingest_bytes("events", "old.csv", data, mapping="earliest = 1990-01-01\n")
     assert (r.accepted, r.duplicates, r.rejected) == (1, 1, 0)
-    r = ingest_bytes("events", "old2.csv", data.replace(b"1999", b"1989"), earliest=date(1980, 1, 1))
+    r = ingest_bytes(
+        "events", "old2.csv", data.replace(b"1999", b"1989"), earliest=date(1980, 1, 1)
+    )
     assert (r.accepted, r.rejected) == (1, 0)
     ws.config.ingest.earliest = date(1900, 1, 1)
     r = ingest_bytes("events", "old3.csv", data.replace(b"1999", b"1901"))
@@ -223,7 +223,11 @@ def test_latin1_lines_among_utf8_ones(ws: Workspace, ingest_bytes: IngestBytes) 
     r = ingest_bytes("items", "titles.csv", body)
     assert r.files[0].encoding == "utf-8+latin-1"
     titles = {row["item_id"]: row["title_en"] for row in lake_rows(ws, "items")}
-    assert titles == {"m1": "Les Mis\u00e9rables", "m2": "Am\u00e9lie caf\u00e9", "m3": "\u00a35 a ticket"}
+    assert titles == {
+        "m1": "Les Mis\u00e9rables",
+        "m2": "Am\u00e9lie caf\u00e9",
+        "m3": "\u00a35 a ticket",
+    }
 
 
 def test_a_line_in_no_clear_encoding_is_rejected_never_stored_as_mojibake(
@@ -246,8 +250,10 @@ def test_jsonl_lines_in_their_own_encoding(ws: Workspace, ingest_bytes: IngestBy
         f'"channel": "{WECHAT}"}}\n'.encode(enc)
         for i, enc in enumerate(["utf-8", "gb18030", "utf-8", "utf-8"])
     ]
-    lines.append(b'{"user_id": "u9", "item_id": "i1", "type": "play", "ts": "2024-01-01", '
-                 b'"channel": "\xff\xfe\xfd"}\n')
+    lines.append(
+        b'{"user_id": "u9", "item_id": "i1", "type": "play", "ts": "2024-01-01", '
+        b'"channel": "\xff\xfe\xfd"}\n'
+    )
     r = ingest_bytes("events", "mixed.jsonl", b"".join(lines))
     assert (r.read, r.accepted, r.rejected) == (5, 4, 1)
     assert r.files[0].encoding == "utf-8+gb18030"
@@ -263,8 +269,13 @@ def test_an_explicit_encoding_still_decodes_the_whole_file(
     data = _mixed_lines(["gb18030"] * 3)
     r = ingest_bytes("events", "gb.csv", data, encoding="gb18030")
     assert (r.accepted, r.files[0].encoding) == (3, "gb18030")
-    r = ingest_bytes("events", "u8.csv", _mixed_lines(["utf-8"] * 2) + _mixed_lines(
-        ["gb18030"])[len(HEADER):].replace(b"u0,", b"u7,"), encoding="utf-8")
+    r = ingest_bytes(
+        "events",
+        "u8.csv",
+        _mixed_lines(["utf-8"] * 2)
+        + _mixed_lines(["gb18030"])[len(HEADER) :].replace(b"u0,", b"u7,"),
+        encoding="utf-8",
+    )
     assert (r.duplicates, r.rejected) == (2, 1)  # the two UTF-8 rows came with gb.csv
     (rej,) = rejects_of(ws, r)
     assert rej["reason"].startswith("invalid bytes in channel for the file encoding (utf-8)")

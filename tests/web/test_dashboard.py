@@ -351,6 +351,28 @@ def test_an_api_error_is_shown_as_text(platform: Browse) -> None:
     assert all("/api/v1/segments/preview" in f for f in platform.problems.failed)
 
 
+def test_the_platform_admin_sees_each_tables_data_quality(
+    chromium: Any, dashboard: str, served: Served, platform: Browse
+) -> None:
+    platform.goto("/?lang=en")
+    settle(platform)
+    assert platform.page.locator("#status-table tbody tr").count() == 8
+    assert platform.page.locator("#quality-table").is_hidden()  # a read key: not shown
+    context, admin = open_page(chromium, dashboard)
+    try:
+        login(admin, served.keys["platform_admin"])
+        admin.goto("/?lang=en")
+        settle(admin)
+        table = admin.page.locator("#quality-table")
+        assert table.is_visible()
+        rows = table.locator("tbody tr")
+        assert rows.count() == 8  # one per table the demo fills
+        assert "0.0%" in rows.first.inner_text()
+        assert not admin.problems.errors
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_no_page_scrolls_sideways_at_phone_width(
     chromium: Any, dashboard: str, served: Served, artefacts: Path, lang: str

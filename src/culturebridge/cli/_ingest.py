@@ -97,6 +97,9 @@ def ingest(
         )
     for name, cols in result.ignored_columns.items():
         console.print(f"  [dim]{Path(name).name}: columns not mapped: {', '.join(cols)}[/]")
+    if result.quality is not None:
+        for w in result.quality.warnings:
+            console.print(f"  [yellow]warning[/] {w}", highlight=False)
     if result.rejects_file:
         path = ws.root / result.rejects_file
         console.print(f"  rejected rows and reasons: {path}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table as RichTable
@@ -91,8 +91,43 @@ def status(
                 f"{i['duplicates']:,}",
             )
         console.print(hist)
+    _print_quality(st)
     if st["rejected_total"]:
         console.print(f"{st['rejected_total']:,} rejected rows in total; see {directory}/rejects/")
+
+
+def _print_quality(st: dict[str, Any]) -> None:
+    """The data-quality report of each table's last ingest: its figures and warnings."""
+    last: dict[str, dict[str, Any]] = {}
+    for i in st["ingests"]:
+        if i.get("quality"):
+            last[i["table"]] = i
+    if not last:
+        return
+    tbl = RichTable(
+        "table",
+        "ingest",
+        "rows from",
+        "to",
+        "rejects",
+        "usual",
+        "warnings",
+        title="Data quality of each table's last ingest",
+        caption="every figure in --json (rejects by reason, new values, unknown references)",
+    )
+    for table, i in last.items():
+        qy = i["quality"]
+        usual = qy.get("reject_rate_before")
+        tbl.add_row(
+            table,
+            i["ingest_id"],
+            (qy.get("rows_from") or "")[:10],
+            (qy.get("rows_to") or "")[:10],
+            f"{qy['reject_rate']:.1%}",
+            "" if usual is None else f"{usual:.1%}",
+            "\n".join(f"[yellow]{w}[/]" for w in qy["warnings"]) or "[green]none[/]",
+        )
+    console.print(tbl)
 
 
 @handle_errors

@@ -34,11 +34,19 @@ import pyarrow.parquet as pq
 from culturebridge.config import get_settings
 from culturebridge.errors import UserError
 from culturebridge.ingest._mapping import Mapping, SourceOptions
+from culturebridge.ingest._quality import MAX_VALUES, RejectTally, assess, new_rows_profile
 from culturebridge.ingest._sources import Source, open_source
 from culturebridge.ingest._validate import lit, q, validation_sql
 from culturebridge.privacy import Pseudonymiser
-from culturebridge.schema import Table, arrow_schema, get_table
-from culturebridge.workspace import FileRecord, IngestRecord, Workspace, now_utc
+from culturebridge.schema import CATEGORICAL, REFERENCES, Table, arrow_schema, get_table
+from culturebridge.workspace import (
+    FileRecord,
+    IngestRecord,
+    Manifest,
+    Quality,
+    Workspace,
+    now_utc,
+)
 
 POS_SHIFT = 40  # position = part << 40 | row: orders the rows of one ingest
 PART_ROWS = 8_000_000  # rows per staged Parquet part (and per lake file)
@@ -72,6 +80,7 @@ class IngestResult:
     rejects_file: str | None = None
     duration_s: float = 0.0
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)
+    quality: Quality | None = None
 
     @property
     def read(self) -> int:
@@ -102,6 +111,7 @@ class IngestResult:
             "rows_per_s": round(self.read / self.duration_s) if self.duration_s > 0 else None,
             "files": [asdict(f) for f in self.files],
             "ignored_columns": self.ignored_columns,
+            "quality": self.quality.model_dump(mode="json") if self.quality else None,
         }
 
 
@@ -146,6 +156,13 @@ class _Stager:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cb-writer")
         self.pending: Future[None] | None = None
         self.pii = [c.name for c in table.columns if c.pii]
+        self.tally = RejectTally()
+        self.refs_mode = ws.config.ingest.unknown_refs
+        self.refs = _known_keys(ws, table)
+        self.unknown: dict[str, int] = dict.fromkeys(
+            (f"{c}→{target}" for c, (target, _) in self.refs.items()), 0
+        )
+        self.unknown_examples: dict[str, list[str]] = {k: [] for k in self.unknown}
         if table.id_column:
             fields = []
             for name in table.hash_fields:
@@ -184,6 +201,7 @@ class _Stager:
             result.read += batch.data.num_rows + len(early)
             if early:
                 result.rejected += len(early)
+                self.tally.add([r.reason for r in early])
                 spill_writer.write_table(
                     pa.table(
                         {
@@ -226,7 +244,10 @@ class _Stager:
                         )
                     )
                     result.rejected += n
+                    self.tally.add(rows["_reason"].to_pylist())
                     out = out.filter(pc.invert(bad))
+                out = self._pseudonymise(out)
+                out = self._check_refs(out, spill_writer, result)
                 self._write(out.drop_columns(["_line", "_reason", "_span"]), file_index)
             if progress is not None:
                 progress("read", done_before + source.position(), total)
@@ -251,13 +272,67 @@ class _Stager:
         finally:
             cursor.close()
 
+    def _pseudonymise(self, out: pa.Table) -> pa.Table:
+        for name in self.pii:
+            col = out[name]
+            if out.num_rows and col.null_count < len(col):
+                out = out.set_column(out.schema.get_field_index(name), name, self.pseudo.apply(col))
+        return out
+
+    def _check_refs(self, out: pa.Table, spill: pq.ParquetWriter, result: FileResult) -> pa.Table:
+        """Rows naming an item, user, campaign or partner the workspace does not hold: counted
+        (and a few non-personal examples kept) or, with `unknown_refs = "reject"`, rejected."""
+        if not self.refs or out.num_rows == 0:
+            return out
+        unknown_any = None
+        reasons = None
+        for col, (target, known) in self.refs.items():
+            values = out[col]
+            miss = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=known)))
+            n = pc.sum(miss).as_py() or 0
+            if not n:
+                continue
+            ref = f"{col}→{target}"
+            self.unknown[ref] += n
+            examples = self.unknown_examples[ref]
+            if col not in self.pii and len(examples) < 5:
+                for v in pc.unique(values.filter(miss)).to_pylist()[: 5 - len(examples)]:
+                    examples.append(str(v))
+            if self.refs_mode == "reject":
+                text = f"{col} is not in {target}"
+                why = (
+                    pc.if_else(miss, pa.scalar(text), pa.scalar(None, pa.string()))
+                    if col in self.pii
+                    else pc.if_else(
+                        miss,
+                        pc.binary_join_element_wise(text, values.cast(pa.string()), ": "),
+                        pa.scalar(None, pa.string()),
+                    )
+                )
+                reasons = why if reasons is None else pc.coalesce(reasons, why)
+                unknown_any = miss if unknown_any is None else pc.or_(unknown_any, miss)
+        if unknown_any is None or reasons is None:
+            return out
+        rows = out.filter(unknown_any)
+        why_rows = reasons.filter(unknown_any)
+        spill.write_table(
+            pa.table(
+                {
+                    "line": rows["_line"],
+                    "span": rows["_span"],
+                    "reason": why_rows,
+                    "raw": pa.nulls(rows.num_rows, pa.string()),
+                },
+                schema=REJECTS_SCHEMA,
+            )
+        )
+        result.rejected += rows.num_rows
+        self.tally.add(why_rows.to_pylist())
+        return out.filter(pc.invert(unknown_any))
+
     def _write(self, out: pa.Table, file_index: int) -> None:
         if out.num_rows == 0:
             return
-        for name in self.pii:
-            col = out[name]
-            if col.null_count < len(col):
-                out = out.set_column(out.schema.get_field_index(name), name, self.pseudo.apply(col))
         if self.id_sql and out[self.table.id_column].null_count:
             self.con.register("acc", out)
             try:
@@ -378,6 +453,27 @@ def _as_text(data: pa.Table) -> pa.Table:
             continue
         data = data.set_column(i, col.name, pc.utf8_trim(text, " \t\r\n\ufeff"))
     return data
+
+
+def _known_keys(ws: Workspace, table: Table) -> dict[str, tuple[str, pa.Array]]:
+    """For each column of `table` that names a row of another table holding rows: that table and
+    its keys (pseudonymised user ids, as the lake has them)."""
+    out: dict[str, tuple[str, pa.Array]] = {}
+    manifest = ws.manifest()
+    for (name, col), target in REFERENCES.items():
+        if name != table.name or not manifest.tables[target].files:
+            continue
+        key = get_table(target).key[0]
+        files = ", ".join(lit(str(f)) for f in ws.files(target, manifest))
+        con = duckdb.connect()
+        try:
+            known = con.sql(
+                f"SELECT DISTINCT {q(key)} FROM read_parquet([{files}]) WHERE {q(key)} IS NOT NULL"
+            ).to_arrow_table()
+        finally:
+            con.close()
+        out[col] = (target, known.column(0).combine_chunks().cast(pa.string()))
+    return out
 
 
 def _reject_line(file: str, line: int, reason: str, raw: str | None) -> str:
@@ -537,6 +633,8 @@ def ingest(
             os.replace(rejects_path, dest)
             os.chmod(dest, 0o600)
             result.rejects_file = str(dest.relative_to(ws.root))
+        quality = _quality(ws, t, manifest, result, stager, [str(ws.root / f) for f in lake_files])
+        result.quality = quality
         result.duration_s = time.perf_counter() - started
         manifest.tables[t.name].files += lake_files
         manifest.tables[t.name].rows += result.accepted
@@ -554,6 +652,7 @@ def ingest(
                 duplicates=result.duplicates,
                 rejects_file=result.rejects_file,
                 lake_files=lake_files,
+                quality=quality,
             )
         )
         _crash_point("before-commit")
@@ -562,6 +661,42 @@ def ingest(
         if progress is not None:
             progress("commit", 1, 1)
     return result
+
+
+def _quality(
+    ws: Workspace,
+    t: Table,
+    manifest: Manifest,
+    result: IngestResult,
+    stager: _Stager,
+    new_files: list[str],
+) -> Quality:
+    """The ingest's data-quality report (see `_quality`); updates the manifest's table state."""
+    state = manifest.tables[t.name]
+    before = (state.first, state.last)
+    if before[0] is None and state.files:  # a workspace from before ranges were kept
+        before = ws.time_range(t.name, manifest)
+    cats = [c for c in CATEGORICAL.get(t.name, ()) if c in t.names and c not in state.values]
+    if cats and state.files:  # the same: the values the table already holds are the baseline
+        _, _, old = new_rows_profile(t.name, [str(f) for f in ws.files(t.name, manifest)])
+        for c in cats:
+            if len(old[c]) <= MAX_VALUES:
+                state.values[c] = sorted(old[c])
+    lo, hi, values = new_rows_profile(t.name, new_files)
+    return assess(
+        manifest,
+        t.name,
+        read=result.read,
+        accepted=result.accepted,
+        rejected=result.rejected,
+        tally=stager.tally,
+        rows_range=(lo, hi),
+        table_before=before,
+        values=values,
+        unknown=stager.unknown,
+        unknown_examples=stager.unknown_examples,
+        refs_mode=stager.refs_mode,
+    )
 
 
 def _crash_point(name: str) -> None:

@@ -424,9 +424,7 @@ class _Transcoder(io.RawIOBase):
                 continue
             before = _marks[0]
             out.append(
-                line.decode("utf-8", errors=self._errors).encode(
-                    "utf-8", errors="surrogateescape"
-                )
+                line.decode("utf-8", errors=self._errors).encode("utf-8", errors="surrogateescape")
             )
             self.marked = self.marked or _marks[0] != before
         return b"".join(out)
@@ -709,8 +707,9 @@ class CsvSource:
         held: list[tuple[RawBatch, list[Reject]]] = []
         held_max = 0
         for batch, rejects in blocks:
-            top = max([int(batch.lines.max()) if len(batch.lines) else 0]
-                      + [r.line for r in rejects])
+            top = max(
+                [int(batch.lines.max()) if len(batch.lines) else 0] + [r.line for r in rejects]
+            )
             if top > held_max:  # nothing held can be the last record any more
                 yield from held
                 held, held_max = [], top

@@ -119,6 +119,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "overview.workspace": ("Workspace", "工作区"),
     "overview.version": ("Data version", "数据版本"),
     "overview.k": ("Privacy threshold k", "隐私阈值 k"),
+    "overview.quality": ("Data quality of each table's last ingest", "各表最近一次导入的数据质量"),
+    "col.finished": ("Finished (UTC)", "完成时间（UTC）"),
+    "col.accepted": ("Rows accepted", "接受行数"),
+    "col.reject_rate": ("Rejected", "拒收比例"),
+    "col.warnings": ("Warnings", "警告"),
     # explore
     "ex.title": ("Explore", "探索"),
     "ex.by": ("Break down by", "细分维度"),

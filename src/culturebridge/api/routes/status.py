@@ -23,12 +23,30 @@ class TableStatus(BaseModel):
     last: str | None = None
 
 
+class QualityPublic(BaseModel):
+    """The data-quality report of a table's last ingest (the platform's admin keys only)."""
+
+    table: str
+    ingest_id: str
+    finished: str
+    read: int
+    accepted: int
+    rejected: int
+    reject_rate: float
+    rejects_by_reason: dict[str, int]
+    new_values: dict[str, list[str]]
+    unknown_refs: dict[str, int]
+    warnings: list[str]
+
+
 class StatusPublic(BaseModel):
     workspace: str
     backend: str
     version: int
     k: int
     tables: list[TableStatus]
+    quality: list[QualityPublic] | None = None
+    """The platform's admin keys only: each table's last ingest, with its warnings."""
 
 
 class WhoAmI(BaseModel):
@@ -53,15 +71,37 @@ def get_status(state: StateDep, caller: CallerDep) -> StatusPublic:
             )
             for name, t in raw["tables"].items()
         ]
+        last: dict[str, dict[str, Any]] = {}
+        for i in raw["ingests"]:
+            if i.get("quality"):
+                last[i["table"]] = i
+        quality = [
+            QualityPublic(
+                table=table,
+                ingest_id=i["ingest_id"],
+                finished=i["finished"],
+                read=i["read"],
+                accepted=i["accepted"],
+                rejected=i["rejected"],
+                reject_rate=i["quality"]["reject_rate"],
+                rejects_by_reason=i["quality"]["rejects_by_reason"],
+                new_values=i["quality"]["new_values"],
+                unknown_refs=i["quality"]["unknown_refs"],
+                warnings=i["quality"]["warnings"],
+            )
+            for table, i in last.items()
+        ]
         return StatusPublic(
             workspace=state.ws.config.name,
             backend=state.ws.config.backend,
             version=state.version(),
             k=Policy(state.ws.config.privacy, state.ws.root).k,
             tables=tables,
+            # how the data arrived is the platform's business: its admin keys only
+            quality=quality if caller.scope == "admin" and caller.partner == "platform" else None,
         )
 
-    return state.cached(caller, "status", (), compute)
+    return state.cached(caller, "status", (caller.scope,), compute)  # admins see more
 
 
 @router.get("/whoami", response_model=WhoAmI, summary="The key's partner and scope")

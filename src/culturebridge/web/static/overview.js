@@ -99,5 +99,17 @@ document.addEventListener("DOMContentLoaded", () => {
       facts.append(el("div", {}, el("dt", { text: T(key) }), el("dd", { text: fmt(value) })));
     }
     table(statusTable, status.tables, [{ key: "table", value: (r) => label(r.table, "table") }, "rows", "files", "first", "last"]);
+    const quality = document.getElementById("quality-table");
+    if (status.quality && status.quality.length) {
+      quality.hidden = false;
+      document.getElementById("quality-heading").hidden = false;
+      table(quality, status.quality, [
+        { key: "table", value: (r) => label(r.table, "table") },
+        "finished",
+        "accepted",
+        { key: "reject_rate", value: (r) => (100 * r.reject_rate).toFixed(1) + "%" },
+        { key: "warnings", value: (r) => r.warnings.join(" · ") || "—" },
+      ]);
+    }
   });
 });
