@@ -8,6 +8,7 @@ import os
 import re
 import stat
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from culturebridge.cli import app
+from culturebridge.cli._index import COMMANDS, build
 from culturebridge.schema import EVENT_TYPES, TABLES
 from tests.helpers import CLI, MAPPINGS_DIR
 
@@ -42,6 +44,25 @@ def assert_one_line_error(code: int, stdout: str, stderr: str, pattern: str) -> 
     assert len(lines) == 1, stderr
     assert lines[0].startswith("error: ")
     assert re.search(pattern, lines[0]), lines[0]
+
+
+def test_the_command_index_matches_the_commands() -> None:
+    """`--help` lists commands from `cli._index` without importing them: the index must say
+    what the commands themselves say (regenerate COMMANDS with `python -m culturebridge.cli._index`
+    when this fails)."""
+    assert build() == COMMANDS
+
+
+def test_help_imports_no_command_module() -> None:
+    code = (
+        "import sys; from culturebridge.cli import app; from typer.testing import CliRunner; "
+        "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0, r.output; "
+        "heavy = [m for m in ('pandas', 'numpy', 'duckdb', 'pyarrow', 'scipy', 'sklearn', "
+        "'culturebridge.query', 'culturebridge.cli._analytics') if m in sys.modules]; "
+        "print(heavy); assert 'stickiness' in r.output"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 @pytest.fixture

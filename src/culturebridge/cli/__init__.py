@@ -1,25 +1,62 @@
-"""The `culturebridge` command: one module per command group."""
+"""The `culturebridge` command: one module per command group, each imported only when one of its
+commands runs, so that `culturebridge --help` starts in a fraction of a second (see `_index`)."""
 
 from __future__ import annotations
 
-import typer
+import functools
+import importlib
+from typing import Any
 
-from culturebridge.cli import (
-    _analytics,
-    _campaign,
-    _demo,
-    _esports,
-    _fashion,
-    _ingest,
-    _localise,
-    _overview,
-    _recommend,
-    _report,
-    _segments,
-    _serve,
-    _social,
-    _workspace,
-)
+import click
+import typer
+import typer.main
+from typer.core import TyperCommand, TyperGroup
+
+from culturebridge.cli._index import COMMANDS
+
+
+@functools.cache
+def _module_group(module: str) -> click.Group:
+    """The commands one module registers, built the first time one of them is needed."""
+    sub = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
+    sub.callback()(lambda: None)
+    importlib.import_module(f"culturebridge.cli.{module}").register(sub)
+    return typer.main.get_group(sub)
+
+
+def load_command(name: str) -> click.Command:
+    """The real command `name` (its module imported)."""
+    command = _module_group(COMMANDS[name][0]).commands.get(name)
+    if command is None:  # the index names a command its module does not register
+        raise RuntimeError(f"cli._index is out of date: {name!r}; regenerate it")
+    return command
+
+
+class _LazyGroup(TyperGroup):
+    """Lists commands from the index, and loads a command's module only to run it or show its
+    own help: the listing in `culturebridge --help` imports no analytics, models or data."""
+
+    _resolving = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        if self._resolving:
+            return load_command(cmd_name)
+        return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])  # what the listing shows
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        self._resolving = True
+        try:
+            return super().resolve_command(ctx, args)
+        finally:
+            self._resolving = False
+
 
 app = typer.Typer(
     name="culturebridge",
@@ -28,25 +65,17 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=_LazyGroup,
 )
-_workspace.register(app)
-_ingest.register(app)
-_demo.register(app)
-_segments.register(app)
-_analytics.register(app)
-_overview.register(app)
-_recommend.register(app)
-_fashion.register(app)
-_social.register(app)
-_localise.register(app)
-_esports.register(app)
-_campaign.register(app)
-_serve.register(app)
-_report.register(app)
 
 
-def main() -> None:
+@app.callback()
+def _root() -> None:
+    pass
+
+
+def main(*args: Any) -> None:
     app()
 
 
-__all__ = ["app", "main"]
+__all__ = ["app", "load_command", "main"]
