@@ -7,7 +7,6 @@ import functools
 import importlib
 from typing import Any
 
-import click
 import typer
 import typer.main
 from typer.core import TyperCommand, TyperGroup
@@ -16,7 +15,7 @@ from culturebridge.cli._index import COMMANDS
 
 
 @functools.cache
-def _module_group(module: str) -> click.Group:
+def _module_group(module: str) -> TyperGroup:
     """The commands one module registers, built the first time one of them is needed."""
     sub = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
     sub.callback()(lambda: None)
@@ -24,7 +23,7 @@ def _module_group(module: str) -> click.Group:
     return typer.main.get_group(sub)
 
 
-def load_command(name: str) -> click.Command:
+def load_command(name: str) -> Any:
     """The real command `name` (its module imported)."""
     command = _module_group(COMMANDS[name][0]).commands.get(name)
     if command is None:  # the index names a command its module does not register
@@ -38,19 +37,18 @@ class _LazyGroup(TyperGroup):
 
     _resolving = False
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    # (Typer vendors its own click: its types are spelled Any here rather than imported)
+    def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in COMMANDS:
             return None
         if self._resolving:
             return load_command(cmd_name)
         return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])  # what the listing shows
 
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         self._resolving = True
         try:
             return super().resolve_command(ctx, args)
