@@ -66,6 +66,12 @@ class ApiSettings(BaseModel):
     """Results kept per server (keyed by the workspace's data version, so an ingest clears them)."""
     audit: bool = True
     """Log every API request, refused ones included, to `DIR/audit/audit.jsonl`."""
+    capture: bool = True
+    """Take streamed events at `POST /api/v1/capture` (one capturing server per workspace)."""
+    capture_commit_seconds: float = Field(default=10.0, gt=0)
+    """How often captured events are committed to the lake (each commit is one ingest)."""
+    capture_commit_events: int = Field(default=200_000, ge=1)
+    """Commit sooner once this many captured events wait."""
 
 
 class Settings(BaseSettings):

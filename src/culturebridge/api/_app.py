@@ -41,7 +41,9 @@ def create_app(root: Path | str, *, settings: ApiSettings | None = None) -> Fast
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.start_capture()
         yield
+        state.stop_capture()  # commits what was captured
         state.audit.close()
 
     app = FastAPI(

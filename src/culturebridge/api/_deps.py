@@ -20,12 +20,17 @@ from fastapi import Depends, HTTPException, Request, status
 
 from culturebridge.api._keys import KeyRecord, KeyStore
 from culturebridge.config import ApiSettings, get_settings
-from culturebridge.privacy import AuditLog, item_scope, sees
+from culturebridge.errors import UserError
+from culturebridge.ingest._capture import CaptureLog, Committer
+from culturebridge.privacy import PLATFORM, AuditLog, item_scope, sees
 from culturebridge.query import SEGMENTS_FILE, Analysis
 from culturebridge.web import COOKIE
 from culturebridge.workspace import Workspace
 
 T = TypeVar("T")
+
+
+CAPTURE_PATH = "/api/v1/capture"
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,30 @@ class AppState:
     """Long-lived objects routes load once (a recommendation model, the catalogue)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _version: tuple[Any, int] | None = None
+    capture: CaptureLog | None = None
+    committer: Committer | None = None
+    capture_error: str | None = "capture starts with the server"
+
+    def start_capture(self) -> None:
+        """Open the workspace's capture log (committing what a crash left) and its committer."""
+        if not self.settings.capture:
+            self.capture_error = "capture is off (CULTUREBRIDGE_API__CAPTURE=false)"
+            return
+        try:
+            self.capture = CaptureLog(self.ws)
+        except UserError as exc:
+            self.capture_error = str(exc)
+            return
+        self.capture_error = None
+        self.committer = Committer(
+            self.capture, self.settings.capture_commit_seconds, self.settings.capture_commit_events
+        )
+
+    def stop_capture(self) -> None:
+        if self.committer is not None:
+            self.committer.stop()
+        if self.capture is not None:
+            self.capture.close()
 
     @classmethod
     def open(cls, root: Path, settings: ApiSettings | None = None) -> AppState:
@@ -204,6 +233,11 @@ async def get_caller(request: Request, state: StateDep) -> Caller:
         )
     caller = Caller(key_id=record.key_id, partner=record.partner, scope=record.scope)
     request.state.caller = caller  # known from here on, so a refusal is audited with it
+    if caller.scope == "capture" and not request.url.path.startswith(CAPTURE_PATH):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"key {caller.key_id} has scope capture: it may only send events to {CAPTURE_PATH}",
+        )
     wait = state.limiter.take(record.key_id, record.rate_limit)
     if wait > 0:
         raise HTTPException(
@@ -215,6 +249,20 @@ async def get_caller(request: Request, state: StateDep) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def get_capturer(caller: CallerDep) -> Caller:
+    """A capture key, or the platform's admin key: who may stream events."""
+    if caller.scope == "capture" or (caller.scope == "admin" and caller.partner == PLATFORM):
+        return caller
+    raise HTTPException(
+        status.HTTP_403_FORBIDDEN,
+        f"key {caller.key_id} may not capture: that needs a capture key or the platform's "
+        "admin key",
+    )
+
+
+CapturerDep = Annotated[Caller, Depends(get_capturer)]
 
 
 async def get_admin(caller: CallerDep) -> Caller:

@@ -27,7 +27,7 @@ from culturebridge.privacy import PLATFORM, item_scope
 from culturebridge.query import reference_table
 from culturebridge.workspace import Workspace
 
-Scope = Literal["read", "admin"]
+Scope = Literal["read", "admin", "capture"]
 KEYS_FILE = Path("keys") / "keys.json"
 PREFIX = "cb_"
 
@@ -139,8 +139,10 @@ class KeyStore:
         self, *, partner: str, scope: Scope, rate_limit: int = 1200, label: str = ""
     ) -> NewKey:
         """Create a key for `partner`; the returned NewKey is the only copy of the key."""
-        if scope not in ("read", "admin"):
-            raise UserError(f"--scope must be read or admin, not {scope!r}")
+        if scope not in ("read", "admin", "capture"):
+            raise UserError(f"--scope must be read, admin or capture, not {scope!r}")
+        if scope == "capture" and partner != PLATFORM:
+            raise UserError("a capture key streams the platform's events: --partner platform")
         if rate_limit < 1:
             raise UserError(f"--rate-limit must be at least 1 request a minute, not {rate_limit}")
         if partner != PLATFORM:
@@ -149,7 +151,7 @@ class KeyStore:
                 shown = ", ".join([PLATFORM, *sorted(known)])
                 raise UserError(f"unknown partner {partner!r} (known: {shown})")
         key = PREFIX + secrets.token_urlsafe(32)
-        with self.ws.write_lock():
+        with self.ws.settings_lock():  # never waits for an ingest
             records = self.records()
             taken = {r.key_id for r in records}
             key_id = "k_" + secrets.token_hex(4)
@@ -168,7 +170,7 @@ class KeyStore:
         return NewKey(**public(record).model_dump(), key=key)
 
     def revoke(self, key_id: str) -> KeyPublic:
-        with self.ws.write_lock():
+        with self.ws.settings_lock():  # never waits for an ingest
             records = self.records()
             for i, r in enumerate(records):
                 if r.key_id == key_id:

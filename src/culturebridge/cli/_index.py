@@ -95,7 +95,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "keys": (
         "_serve",
-        "API keys: each belongs to one partner (or `platform`) with scope read or admin.",
+        "API keys: each belongs to one partner (or `platform`) with scope read, admin or capture.",
     ),
     "recommend": (
         "_recommend",

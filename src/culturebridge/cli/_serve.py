@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.table import Table as RichTable
@@ -16,7 +16,7 @@ Dir = Annotated[Path, typer.Argument(help="Workspace folder.", metavar="DIR")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 keys_app = typer.Typer(
-    help="API keys: each belongs to one partner (or `platform`) with scope read or admin.",
+    help="API keys: each belongs to one partner (or `platform`) with scope read, admin or capture.",
     no_args_is_help=True,
 )
 
@@ -39,12 +39,19 @@ def create(
         ),
     ],
     scope: Annotated[
-        str, typer.Option("--scope", help="read, or admin (ingest and key management too).")
+        str,
+        typer.Option(
+            "--scope",
+            help="read; admin (ingest and key management too); or capture (only POST "
+            "/api/v1/capture: the platform's event stream).",
+        ),
     ] = "read",
     rate_limit: Annotated[
         int | None,
         typer.Option(
-            "--rate-limit", help="Requests a minute (default: CULTUREBRIDGE_API__RATE_LIMIT)."
+            "--rate-limit",
+            help="Requests a minute (default: CULTUREBRIDGE_API__RATE_LIMIT; 60,000 for a "
+            "capture key).",
         ),
     ] = None,
     label: Annotated[str, typer.Option("--label", help="A note: who holds the key.")] = "",
@@ -52,15 +59,17 @@ def create(
 ) -> None:
     """Create a key. It is shown once, here; the workspace keeps only its HMAC."""
     from culturebridge.api import KeyStore
+    from culturebridge.api._keys import Scope
     from culturebridge.config import get_settings
 
-    if scope not in ("read", "admin"):
-        raise UserError(f"--scope must be read or admin, not {scope!r}")
+    if scope not in ("read", "admin", "capture"):
+        raise UserError(f"--scope must be read, admin or capture, not {scope!r}")
     store = KeyStore(Workspace.open(directory))
+    default_rate = 60_000 if scope == "capture" else get_settings().api.rate_limit
     new = store.create(
         partner=partner,
-        scope="admin" if scope == "admin" else "read",
-        rate_limit=rate_limit if rate_limit is not None else get_settings().api.rate_limit,
+        scope=cast(Scope, scope),
+        rate_limit=rate_limit if rate_limit is not None else default_rate,
         label=label,
     )
     if json_out:

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from culturebridge.api.routes import (
     analytics,
     campaigns,
+    capture,
     esports,
     fashion,
     ingest,
@@ -22,6 +23,7 @@ ROUTERS: list[APIRouter] = [
     status.router,
     keys.router,
     ingest.router,
+    capture.router,
     items.router,
     segments.router,
     analytics.router,
