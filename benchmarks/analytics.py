@@ -76,6 +76,7 @@ import pandas as pd
 import pyarrow as pa
 
 from culturebridge.analytics import PrefsConfig, funnel, preferences, trends
+from culturebridge.analytics._prefs import RATING_SCALE
 from culturebridge.config import Backend, get_settings
 from culturebridge.query import Analysis, builtin_segments, connect, describe_segment, load_segments
 from culturebridge.workspace import Workspace
@@ -272,8 +273,17 @@ def _weights() -> dict[str, float]:
 
 
 def _weight_sql(weights: dict[str, float]) -> str:
-    whens = " ".join(f"WHEN '{t}' THEN {float(w)!r}::DOUBLE" for t, w in weights.items())
-    return f"CASE type {whens} ELSE 0.0::DOUBLE END"
+    """Each event's weight, a rating's by its stars (as `analytics.weight_expr`)."""
+    whens = " ".join(
+        f"WHEN '{t}' THEN {float(w)!r}::DOUBLE"
+        + (
+            f" * coalesce(least(greatest(ev.value, 0), {RATING_SCALE!r}) / {RATING_SCALE!r}, 1)"
+            if t == "rate"
+            else ""
+        )
+        for t, w in weights.items()
+    )
+    return f"CASE ev.type {whens} ELSE 0.0::DOUBLE END"
 
 
 def _in_list(values: Sequence[str]) -> str:
@@ -558,13 +568,17 @@ def _ages_between(users: pd.DataFrame, ref_year: int) -> pd.Series:
 def _weighted(ev: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """Events with a positive weight on items with a style: user_id, value, w (and ts)."""
     ev["w"] = ev["type"].map(_weights()).astype("float64")
+    rate = ev["type"] == "rate"
+    if "value" in ev and rate.any():  # a rating weighs by its stars (analytics.weight_expr)
+        stars = (ev.loc[rate, "value"].clip(0.0, RATING_SCALE) / RATING_SCALE).fillna(1.0)
+        ev.loc[rate, "w"] = ev.loc[rate, "w"] * stars
     ev["value"] = ev["item_id"].map(_styles(items))
     return ev[(ev["w"] > 0) & ev["value"].notna()]
 
 
 def pandas_prefs(lake: Lake) -> tuple[Rows, float]:
     start = time.perf_counter()
-    ev = _read_events(lake, ["user_id", "item_id", "type", "ts"])
+    ev = _read_events(lake, ["user_id", "item_id", "type", "ts", "value"])
     users = _read(lake.users, ["user_id", "birth_year", "city_tier"])
     items = _read(lake.items, ["item_id", "attributes"])
     read_s = time.perf_counter() - start
@@ -593,7 +607,7 @@ def pandas_prefs(lake: Lake) -> tuple[Rows, float]:
 
 def pandas_trends(lake: Lake) -> tuple[Rows, float]:
     start = time.perf_counter()
-    ev = _read_events(lake, ["user_id", "item_id", "type", "ts"])
+    ev = _read_events(lake, ["user_id", "item_id", "type", "ts", "value"])
     users = _read(lake.users, ["user_id"])
     items = _read(lake.items, ["item_id", "attributes"])
     read_s = time.perf_counter() - start

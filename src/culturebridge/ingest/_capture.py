@@ -5,11 +5,14 @@ Layout, under `DIR/capture/` (0700: it holds raw, not yet pseudonymised rows)::
 
     current.jsonl            the segment being appended to: one JSON object per line
     sealed-<ns>.jsonl        segments waiting for their commit, oldest first
+    failed-<ns>.jsonl        a segment with nothing ingestable (kept for a person to look at)
+    committed.json           what the commits did: events committed, rejected, duplicates
     .lock                    one capturing process per workspace
 
 `append` returns only after the batch is written and fsync'd: an answered batch survives a
-crash. A commit seals the current segment and ingests each sealed one (validation,
-pseudonymisation, deduplication by `event_id`, the atomic manifest switch), then deletes it.
+crash. The server seals the current segment every few seconds; a committer process of its own
+ingests each sealed one (validation, pseudonymisation, deduplication by `event_id`, the atomic
+manifest switch), then deletes it, so that commits never stall the server's answers.
 A crash at any point loses nothing answered: a segment is deleted only after its commit, and a
 segment committed twice adds nothing (its events are duplicates by key). A batch cut short by
 a crash mid-write was never answered; its partial last line is rejected, like a file cut short.
@@ -24,7 +27,6 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,11 +88,8 @@ class CaptureLog:
                 f"another process captures into {ws.root}: one capturing server per workspace"
             ) from None
         self._lock = threading.Lock()  # appends and seals
-        self._commit_lock = threading.Lock()
         self._fd: int | None = None
         self._buffered = 0
-        self._totals = {"committed": 0, "rejected": 0, "duplicates": 0}
-        self._last_commit: str | None = None
         self._seal_current()  # a segment left by a crash: commit it before anything new
 
     @property
@@ -132,34 +131,22 @@ class CaptureLog:
     def pending(self) -> list[Path]:
         return sorted(self.dir.glob("sealed-*.jsonl"))
 
-    def commit(self, progress: Callable[[str], None] | None = None) -> list[IngestResult]:
-        """Seal, then ingest every sealed segment, oldest first, deleting each once committed."""
-        with self._commit_lock:
-            self.seal()
-            results = []
-            for path in self.pending():
-                result = ingest(self.ws, TABLE, [path], format="jsonl", encoding="utf-8")
-                path.unlink()
-                _fsync_dir(self.dir)
-                results.append(result)
-                self._totals["committed"] += result.accepted
-                self._totals["rejected"] += result.rejected
-                self._totals["duplicates"] += result.duplicates
-                self._last_commit = result.ingest_id
-                if progress is not None:
-                    progress(f"capture: committed {result.accepted:,} events ({path.name})")
-            return results
+    def commit(self) -> list[IngestResult]:
+        """Seal, then commit every sealed segment (here, on this thread)."""
+        self.seal()
+        return commit_segments(self.ws)
 
     def status(self) -> CaptureStatus:
         with self._lock:
             buffered = self._buffered
+        done = read_totals(self.ws)
         return CaptureStatus(
             buffered=buffered,
             pending_segments=len(self.pending()),
-            committed=self._totals["committed"],
-            rejected=self._totals["rejected"],
-            duplicates=self._totals["duplicates"],
-            last_commit=self._last_commit,
+            committed=int(done.get("committed", 0)),
+            rejected=int(done.get("rejected", 0)),
+            duplicates=int(done.get("duplicates", 0)),
+            last_commit=done.get("last_commit"),
         )
 
     def close(self) -> None:
@@ -170,19 +157,108 @@ class CaptureLog:
         os.close(self._lock_fd)
 
 
+def read_totals(ws: Workspace) -> dict[str, Any]:
+    """What the commits of this workspace's capture log have done so far (all processes)."""
+    try:
+        data: dict[str, Any] = json.loads((ws.root / "capture" / "committed.json").read_bytes())
+        return data
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_totals(ws: Workspace, totals: dict[str, Any]) -> None:
+    path = ws.root / "capture" / "committed.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(totals), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def commit_segments(ws: Workspace) -> list[IngestResult]:
+    """Ingest every sealed segment of the workspace's capture log, oldest first, deleting each
+    once committed. One committer at a time (a lock file): a committer left running by a
+    killed server finishes before a new one starts."""
+    folder = ws.root / "capture"
+    fd = os.open(folder / ".commit.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        results = []
+        for path in sorted(folder.glob("sealed-*.jsonl")):
+            totals = read_totals(ws)
+            try:
+                result = ingest(ws, TABLE, [path], format="jsonl", encoding="utf-8")
+            except UserError as exc:
+                # nothing ingestable (a segment holding only a line a crash cut): kept aside
+                # for a person to look at, never retried forever nor silently dropped
+                os.replace(path, folder / path.name.replace("sealed-", "failed-"))
+                totals["failed_segments"] = int(totals.get("failed_segments", 0)) + 1
+                totals["error"] = f"{path.name}: {exc}"
+                _write_totals(ws, totals)
+                continue
+            else:
+                results.append(result)
+                for name in ("accepted", "rejected", "duplicates"):
+                    key = "committed" if name == "accepted" else name
+                    totals[key] = int(totals.get(key, 0)) + getattr(result, name)
+                totals["last_commit"] = result.ingest_id
+            totals["error"] = None
+            _write_totals(ws, totals)
+            path.unlink()
+            _fsync_dir(folder)
+        return results
+    except Exception as exc:
+        totals = read_totals(ws)
+        totals["error"] = f"{type(exc).__name__}: {exc}"
+        _write_totals(ws, totals)
+        raise
+    finally:
+        os.close(fd)
+
+
+def _committer_main(root: str, poll: float, stop: Any, parent: int) -> None:
+    """The committer process: commits sealed segments as they appear, until told to stop (then
+    once more) or until its server is gone (a killed server's successor takes over)."""
+    ws = Workspace.open(Path(root))
+    while True:
+        stopping = stop.wait(poll)
+        try:
+            commit_segments(ws)
+        except Exception:  # recorded in committed.json by commit_segments; tried again
+            pass
+        if stopping or os.getppid() != parent:
+            return
+
+
 class Committer:
-    """Commits a capture log every `seconds`, or as soon as `events` are buffered, on a thread
-    of its own; `stop` commits what is left."""
+    """Seals the capture log every `seconds` (or once `events` wait) on a thread, and commits
+    the sealed segments in a process of its own, so that an ingest's CPU work never holds the
+    server's interpreter while batches arrive. `stop` commits what is left."""
 
     def __init__(self, log: CaptureLog, seconds: float, events: int) -> None:
+        import multiprocessing
+
         self.log = log
         self.seconds = seconds
         self.events = events
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self.error: str | None = None
-        self._thread = threading.Thread(target=self._run, name="cb-capture", daemon=True)
+        ctx = multiprocessing.get_context("spawn")
+        self._proc_stop = ctx.Event()
+        self._proc = ctx.Process(
+            target=_committer_main,
+            args=(str(log.ws.root), min(seconds, 0.25), self._proc_stop, os.getpid()),
+            name="cb-capture-commit",
+            daemon=True,
+        )
+        self._proc.start()
+        self._thread = threading.Thread(target=self._run, name="cb-capture-seal", daemon=True)
         self._thread.start()
+
+    @property
+    def error(self) -> str | None:
+        error = read_totals(self.log.ws).get("error")
+        if not self._proc.is_alive() and not self._stop.is_set():
+            return f"the committer process stopped ({self._proc.exitcode})"
+        return str(error) if error else None
 
     def nudge(self, buffered: int) -> None:
         if buffered >= self.events:
@@ -192,20 +268,15 @@ class Committer:
         while not self._stop.is_set():
             self._wake.wait(self.seconds)
             self._wake.clear()
-            self._commit_once()
-
-    def _commit_once(self) -> None:
-        try:
-            self.log.commit()
-            self.error = None
-        except Exception as exc:  # kept and shown by the status route; the log keeps the data
-            self.error = f"{type(exc).__name__}: {exc}"
+            self.log.seal()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
         self._thread.join()
-        self._commit_once()
+        self.log.seal()
+        self._proc_stop.set()
+        self._proc.join()
 
 
 def _fsync_dir(path: Path) -> None:

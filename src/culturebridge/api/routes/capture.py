@@ -63,11 +63,11 @@ async def capture(request: Request, state: StateDep, caller: CapturerDep) -> Cap
     log = _log(state)
     body = await request.body()
     if len(body) > MAX_BODY:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "a batch over 32 MiB")
+        raise HTTPException(413, "a batch over 32 MiB")
     try:
         lines = encode_batch(json.loads(body))
     except UserError as exc:
-        code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if "at most" in str(exc) else 400
+        code = 413 if "at most" in str(exc) else 400
         raise HTTPException(code, str(exc)) from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"invalid JSON: {exc}") from None
