@@ -1,10 +1,18 @@
-"""Ingest throughput: rows/s and peak memory from Parquet and from CSV, validation and
-pseudonymisation included (the full `culturebridge ingest` command, in a fresh process).
+"""Ingest throughput: rows/s, CPU seconds and peak memory from Parquet and from CSV, validation
+and pseudonymisation included (the full `culturebridge ingest` command, in a fresh process),
+side by side with DuckDB's own reader loading the same file into a table (also a fresh process),
+interleaved run by run.
 
-    .venv/bin/python benchmarks/ingest.py --rows 5000000 [--record]
+    .venv/bin/python benchmarks/ingest.py --rows 5000000 --users 200000 [--record]
 
-Goals on the 2-core reference machine: >= 1,000,000 rows/s from Parquet, >= 500,000 from CSV.
-`--record` appends the figures to benchmarks/RESULTS.md.
+The events look like a platform's: `--users` distinct raw user ids (every one of them appears:
+activity is Zipf-like with exponent 0.8 over the users, so a few are very active and most
+have a handful of events), 5,000 items with a steeper skew, six event types, three channels,
+180 days of timestamps, unique event ids. The distinct count is printed: an id column that
+repeats a few thousand values hides the cost of pseudonymising.
+
+Goals on the 2-core reference machine: >= 1,000,000 rows/s from Parquet, >= 500,000 from CSV,
+within 2x of DuckDB's reader. `--record` appends the figures to benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -32,6 +40,13 @@ HERE = Path(__file__).resolve().parent
 CLI = str(Path(sys.executable).with_name("culturebridge"))
 
 
+def _skewed(rng: np.random.Generator, n: int, k: int, s: float) -> np.ndarray:
+    """n draws from k ids with Zipf-like weights 1/rank^s, ranks shuffled over the ids."""
+    weights = 1.0 / np.arange(1, k + 1, dtype=float) ** s
+    ids = rng.permutation(k)
+    return ids[rng.choice(k, size=n, p=weights / weights.sum())]
+
+
 def make_events(n: int, users: int, seed: int) -> pa.Table:
     """Realistic event rows: raw user ids that need pseudonymising, ids, timestamps, types."""
     rng = np.random.default_rng(seed)
@@ -46,8 +61,8 @@ def make_events(n: int, users: int, seed: int) -> pa.Table:
             "ts": pa.array(
                 (1_767_225_600 + rng.integers(0, 180 * 86_400, n)) * 1_000_000, pa.timestamp("us")
             ),
-            "user_id": ids("wx_", rng.zipf(1.3, n) % users),
-            "item_id": ids("item", rng.zipf(1.5, n) % 5_000),
+            "user_id": ids("wx_", _skewed(rng, n, users, 0.8)),
+            "item_id": ids("item", _skewed(rng, n, 5_000, 1.1)),
             "type": pa.array(types[rng.integers(0, len(types), n)]),
             "value": pa.array(np.round(rng.random(n) * 100, 2)),
             "channel": pa.array(np.array(["app", "web", "mini_program"])[rng.integers(0, 3, n)]),
@@ -55,29 +70,56 @@ def make_events(n: int, users: int, seed: int) -> pa.Table:
     )
 
 
+def _child(cmd: list[str]) -> tuple[float, float, float, str]:
+    """(wall s, CPU s, max RSS MiB, stdout) of a fresh process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)}: {err.decode(errors='replace')[-500:]}")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.decode()
+
+
 def run(workspace: Path, path: Path) -> dict[str, float]:
     """One `culturebridge ingest` in a fresh process into a fresh workspace."""
     shutil.rmtree(workspace, ignore_errors=True)
     subprocess.run([CLI, "init", str(workspace)], check=True, capture_output=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    out = subprocess.run(
-        [CLI, "ingest", str(workspace), "--table", "events", str(path), "--json"],
-        check=True,
-        capture_output=True,
-        text=True,
+    cpu0 = _cpu_children()
+    wall, _, _, out = _child(
+        [CLI, "ingest", str(workspace), "--table", "events", str(path), "--json"]
     )
-    wall = time.perf_counter() - start
-    peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    result = json.loads(out.stdout)
+    cpu = _cpu_children() - cpu0
+    result = json.loads(out)
     assert result["read"] == result["accepted"] + result["rejected"] + result["duplicates"]
     return {
         "rows": result["read"],
         "wall_s": wall,
+        "cpu_s": cpu,
         "rows_per_s": result["read"] / wall,
         "ingest_rows_per_s": result["read"] / result["duration_s"],
-        "peak_mib": peak_kb / 1024,
     }
+
+
+def reference(folder: Path, path: Path, fmt: str) -> dict[str, float]:
+    """DuckDB's own reader loading the file into a table of a database file, fresh process."""
+    db = folder / "ref.duckdb"
+    db.unlink(missing_ok=True)
+    reader = "read_parquet" if fmt == "parquet" else "read_csv"
+    code = (
+        f"import duckdb; con = duckdb.connect({str(db)!r}); "
+        f"con.execute(\"CREATE TABLE events AS SELECT * FROM {reader}('{path}')\"); "
+        "print(con.execute('SELECT count(*) FROM events').fetchone()[0])"
+    )
+    cpu0 = _cpu_children()
+    wall, _, _, out = _child([sys.executable, "-c", code])
+    return {"rows": int(out), "wall_s": wall, "cpu_s": _cpu_children() - cpu0}
+
+
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -92,30 +134,38 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cb-bench-") as tmp:
         root = Path(tmp)
         table = make_events(args.rows, args.users, args.seed)
+        distinct = pc.count_distinct(table["user_id"]).as_py()
+        print(f"{args.rows:,} events, {distinct:,} distinct users")
         pq.write_table(table, root / "events.parquet", compression="zstd")
         pacsv.write_csv(table, root / "events.csv")
         del table
+        ours: dict[str, list[dict[str, float]]] = {"parquet": [], "csv": []}
+        ref: dict[str, list[dict[str, float]]] = {"parquet": [], "csv": []}
+        for _ in range(args.repeat):  # interleaved: a busy neighbour slows both alike
+            for fmt in ("parquet", "csv"):
+                path = root / f"events.{fmt}"
+                ours[fmt].append(run(root / f"ws-{fmt}", path))
+                ref[fmt].append(reference(root, path, fmt))
         for fmt in ("parquet", "csv"):
-            path = root / f"events.{fmt}"
-            runs = sorted(
-                (run(root / f"ws-{fmt}", path) for _ in range(args.repeat)),
-                key=lambda r: r["wall_s"],
-            )
-            r = runs[len(runs) // 2]  # the median run
-            size = os.path.getsize(path) / 2**20
+            size = os.path.getsize(root / f"events.{fmt}") / 2**20
+            r = sorted(ours[fmt], key=lambda x: x["wall_s"])[args.repeat // 2]
+            d = sorted(ref[fmt], key=lambda x: x["wall_s"])[args.repeat // 2]
             line = (
-                f"| ingest events from {fmt} ({size:,.0f} MiB) | {r['rows']:,.0f} rows | "
-                f"{r['wall_s']:.1f} s | **{r['rows_per_s']:,.0f} rows/s** "
-                f"({r['ingest_rows_per_s']:,.0f} excluding process start) | "
-                f"{r['peak_mib']:,.0f} MiB peak RSS |"
+                f"| ingest events from {fmt} ({size:,.0f} MiB, {distinct:,} users) | "
+                f"{r['wall_s']:.1f} s, {r['cpu_s']:.1f} CPU-s | **{r['rows_per_s']:,.0f} rows/s** "
+                f"({r['ingest_rows_per_s']:,.0f} excluding process start) | DuckDB "
+                f"`{'read_parquet' if fmt == 'parquet' else 'read_csv'}` into a table: "
+                f"{d['wall_s']:.1f} s, {d['cpu_s']:.1f} CPU-s, {args.rows / d['wall_s']:,.0f} "
+                f"rows/s | {r['wall_s'] / d['wall_s']:.1f}× (CPU {r['cpu_s'] / d['cpu_s']:.1f}×) |"
             )
             print(line)
             lines.append(line)
     if args.record:
         header = (
             f"\n### ingest — {date.today()} — {platform.machine()}, {os.cpu_count()} cores — "
-            f"`python benchmarks/ingest.py --rows {args.rows}`\n\n"
-            "| what | size | wall (median) | throughput (whole command) | memory |\n"
+            f"`python benchmarks/ingest.py --rows {args.rows} --users {args.users}`\n\n"
+            "| what | culturebridge (median) | throughput (whole command) | reference (median) "
+            "| ratio |\n"
             "|---|---|---|---|---|\n"
         )
         with (HERE / "RESULTS.md").open("a", encoding="utf-8") as fh:

@@ -95,8 +95,15 @@ def get_settings() -> Settings:
 
 
 class SparkConfig(BaseModel):
+    """`[spark]` in workspace.toml: where the Spark backend runs (see the README's "Spark on a
+    cluster")."""
+
     master: str = "local[*]"
+    """`local[*]`, or a cluster's master: `spark://host:7077`, `yarn`, `k8s://https://…`."""
     app_name: str = "culturebridge"
+    conf: dict[str, str] = {}
+    """Further Spark settings, e.g. `spark.executor.memory = "8g"`; they win over the defaults
+    (`spark.sql.shuffle.partitions` 8, `spark.driver.memory` from the process settings)."""
 
 
 class PrivacyConfig(BaseModel):

@@ -109,7 +109,7 @@ def test_keys_cli(tmp_path: object, served: Served) -> None:
     assert new["key"] not in out
     assert_one_line_error(
         *invoke("keys", "create", served.ws.root, "--partner", "p_lfc", "--scope", "god"),
-        "scope must be read or admin",
+        "scope must be read, admin or capture",
     )
     assert_one_line_error(
         *invoke("keys", "create", served.ws.root, "--partner", "nobody"), "unknown partner"

@@ -4,7 +4,7 @@ dashboard."""
 
 from culturebridge.api._app import API_PREFIX, create_app
 from culturebridge.api._deps import AppState, Caller
-from culturebridge.api._keys import KeyPublic, KeyRecord, KeyStore, NewKey, public
+from culturebridge.api._keys import KeyPublic, KeyRecord, KeyStore, NewKey, Scope, public
 from culturebridge.privacy import PLATFORM
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "KeyRecord",
     "KeyStore",
     "NewKey",
+    "Scope",
     "create_app",
 ]

@@ -21,7 +21,7 @@ from fastapi import Depends, HTTPException, Request, status
 from culturebridge.api._keys import KeyRecord, KeyStore
 from culturebridge.config import ApiSettings, get_settings
 from culturebridge.errors import UserError
-from culturebridge.ingest._capture import CaptureLog, Committer
+from culturebridge.ingest import CaptureLog, Committer
 from culturebridge.privacy import PLATFORM, AuditLog, item_scope, sees
 from culturebridge.query import SEGMENTS_FILE, Analysis
 from culturebridge.web import COOKIE

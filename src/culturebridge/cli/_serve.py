@@ -58,8 +58,7 @@ def create(
     json_out: JsonOpt = False,
 ) -> None:
     """Create a key. It is shown once, here; the workspace keeps only its HMAC."""
-    from culturebridge.api import KeyStore
-    from culturebridge.api._keys import Scope
+    from culturebridge.api import KeyStore, Scope
     from culturebridge.config import get_settings
 
     if scope not in ("read", "admin", "capture"):

@@ -105,16 +105,18 @@ def _connect_spark(ws: Workspace, manifest: Manifest) -> BaseBackend:
 
     settings = get_settings()
     master = settings.spark.master or ws.config.spark.master
-    session = (
-        SparkSession.builder.master(master)
-        .appName(ws.config.spark.app_name)
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.driver.memory", settings.spark.driver_memory)
-        .config("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
-        .getOrCreate()
-    )
+    conf = {
+        "spark.ui.enabled": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.driver.memory": settings.spark.driver_memory,
+        "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
+        **ws.config.spark.conf,  # a cluster's own settings win
+    }
+    builder = SparkSession.builder.master(master).appName(ws.config.spark.app_name)
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
     for t in TABLES:
         files = [str(p) for p in ws.files(t, manifest)]
         schema = spark_schema(t)

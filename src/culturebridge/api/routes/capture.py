@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from culturebridge.api._deps import AppState, CapturerDep, StateDep
 from culturebridge.errors import UserError
-from culturebridge.ingest._capture import MAX_BATCH, CaptureLog, encode_batch
+from culturebridge.ingest import MAX_BATCH, CaptureLog, encode_batch
 
 router = APIRouter(prefix="/capture", tags=["capture"])
 
@@ -41,7 +41,10 @@ class CaptureState(BaseModel):
 
 def _log(state: AppState) -> CaptureLog:
     if state.capture is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, state.capture_error)
+        # off: no such resource here; held by another server: a conflict with that one
+        off = not state.settings.capture
+        code = status.HTTP_404_NOT_FOUND if off else status.HTTP_409_CONFLICT
+        raise HTTPException(code, state.capture_error)
     return state.capture
 
 
@@ -52,7 +55,8 @@ def _log(state: AppState) -> CaptureLog:
     responses={
         400: {"description": "The body is not a JSON list of event objects"},
         413: {"description": f"More than {MAX_BATCH:,} events, or a body over 32 MiB"},
-        503: {"description": "This server does not capture (another one does, or it is off)"},
+        404: {"description": "Capture is off on this server"},
+        409: {"description": "Another server captures into this workspace"},
     },
 )
 async def capture(request: Request, state: StateDep, caller: CapturerDep) -> CaptureAnswer:
