@@ -109,6 +109,7 @@ def reference(folder: Path, path: Path, fmt: str) -> dict[str, float]:
     reader = "read_parquet" if fmt == "parquet" else "read_csv"
     code = (
         f"import duckdb; con = duckdb.connect({str(db)!r}); "
+        "con.execute('SET enable_progress_bar = false'); "
         f"con.execute(\"CREATE TABLE events AS SELECT * FROM {reader}('{path}')\"); "
         "print(con.execute('SELECT count(*) FROM events').fetchone()[0])"
     )

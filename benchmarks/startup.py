@@ -35,16 +35,25 @@ RESULTS = ROOT / "benchmarks" / "results" / "startup.md"
 BIN = Path(sys.executable).parent
 
 
+TIME = Path("/usr/bin/time")
+
+
 def measure(cmd: list[str]) -> tuple[float, float, float]:
-    """(wall s, CPU s, max RSS MiB) of one run of `cmd` as a child process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, rusage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} exited with {proc.returncode}")
-    return wall, rusage.ru_utime + rusage.ru_stime, rusage.ru_maxrss / 1024
+    """(wall s, CPU s, max RSS MiB) of one run of `cmd` as a fresh process. The memory comes
+    from GNU time, whose own child is exec'd clean: a child forked from this process would
+    count this process's pages as its own peak."""
+    with tempfile.NamedTemporaryFile("r") as out:
+        prefix = [str(TIME), "-f", "%M", "-o", out.name] if TIME.exists() else []
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(prefix + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, rusage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} exited with {proc.returncode}")
+        text = out.read().strip()
+    rss = int(text.splitlines()[-1]) / 1024 if prefix and text else float("nan")
+    return wall, rusage.ru_utime + rusage.ru_stime, rss
 
 
 def main(argv: list[str] | None = None) -> int:
