@@ -76,27 +76,58 @@ class RateLimiter:
 
 class ResultCache:
     """Finished results by (data version, caller's partner, request); an ingest bumps the
-    version, so nothing stale is served. Bounded, least recently used first out."""
+    version, so nothing stale is served. Bounded, least recently used first out.
+
+    Single flight: while a result is being computed, identical requests wait for that one
+    computation instead of starting their own (20 identical cold requests compute once); a
+    computation that fails fails only its own request, and the next one tries again."""
 
     def __init__(self, entries: int) -> None:
         self.entries = entries
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._flights: dict[Hashable, threading.Event] = {}
+        self.computed = 0
+        """Computations run (for tests and the load benchmark: hits and waits do not count)."""
+
+    def peek(self, key: Hashable) -> tuple[bool, Any]:
+        """(True, the result) when it is cached; (False, None) otherwise. Never waits."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return True, self._data[key]
+        return False, None
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         if self.entries <= 0:
             return compute()
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                hit: T = self._data[key]
-                return hit
-        value = compute()
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.entries:
-                self._data.popitem(last=False)
-        return value
+        while True:
+            with self._lock:
+                if key in self._data:
+                    self._data.move_to_end(key)
+                    hit: T = self._data[key]
+                    return hit
+                flight = self._flights.get(key)
+                if flight is None:
+                    flight = self._flights[key] = threading.Event()
+                    break  # this request computes
+            flight.wait()  # another request computes it: wait, then read the cache again
+            with self._lock:
+                if key in self._data:
+                    continue
+            return compute()  # the other one failed (or its result was evicted): our own
+        try:
+            value = compute()
+            with self._lock:
+                self.computed += 1
+                self._data[key] = value
+                while len(self._data) > self.entries:
+                    self._data.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._flights.pop(key, None)
+            flight.set()
 
 
 @dataclass
@@ -176,11 +207,18 @@ class AppState:
             return None
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
+    def _key(self, caller: Caller, name: str, params: Hashable) -> Hashable:
+        return (self.version(), self.segments_stamp(), caller.partner, name, params)
+
     def cached(self, caller: Caller, name: str, params: Hashable, compute: Callable[[], T]) -> T:
         """`compute()` once per data version, segment catalogue, caller partner, route and
-        parameters."""
-        key = (self.version(), self.segments_stamp(), caller.partner, name, params)
-        return self.cache.get_or_compute(key, compute)
+        parameters (identical requests in flight wait for the one computation)."""
+        return self.cache.get_or_compute(self._key(caller, name, params), compute)
+
+    def peek(self, caller: Caller, name: str, params: Hashable) -> tuple[bool, Any]:
+        """The cached result of `cached(...)` if there is one, without computing or waiting
+        (for answers on the event loop)."""
+        return self.cache.peek(self._key(caller, name, params))
 
     def once(self, name: str, load: Callable[[], T], version: Hashable = None) -> T:
         """A long-lived object, loaded on first use (and again when `version` changes)."""

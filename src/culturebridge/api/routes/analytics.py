@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from datetime import date
-from typing import Annotated, Literal, NoReturn, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
@@ -79,23 +79,16 @@ _FIRST_YEAR, _LAST_YEAR = 1900, 2999
 T = TypeVar("T")
 
 
-class _NotCached(Exception):
-    pass
-
-
-def _not_cached() -> NoReturn:
-    raise _NotCached
-
-
 async def cached_now(
     state: AppState, caller: Caller, name: str, params: Hashable, compute: Callable[[], T]
 ) -> T:
     """`state.cached`, answered on the event loop when the result is cached (a dashboard's
     repeat views), computed in a worker thread when it is not: an analysis blocks for seconds."""
-    try:
-        return state.cached(caller, name, params, _not_cached)
-    except _NotCached:
-        return await run_in_threadpool(state.cached, caller, name, params, compute)
+    found, value = state.peek(caller, name, params)
+    if found:
+        result: T = value
+        return result
+    return await run_in_threadpool(state.cached, caller, name, params, compute)
 
 
 def checked_period(period_from: date | None, period_to: date | None) -> dict[str, date | None]:
