@@ -490,6 +490,31 @@ def test_ingest_needs_an_admin_key_and_counts_add_up(tmp_path: Path, served: Ser
         assert c.post(f"{API}/ingest/items", headers=admin).status_code == 422
 
 
+def test_an_ingest_that_adds_nothing_keeps_the_cache(tmp_path: Path) -> None:
+    ws = Workspace.create(tmp_path / "ws")
+    admin = {
+        "Authorization": f"Bearer {KeyStore(ws).create(partner='platform', scope='admin').key}"
+    }
+    upload = {"file": ("items.csv", ITEMS_CSV.encode(), "text/csv")}
+    with TestClient(create_app(ws.root)) as c:
+        assert c.post(f"{API}/ingest/items", files=upload, headers=admin).status_code == 200
+        cache = c.app.state.cb.cache  # type: ignore[attr-defined]
+        c.get(f"{API}/partners", headers=admin)
+        c.get(f"{API}/segments", headers=admin)
+        computed = cache.computed
+        version = c.get(f"{API}/status", headers=admin).json()["version"]
+        again = c.post(f"{API}/ingest/items", files=upload, headers=admin).json()
+        assert again["accepted"] == 0  # all duplicates (and the same reject)
+        c.get(f"{API}/segments", headers=admin)
+        assert cache.computed == computed + 1  # status again; segments still cached
+        assert c.get(f"{API}/status", headers=admin).json()["version"] == version + 1
+        more = ITEMS_CSV.replace("it_1", "it_9").encode()
+        r = c.post(f"{API}/ingest/items", files={"file": ("m.csv", more)}, headers=admin)
+        assert r.json()["accepted"] == 1
+        c.get(f"{API}/segments", headers=admin)
+        assert cache.computed == computed + 3  # new data: computed afresh
+
+
 def test_reach_and_retention_are_the_cli_results(client: TestClient, served: Served) -> None:
     body = get(client, served, "albion", "/reach", segment="gen_z", period="month")
     assert body["period"] == "month" and body["rows"]

@@ -143,7 +143,7 @@ class AppState:
     extras: dict[str, Any] = field(default_factory=dict)
     """Long-lived objects routes load once (a recommendation model, the catalogue)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _version: tuple[Any, int] | None = None
+    _version: tuple[Any, tuple[int, int]] | None = None
     capture: CaptureLog | None = None
     committer: Committer | None = None
     capture_error: str | None = "capture starts with the server"
@@ -159,9 +159,22 @@ class AppState:
             self.capture_error = str(exc)
             return
         self.capture_error = None
-        self.committer = Committer(
-            self.capture, self.settings.capture_commit_seconds, self.settings.capture_commit_events
-        )
+        if self.capture.pending():  # a crash left segments: commit them now
+            self.ensure_committer()
+
+    def ensure_committer(self) -> Committer | None:
+        """The committer, started with the first captured batch (a server that never captures
+        never starts the process)."""
+        if self.capture is None:
+            return None
+        with self._lock:
+            if self.committer is None:
+                self.committer = Committer(
+                    self.capture,
+                    self.settings.capture_commit_seconds,
+                    self.settings.capture_commit_events,
+                )
+            return self.committer
 
     def stop_capture(self) -> None:
         if self.committer is not None:
@@ -182,9 +195,9 @@ class AppState:
             cache=ResultCache(s.cache_entries),
         )
 
-    def version(self) -> int:
-        """The workspace's data version (the manifest's), part of every cache key. The manifest
-        is re-read only when its file changed (a commit replaces it), not on every request."""
+    def _manifest_state(self) -> tuple[int, int]:
+        """(the manifest's version, a stamp of the committed files). The manifest is re-read
+        only when its file changed (a commit replaces it), not on every request."""
         path = self.ws.manifest_path
         try:
             st = path.stat()
@@ -194,10 +207,20 @@ class AppState:
         with self._lock:
             if stamp is not None and self._version is not None and self._version[0] == stamp:
                 return self._version[1]
-        version = self.ws.manifest().version
+        manifest = self.ws.manifest()
+        files = hash(tuple((t, tuple(state.files)) for t, state in manifest.tables.items()))
         with self._lock:
-            self._version = (stamp, version)
-        return version
+            self._version = (stamp, (manifest.version, files))
+        return manifest.version, files
+
+    def version(self) -> int:
+        """The workspace's version: one more with every commit (what `status` shows)."""
+        return self._manifest_state()[0]
+
+    def data_version(self) -> int:
+        """What the committed data is: it changes when an ingest adds files, not when one adds
+        nothing (all rows rejected or duplicates), so such an ingest keeps every cached result."""
+        return self._manifest_state()[1]
 
     def segments_stamp(self) -> tuple[int, int, int] | None:
         """When `segments.toml` last changed (a saved segment changes what names mean)."""
@@ -208,7 +231,7 @@ class AppState:
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def _key(self, caller: Caller, name: str, params: Hashable) -> Hashable:
-        return (self.version(), self.segments_stamp(), caller.partner, name, params)
+        return (self.data_version(), self.segments_stamp(), caller.partner, name, params)
 
     def cached(self, caller: Caller, name: str, params: Hashable, compute: Callable[[], T]) -> T:
         """`compute()` once per data version, segment catalogue, caller partner, route and

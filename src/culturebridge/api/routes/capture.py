@@ -76,8 +76,9 @@ async def capture(request: Request, state: StateDep, caller: CapturerDep) -> Cap
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"invalid JSON: {exc}") from None
     buffered = await run_in_threadpool(log.append, lines)
-    if state.committer is not None:
-        state.committer.nudge(buffered)
+    committer = state.committer or await run_in_threadpool(state.ensure_committer)
+    if committer is not None:
+        committer.nudge(buffered)
     return CaptureAnswer(received=len(lines), buffered=buffered)
 
 

@@ -101,12 +101,13 @@ def get_status(state: StateDep, caller: CallerDep) -> StatusPublic:
             quality=quality if caller.scope == "admin" and caller.partner == "platform" else None,
         )
 
-    return state.cached(caller, "status", (caller.scope,), compute)  # admins see more
+    # by scope (admins see more) and by version: every ingest shows, even one adding no rows
+    return state.cached(caller, "status", (caller.scope, state.version()), compute)
 
 
 @router.get("/whoami", response_model=WhoAmI, summary="The key's partner and scope")
 def whoami(state: StateDep, caller: CallerDep) -> WhoAmI:
-    names = state.once("partner_names", lambda: _partner_names(state), state.version())
+    names = state.once("partner_names", lambda: _partner_names(state), state.data_version())
     en, zh = names.get(caller.partner, (None, None))
     return WhoAmI(
         key_id=caller.key_id,
@@ -134,7 +135,7 @@ def get_partners(state: StateDep, caller: CallerDep) -> list[PartnerPublic]:
         rows = reference_table(state.ws, "partners").to_pylist()
         return [PartnerPublic.model_validate(r) for r in rows]
 
-    return state.once("partners", load, state.version())
+    return state.once("partners", load, state.data_version())
 
 
 def _partner_names(state: Any) -> dict[str, tuple[str | None, str | None]]:
