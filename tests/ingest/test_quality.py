@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from culturebridge.ingest._quality import reason_kinds
+from culturebridge.schema import EVENT_TYPES
 from culturebridge.workspace import Workspace
 from tests.conftest import IngestBytes
 from tests.helpers import assert_conserved, rejects_of
@@ -125,21 +126,7 @@ def test_the_report_compares_an_ingest_with_the_table_and_its_history(
     assert q.accepted_before == 20.0 and q.reject_rate_before == 0.0
     assert q.rejects_by_reason == {
         "invalid timestamp for ts": 1,
-        "type must be one of "
-        + "|".join(
-            [
-                "impression",
-                "view",
-                "play",
-                "rate",
-                "like",
-                "share",
-                "comment",
-                "favourite",
-                "purchase",
-                "click",
-            ]
-        ): 1,
+        "type must be one of " + "|".join(EVENT_TYPES): 1,
     }
     assert q.new_values == {"channel": ["douyin"]}
     assert (q.table_from_before, q.table_from_after) == (
