@@ -115,7 +115,8 @@ class Manifest(BaseModel):
     ingests: list[IngestRecord] = []
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in `path` durable (fsync the directory itself)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -212,7 +213,7 @@ class Workspace:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.manifest_path)
-        _fsync_dir(self.lake)
+        fsync_dir(self.lake)
 
     def commit(self, manifest: Manifest) -> None:
         """Make `manifest` the committed state (the caller holds the write lock)."""

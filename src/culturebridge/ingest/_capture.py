@@ -33,7 +33,7 @@ from typing import Any
 
 from culturebridge.errors import UserError
 from culturebridge.ingest._pipeline import IngestResult, ingest
-from culturebridge.workspace import Workspace
+from culturebridge.workspace import Workspace, fsync_dir
 
 TABLE = "events"
 MAX_BATCH = 10_000
@@ -120,7 +120,7 @@ class CaptureLog:
                 os.replace(self.current, self.dir / f"sealed-{time.time_ns():020d}.jsonl")
             else:
                 self.current.unlink()
-            _fsync_dir(self.dir)
+            fsync_dir(self.dir)
         self._buffered = 0
 
     def seal(self) -> None:
@@ -203,7 +203,7 @@ def commit_segments(ws: Workspace) -> list[IngestResult]:
             totals["error"] = None
             _write_totals(ws, totals)
             path.unlink()
-            _fsync_dir(folder)
+            fsync_dir(folder)
         return results
     except Exception as exc:
         totals = read_totals(ws)
@@ -277,11 +277,3 @@ class Committer:
         self.log.seal()
         self._proc_stop.set()
         self._proc.join()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
