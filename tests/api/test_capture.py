@@ -125,7 +125,7 @@ def test_what_capture_refuses(
         (keys["capture"], json.dumps([event(str(i)) for i in range(10_001)]).encode(), 413, ""),
         (keys["read"], b"[]", 403, "may not capture"),
     ]
-    for key, body, code, text in cases:
+    for key, body, code, text in cases:  # (a second capturing server is fine: see below)
         r = client.post("/api/v1/capture", content=body, headers={"Authorization": f"Bearer {key}"})
         assert r.status_code == code, (body[:20], r.text)
         assert text in r.json()["detail"]
@@ -148,13 +148,21 @@ def test_a_segment_cut_by_a_crash_keeps_every_whole_line(tmp_path: Path) -> None
     assert sorted(x["event_id"] for x in lake_rows(ws, "events")) == [f"e{i}" for i in range(5)]
 
 
-def test_one_capturing_server_per_workspace(tmp_path: Path) -> None:
+def test_several_processes_capture_into_one_workspace(tmp_path: Path) -> None:
+    """The workers of one server (or several servers) share the log: a batch never lands in a
+    segment another one sealed, and every answered batch is committed once."""
     ws = Workspace.create(tmp_path / "ws")
-    first = CaptureLog(ws)
-    with pytest.raises(Exception, match="another process captures"):
-        CaptureLog(ws)
-    first.close()
-    CaptureLog(ws).close()
+    one, two = CaptureLog(ws), CaptureLog(ws)
+    line = lambda i: json.dumps(event(f"e{i}")).encode() + b"\n"  # noqa: E731
+    one.append([line(0), line(1)])
+    two.append([line(2)])
+    one.seal()  # the segment holds both processes' batches
+    two.append([line(3)])  # a new segment, not the sealed one
+    results = two.commit()
+    assert sum(r.accepted for r in results) == 4
+    assert sorted(x["event_id"] for x in lake_rows(ws, "events")) == [f"e{i}" for i in range(4)]
+    one.close()
+    two.close()
 
 
 # --------------------------------------------------------------------------- SIGKILL, 20 times

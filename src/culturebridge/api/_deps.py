@@ -20,7 +20,6 @@ from fastapi import Depends, HTTPException, Request, status
 
 from culturebridge.api._keys import KeyRecord, KeyStore
 from culturebridge.config import ApiSettings, get_settings
-from culturebridge.errors import UserError
 from culturebridge.ingest import CaptureLog, Committer
 from culturebridge.privacy import PLATFORM, AuditLog, item_scope, sees
 from culturebridge.query import SEGMENTS_FILE, Analysis
@@ -155,8 +154,8 @@ class AppState:
             return
         try:
             self.capture = CaptureLog(self.ws)
-        except UserError as exc:
-            self.capture_error = str(exc)
+        except OSError as exc:  # the folder cannot be written: said by the capture route
+            self.capture_error = f"the capture log cannot be opened: {exc}"
             return
         self.capture_error = None
         if self.capture.pending():  # a crash left segments: commit them now

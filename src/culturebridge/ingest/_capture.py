@@ -7,7 +7,8 @@ Layout, under `DIR/capture/` (0700: it holds raw, not yet pseudonymised rows)::
     sealed-<ns>.jsonl        segments waiting for their commit, oldest first
     failed-<ns>.jsonl        a segment with nothing ingestable (kept for a person to look at)
     committed.json           what the commits did: events committed, rejected, duplicates
-    .lock                    one capturing process per workspace
+    .lock                    appends and seals, one at a time across processes
+    .commit.lock             one committer at a time
 
 `append` returns only after the batch is written and fsync'd: an answered batch survives a
 crash. The server seals the current segment every few seconds; a committer process of its own
@@ -22,11 +23,13 @@ retry is a duplicate, never a second copy.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,53 +83,54 @@ class CaptureLog:
         self.dir.mkdir(mode=0o700, exist_ok=True)
         os.chmod(self.dir, 0o700)
         self._lock_fd = os.open(self.dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self._lock_fd)
-            raise UserError(
-                f"another process captures into {ws.root}: one capturing server per workspace"
-            ) from None
-        self._lock = threading.Lock()  # appends and seals
-        self._fd: int | None = None
+        self._lock = threading.Lock()  # this process's appends and seals
         self._buffered = 0
-        self._seal_current()  # a segment left by a crash: commit it before anything new
+        self.seal()  # a segment left by a crash: commit it before anything new
 
     @property
     def current(self) -> Path:
         return self.dir / "current.jsonl"
 
-    def append(self, lines: list[bytes]) -> int:
-        """Write a batch's lines and fsync them; returns the events buffered since the last
-        seal. Only after this returns may the batch be answered."""
-        data = b"".join(lines)
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """This thread, and this process among the others capturing into the workspace (the
+        workers of one server, or several servers): appends and seals never interleave."""
         with self._lock:
-            if self._fd is None:
-                self._fd = os.open(self.current, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            view = memoryview(data)
-            while view:
-                n = os.write(self._fd, view)
-                view = view[n:]
-            os.fsync(self._fd)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def append(self, lines: list[bytes]) -> int:
+        """Write a batch's lines and fsync them; returns the events this process has buffered
+        since its last seal. Only after this returns may the batch be answered. The segment is
+        opened for each batch, so a batch never lands in a segment another process sealed."""
+        data = b"".join(lines)
+        with self._locked():
+            fd = os.open(self.current, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    n = os.write(fd, view)
+                    view = view[n:]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             self._buffered += len(lines)
             return self._buffered
 
-    def _seal_current(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-        if self.current.exists():
-            if self.current.stat().st_size:
-                os.replace(self.current, self.dir / f"sealed-{time.time_ns():020d}.jsonl")
-            else:
-                self.current.unlink()
-            fsync_dir(self.dir)
-        self._buffered = 0
-
     def seal(self) -> None:
         """Close the current segment; the next append starts a new one."""
-        with self._lock:
-            self._seal_current()
+        with self._locked():
+            if self.current.exists():
+                if self.current.stat().st_size:
+                    name = f"sealed-{time.time_ns():020d}-{os.getpid()}.jsonl"
+                    os.replace(self.current, self.dir / name)
+                else:
+                    self.current.unlink()
+                fsync_dir(self.dir)
+            self._buffered = 0
 
     def pending(self) -> list[Path]:
         return sorted(self.dir.glob("sealed-*.jsonl"))
@@ -151,10 +155,7 @@ class CaptureLog:
 
     def close(self) -> None:
         with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
-        os.close(self._lock_fd)
+            os.close(self._lock_fd)
 
 
 def read_totals(ws: Workspace) -> dict[str, Any]:

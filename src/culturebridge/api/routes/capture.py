@@ -41,9 +41,9 @@ class CaptureState(BaseModel):
 
 def _log(state: AppState) -> CaptureLog:
     if state.capture is None:
-        # off: no such resource here; held by another server: a conflict with that one
+        # off: no such resource here; otherwise the log could not be opened (said why)
         off = not state.settings.capture
-        code = status.HTTP_404_NOT_FOUND if off else status.HTTP_409_CONFLICT
+        code = status.HTTP_404_NOT_FOUND if off else status.HTTP_503_SERVICE_UNAVAILABLE
         raise HTTPException(code, state.capture_error)
     return state.capture
 
@@ -56,7 +56,6 @@ def _log(state: AppState) -> CaptureLog:
         400: {"description": "The body is not a JSON list of event objects"},
         413: {"description": f"More than {MAX_BATCH:,} events, or a body over 32 MiB"},
         404: {"description": "Capture is off on this server"},
-        409: {"description": "Another server captures into this workspace"},
     },
 )
 async def capture(request: Request, state: StateDep, caller: CapturerDep) -> CaptureAnswer:
