@@ -234,7 +234,7 @@ def test_nothing_answered_is_lost_when_the_server_is_killed_20_times(
     try:
         for _ in range(20):
             pid = zygote.start(key)
-            killer = threading.Timer(rng.uniform(0.05, 1.0), os.kill, (pid, signal.SIGKILL))
+            killer = threading.Timer(rng.uniform(0.05, 0.6), os.kill, (pid, signal.SIGKILL))
             killer.start()
             while True:  # send until the server dies under us; then retry the same batch
                 time.sleep(0.01)  # a steady stream, not a flood: commits happen between kills
