@@ -56,6 +56,10 @@ class CaptureStatus:
     last_commit: str | None
 
 
+class BatchTooLarge(UserError):
+    """More events in one request than `MAX_BATCH`."""
+
+
 def encode_batch(events: Any) -> list[bytes]:
     """The log lines of a request's events (a list of JSON objects, or `{"events": [...]}`);
     a UserError for anything else. ASCII-escaped, so that any string survives the round trip
@@ -65,7 +69,7 @@ def encode_batch(events: Any) -> list[bytes]:
     if not isinstance(events, list):
         raise UserError('the body must be a JSON list of events, or {"events": [...]}')
     if len(events) > MAX_BATCH:
-        raise UserError(f"{len(events):,} events in one batch; send at most {MAX_BATCH:,}")
+        raise BatchTooLarge(f"{len(events):,} events in one batch; send at most {MAX_BATCH:,}")
     lines = []
     for i, event in enumerate(events):
         if not isinstance(event, dict):

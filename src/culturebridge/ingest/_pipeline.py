@@ -158,7 +158,7 @@ class _Stager:
         self.pii = [c.name for c in table.columns if c.pii]
         self.tally = RejectTally()
         self.refs_mode = ws.config.ingest.unknown_refs
-        self.refs = _known_keys(ws, table)
+        self.refs = _known_keys(ws, table, self.con)
         self.unknown: dict[str, int] = dict.fromkeys(
             (f"{c}→{target}" for c, (target, _) in self.refs.items()), 0
         )
@@ -455,7 +455,9 @@ def _as_text(data: pa.Table) -> pa.Table:
     return data
 
 
-def _known_keys(ws: Workspace, table: Table) -> dict[str, tuple[str, pa.Array]]:
+def _known_keys(
+    ws: Workspace, table: Table, con: duckdb.DuckDBPyConnection
+) -> dict[str, tuple[str, pa.Array]]:
     """For each column of `table` that names a row of another table holding rows: that table and
     its keys (pseudonymised user ids, as the lake has them)."""
     out: dict[str, tuple[str, pa.Array]] = {}
@@ -465,13 +467,9 @@ def _known_keys(ws: Workspace, table: Table) -> dict[str, tuple[str, pa.Array]]:
             continue
         key = get_table(target).key[0]
         files = ", ".join(lit(str(f)) for f in ws.files(target, manifest))
-        con = duckdb.connect()
-        try:
-            known = con.sql(
-                f"SELECT DISTINCT {q(key)} FROM read_parquet([{files}]) WHERE {q(key)} IS NOT NULL"
-            ).to_arrow_table()
-        finally:
-            con.close()
+        known = con.sql(
+            f"SELECT DISTINCT {q(key)} FROM read_parquet([{files}]) WHERE {q(key)} IS NOT NULL"
+        ).to_arrow_table()
         out[col] = (target, known.column(0).combine_chunks().cast(pa.string()))
     return out
 

@@ -333,11 +333,15 @@ class _Transcoder(io.RawIOBase):
         self.fallback: str | None = None if encoding == "utf-8" else encoding
         self.seen: dict[str, int] = {}
         """Lines decoded per encoding other than plain UTF-8 (auto mode)."""
-        self.tail = b""
-        """The last bytes given out (up to `TAIL`), for checks on the file's last record."""
+        self._last: list[bytes] = []  # the last two pieces given out
 
     def readable(self) -> bool:
         return True
+
+    @property
+    def tail(self) -> bytes:
+        """The last bytes given out (up to `TAIL`), for checks on the file's last record."""
+        return b"".join(self._last)[-self.TAIL :]
 
     def encodings(self) -> str:
         """What the lines were in: "utf-8", "gb18030", or "utf-8+gb18030" for a mixed file."""
@@ -434,7 +438,7 @@ class _Transcoder(io.RawIOBase):
             piece = self._next()
             if piece:
                 self._buf += piece
-                self.tail = (self.tail + piece)[-self.TAIL :]
+                self._last = [*self._last[-1:], piece]
         n = min(len(b), len(self._buf))
         b[:n] = self._buf[:n]
         self._buf = self._buf[n:]

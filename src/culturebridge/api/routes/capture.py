@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from culturebridge.api._deps import AppState, CapturerDep, StateDep
 from culturebridge.errors import UserError
-from culturebridge.ingest import MAX_BATCH, CaptureLog, encode_batch
+from culturebridge.ingest import MAX_BATCH, BatchTooLarge, CaptureLog, encode_batch
 
 router = APIRouter(prefix="/capture", tags=["capture"])
 
@@ -70,7 +70,7 @@ async def capture(request: Request, state: StateDep, caller: CapturerDep) -> Cap
     try:
         lines = encode_batch(json.loads(body))
     except UserError as exc:
-        code = 413 if "at most" in str(exc) else 400
+        code = 413 if isinstance(exc, BatchTooLarge) else 400
         raise HTTPException(code, str(exc)) from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"invalid JSON: {exc}") from None
