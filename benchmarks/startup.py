@@ -103,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     def med(name: str, which: int, k: int) -> float:
         return statistics.median(r[k] for r in runs[(name, which)])
 
+    def ratios(name: str, k: int) -> str:
+        """The round-by-round ratio's range (each round's pair ran side by side)."""
+        r = [a[k] / b[k] for a, b in zip(runs[(name, 0)], runs[(name, 1)], strict=True)]
+        return f"{min(r):.1f}–{max(r):.1f}"
+
     lines = [
         "# Start-up and a whole command (benchmarks/startup.py)",
         "",
@@ -112,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.rounds} interleaved rounds, each a fresh process.",
         "",
         "| command | wall s | CPU s | max RSS MiB | reference | wall s | CPU s | max RSS MiB "
-        "| ratio (wall, CPU) |",
+        "| ratio (wall, CPU), median [range over rounds] |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     labels = {
@@ -124,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         b = [med(name, 1, k) for k in range(3)]
         lines.append(
             f"| {labels[name][0]} | {a[0]:.2f} | {a[1]:.2f} | {a[2]:.0f} | {labels[name][1]} | "
-            f"{b[0]:.2f} | {b[1]:.2f} | {b[2]:.0f} | {a[0] / b[0]:.1f}×, {a[1] / b[1]:.1f}× |"
+            f"{b[0]:.2f} | {b[1]:.2f} | {b[2]:.0f} | {a[0] / b[0]:.1f}× [{ratios(name, 0)}], "
+            f"{a[1] / b[1]:.1f}× [{ratios(name, 1)}] |"
         )
     text = "\n".join(lines) + "\n"
     print(text)
