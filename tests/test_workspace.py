@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -9,13 +10,14 @@ import stat
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from culturebridge.config import WorkspaceConfig
 from culturebridge.errors import UserError
 from culturebridge.query import connect
 from culturebridge.schema import TABLES
-from culturebridge.workspace import Manifest, Workspace
+from culturebridge.workspace import Manifest, TextCache, Workspace
 from tests.conftest import IngestBytes
 from tests.helpers import warehouse_counts
 
@@ -204,3 +206,58 @@ def test_manifest_roundtrip_and_version(ws: Workspace) -> None:
         ws.commit(m)
     assert ws.manifest().version == 1
     assert not ws.manifest_path.with_suffix(".json.tmp").exists()
+
+
+def test_the_text_cache_computes_each_text_once(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    path = tmp_path / "cache" / "emb.npz"
+    cache = TextCache(path, "model-1", embed)
+    first = cache(["好看", "太贵了", "好看"])
+    assert calls == [["好看", "太贵了"]]  # a repeated text is computed once
+    assert first.tolist() == [[2.0, 1.0], [3.0, 1.0], [2.0, 1.0]]
+    cache.save()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    seen: list[tuple[int, int]] = []
+    again = TextCache(path, "model-1", embed)
+    assert again(
+        ["太贵了", "new"], batch=1, progress=lambda d, n: seen.append((d, n))
+    ).tolist() == [
+        [3.0, 1.0],
+        [3.0, 1.0],
+    ]
+    assert calls[-1] == ["new"] and seen == [(0, 1), (1, 1)]  # only the new text, with progress
+    again.save()
+    assert TextCache(path, "model-1", embed).size == 3
+    assert TextCache(path, "model-2", embed).size == 0  # made by another model: ignored
+    path.write_bytes(b"not an npz")
+    assert TextCache(path, "model-1", embed).size == 0  # unreadable: only a cache
+
+
+def test_the_text_cache_keeps_bytes(tmp_path: Path) -> None:
+    def tag(texts: list[str]) -> list[bytes]:
+        return [json.dumps({"colour": [t]}).encode() for t in texts]
+
+    cache = TextCache(tmp_path / "tags.npz", "tagger-1", tag)
+    cache(["red", "navy blue"])
+    cache.save()
+    got = TextCache(tmp_path / "tags.npz", "tagger-1", tag)(["navy blue"])
+    assert json.loads(got[0]) == {"colour": ["navy blue"]}
+
+
+def test_the_text_cache_keeps_keys_that_end_in_a_nul_byte(tmp_path: Path) -> None:
+    texts = [f"text {i}" for i in range(2000)]  # about 8 keys end in a NUL byte
+    assert any(TextCache.key(t).endswith(b"\0") for t in texts)
+    cache = TextCache(tmp_path / "c.npz", "m", lambda ts: [[1.0] for _ in ts])
+    cache(texts)
+    cache.save()
+    calls: list[int] = []
+    again = TextCache(
+        tmp_path / "c.npz", "m", lambda ts: calls.append(len(ts)) or [[1.0]] * len(ts)
+    )
+    again(texts)
+    assert calls == []

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -404,6 +405,94 @@ def resolve_image(ws_root: Path, image_uri: str) -> Path:
     if not joined.is_relative_to(os.path.normpath(root)):
         raise UserError(f"{uri}: a relative image_uri must stay inside the workspace")
     return joined
+
+
+class TextCache:
+    """Values computed from texts (sentence embeddings, tags), remembered by a hash of each text
+    in one `.npz` under the workspace's `cache/` (0700; no pickle), so that a text is computed
+    once rather than on every run.
+
+    Call it like the function it caches: `cache(texts)` returns one row per text (a matrix for
+    vectors; a 1-D array for bytes, which must not end in NUL), computing only the texts it has
+    not seen, in batches, with `progress(done, total)` after each. `model` names what made the
+    values: a file made by another model (or another version of it) is ignored and replaced.
+    `save` writes atomically; a workspace that cannot be written computes again next time, and
+    an unreadable file is only a cache, started afresh.
+    """
+
+    def __init__(self, path: Path | None, model: str, compute: Callable[[list[str]], Any]) -> None:
+        self.path = path
+        self.model = model
+        self.compute = compute
+        self.added = 0
+        self._rows: dict[bytes, Any] = {}
+        if path is None:
+            return
+        import numpy as np
+
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if str(data["model"]) != model:
+                    return
+                keys, values = data["keys"], data["values"]
+        except (OSError, ValueError, KeyError):
+            return
+        self._rows = dict(zip((k.tobytes() for k in keys), values, strict=True))
+
+    @staticmethod
+    def key(text: str) -> bytes:
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:16]
+
+    @property
+    def size(self) -> int:
+        """How many texts it holds (not `len`: an empty cache is still a cache, not falsy)."""
+        return len(self._rows)
+
+    def __call__(
+        self,
+        texts: Sequence[str],
+        *,
+        batch: int = 64,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Any:
+        import numpy as np
+
+        keys = [self.key(t) for t in texts]
+        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._rows}
+        missing = list(todo)
+        for start in range(0, len(missing), batch):
+            if progress is not None:
+                progress(start, len(missing))
+            part = missing[start : start + batch]
+            fresh = self.compute([todo[k] for k in part])
+            self._rows.update(zip(part, fresh, strict=True))
+            self.added += len(part)
+        if progress is not None and missing:
+            progress(len(missing), len(missing))
+        return np.asarray([self._rows[k] for k in keys])
+
+    def save(self) -> None:
+        if self.path is None or not self.added:
+            return
+        import numpy as np
+
+        keys = list(self._rows)
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                np.savez(
+                    fh,
+                    model=np.asarray(self.model, dtype=np.str_),
+                    # raw bytes, not an "S16" array: NumPy strips an "S" value's trailing NULs
+                    keys=np.frombuffer(b"".join(keys), np.uint8).reshape(len(keys), 16),
+                    values=np.asarray([self._rows[k] for k in keys]),
+                )
+            os.chmod(tmp, 0o600)
+            tmp.replace(self.path)
+            self.added = 0
+        except OSError:
+            pass  # a read-only workspace: computed again next time
 
 
 def now_utc() -> datetime:

@@ -5,8 +5,8 @@ killed with SIGKILL at random moments (20 times, over real HTTP)."""
 from __future__ import annotations
 
 import hashlib
-import http.client
 import hmac
+import http.client
 import json
 import os
 import random

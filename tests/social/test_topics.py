@@ -4,14 +4,12 @@ the planted week of negative posts shows up as bursting title and complaint term
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from culturebridge.query import Analysis
 from culturebridge.social._topics import (
-    EmbeddingCache,
     TopicsConfig,
     bursts,
     ctfidf,
@@ -86,20 +84,3 @@ def test_demo_spike_week_bursts_name_the_title_and_the_complaints(demo) -> None:
     assert all(t.label and len(t.series) == len(result.periods) for t in result.topics)
     assert sum(t.posts for t in result.topics) <= result.posts
     assert sum(t.share for t in result.topics) == pytest.approx(1.0, abs=0.02)
-
-
-def test_the_embedding_cache_keeps_each_text_once(tmp_path: Path) -> None:
-    cache = EmbeddingCache(tmp_path / "emb", "model-1")
-    assert cache.get("好看") is None
-    cache.add("好看", np.array([1.0, 0.0], dtype=np.float32))
-    cache.add("太贵了", np.array([0.0, 1.0], dtype=np.float32))
-    cache.save()
-    again = EmbeddingCache(tmp_path / "emb", "model-1")
-    got = again.get("太贵了")
-    assert got is not None and got.tolist() == [0.0, 1.0]
-    again.add("new", np.array([0.5, 0.5], dtype=np.float32))
-    again.save()
-    third = EmbeddingCache(tmp_path / "emb", "model-1")
-    assert [third.get(t).tolist() for t in ("好看", "new")] == [[1.0, 0.0], [0.5, 0.5]]  # type: ignore[union-attr]
-    assert EmbeddingCache(tmp_path / "emb", "model-2").get("好看") is None  # another model
-    assert oct((tmp_path / "emb" / "model-1.npz").stat().st_mode & 0o777) == "0o600"

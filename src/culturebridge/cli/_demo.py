@@ -76,6 +76,13 @@ def demo(
         if (source / POST_TRUTH_PATH).is_file():
             (ws.root / POST_TRUTH_PATH).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source / POST_TRUTH_PATH, ws.root / POST_TRUTH_PATH)
+        # the tags and embeddings that the first questions need, computed once here (as after
+        # any ingest) rather than by whoever asks first
+        from culturebridge.api._warm import warm_caches
+
+        with progress_bar(show) as update:
+            warmed = warm_caches(ws, ["posts", "items"], update)
+        summary["caches"] = {w.cache: w.skipped or w.entries for w in warmed}
         truth_path = ws.root / "truth.json"
         truth_path.write_text(
             json.dumps(result.truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

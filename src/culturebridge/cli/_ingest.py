@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,9 @@ from culturebridge.errors import UserError
 from culturebridge.ingest import IngestResult, Mapping
 from culturebridge.ingest import ingest as run_ingest
 from culturebridge.workspace import Workspace
+
+if TYPE_CHECKING:
+    from culturebridge.api._warm import Warmed
 
 FORMATS = ("auto", "csv", "tsv", "jsonl", "parquet")
 ENCODINGS = ("auto", "utf-8", "gb18030", "latin-1")
@@ -81,8 +84,9 @@ def ingest(
             progress=update,
             earliest=floor,
         )
+    warmed = _warm(ws, result, show=not json_out and sys.stderr.isatty())
     if json_out:
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), "caches": [w.__dict__ for w in warmed]})
         _fail_if_all_rejected(result)
         return
     console.print(
@@ -100,6 +104,9 @@ def ingest(
     if result.quality is not None:
         for w in result.quality.warnings:
             console.print(f"  [yellow]warning[/] {w}", highlight=False)
+    for c in warmed:
+        what = f"skipped: {c.skipped}" if c.skipped else f"{c.entries:,} ready"
+        console.print(f"  [dim]cache {c.cache}: {what}[/]", highlight=False)
     if result.rejects_file:
         path = ws.root / result.rejects_file
         console.print(f"  rejected rows and reasons: {path}")
@@ -108,6 +115,17 @@ def ingest(
                 r = json.loads(line)
                 console.print(f"    line {r['line']}: {r['reason']}", highlight=False)
     _fail_if_all_rejected(result)
+
+
+def _warm(ws: Workspace, result: IngestResult, *, show: bool) -> list[Warmed]:
+    """Fill the caches this ingest may have left behind (post tags, item embeddings), so that
+    the first question after it does not pay for them."""
+    if not result.accepted:
+        return []
+    from culturebridge.api._warm import warm_caches
+
+    with progress_bar(show) as update:
+        return warm_caches(ws, [result.table], update)
 
 
 def _fail_if_all_rejected(result: IngestResult) -> None:

@@ -26,6 +26,7 @@ from culturebridge.fashion._trends import (
     fashion_items,
     fashion_trends,
     per_period,
+    warm_post_tags,
     with_forecast,
 )
 
@@ -94,5 +95,6 @@ __all__ = [
     "default_image_tagger",
     "default_text_tagger",
     "fashion_trends",
+    "warm_post_tags",
     "workspace_image_attributes",
 ]

@@ -48,17 +48,25 @@ class ImageIndex:
     """Per image: article_type, sub_category, colour (base colour), pattern."""
 
     @classmethod
-    def build(cls, files: list[Path], item_ids: list[str | None], cache: Path | None) -> ImageIndex:
+    def build(
+        cls,
+        files: list[Path],
+        item_ids: list[str | None],
+        cache: Path | None,
+        base: Path | None = None,
+    ) -> ImageIndex:
         from culturebridge.fashion._image import ImageTag, default_tagger
 
         old = _read_cache(cache) if cache else {}
-        keys = [_key(p) for p in files]
+        # keyed relative to `base` (the workspace or the folder): one copied or moved with its
+        # images keeps its image tags
+        keys = [_key(p, base) for p in files]
         todo = [p for p, k in zip(files, keys, strict=True) if k not in old]
         fresh: dict[str, tuple[F32, dict[str, str]]] = {}
         if todo:
             for result in default_tagger().tag_paths(todo):
                 if isinstance(result, ImageTag):
-                    fresh[_key(Path(result.path))] = (result.embedding, _tag_dict(result))
+                    fresh[_key(Path(result.path), base)] = (result.embedding, _tag_dict(result))
         entries = {**old, **fresh}
         rows = [
             (str(p), i, entries[k])
@@ -79,14 +87,14 @@ class ImageIndex:
         files = find_images([folder])
         if not files:
             raise UserError(f"{folder}: no images found")
-        return cls.build(files, [None] * len(files), folder / FOLDER_CACHE)
+        return cls.build(files, [None] * len(files), folder / FOLDER_CACHE, folder)
 
     @classmethod
     def for_workspace(cls, root: Path) -> ImageIndex:
         files, ids = workspace_images(root)
         if not files:
             raise UserError(f"{root}: no item has an image file (items.image_uri)")
-        return cls.build(files, ids, root / WORKSPACE_CACHE)
+        return cls.build(files, ids, root / WORKSPACE_CACHE, root)
 
     def query(self, image: Path, n: int = 10) -> list[Neighbour]:
         from culturebridge.fashion._backbone import DIM, backbone
@@ -167,9 +175,12 @@ def _tag_dict(t: ImageTag) -> dict[str, str]:
     }
 
 
-def _key(path: Path) -> str:
+def _key(path: Path, base: Path | None) -> str:
     st = path.stat()
-    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    where = path.resolve()
+    if base is not None and where.is_relative_to(base.resolve()):
+        where = where.relative_to(base.resolve())
+    return f"{where}|{st.st_size}|{st.st_mtime_ns}"
 
 
 def _read_cache(path: Path) -> dict[str, tuple[F32, dict[str, str]]]:

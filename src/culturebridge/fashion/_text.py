@@ -394,6 +394,27 @@ def _group(mentions: Iterable[Mention]) -> dict[str, list[str]]:
 
 
 @cache
+def tagger_version() -> str:
+    """What the default tagger's answers depend on: this module, the lexicon, and the versions
+    of jieba and opencc (or its absence). Tags cached under another version are not reused."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+    from pathlib import Path
+
+    from culturebridge.fashion import _lexicon
+
+    h = hashlib.sha256()
+    for source in (__file__, _lexicon.__file__):
+        h.update(Path(source).read_bytes())
+    for package in ("jieba", "opencc", "opencc-python-reimplemented"):
+        try:
+            h.update(f"{package}={version(package)}".encode())
+        except PackageNotFoundError:
+            h.update(f"{package}=none".encode())
+    return f"fashion-text-{h.hexdigest()[:16]}"
+
+
+@cache
 def default_tagger() -> TextTagger:
     """The tagger over the default lexicon, built once per process."""
     return TextTagger()

@@ -30,9 +30,11 @@ blanked, with complementary suppression within a breakdown whose shares sum to o
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import ibis
@@ -72,6 +74,7 @@ from culturebridge.query import (
     truncate_period,
 )
 from culturebridge.stats import benjamini_hochberg, forecast, is_emerging, mann_kendall_many
+from culturebridge.workspace import TextCache, Workspace
 
 Direction = Literal["rising", "falling", "flat"]
 
@@ -380,25 +383,28 @@ def _posts(a: Analysis) -> ir.Table:
     return p
 
 
-def tag_posts(a: Analysis, tagger: TextTagger, attributes: Iterable[str]) -> pa.Table:
+def tag_posts(
+    a: Analysis, tagger: TextTagger, attributes: Iterable[str], *, cache_as: str | None = None
+) -> pa.Table:
     """(item_id = post_id, attribute, value) for the attribute values each post names.
 
     Texts are read once and each distinct text tagged once (posts repeat phrases a lot); the
-    tags then go back to the engine, where they meet the authors' segments.
+    tags then go back to the engine, where they meet the authors' segments. With `cache_as`
+    (the tagger's version), tags are kept per text in the workspace's `cache/text_tags.npz`, so
+    a text is tagged once across runs (`warm_post_tags` fills it at ingest).
     """
     wanted = set(attributes)
-    texts = a.run(_posts(a).select("post_id", "text"))
-    seen: dict[str, dict[str, list[str]]] = {}
+    posts = a.run(_posts(a).select("post_id", "text"))
+    pids, texts = posts["post_id"].to_pylist(), posts["text"].to_pylist()
+    distinct = list(dict.fromkeys(t for p, t in zip(pids, texts, strict=True) if t and p))
+    seen = dict(zip(distinct, _tags_of(a.ws.root, tagger, distinct, cache_as), strict=True))
     ids: list[str] = []
     keys: list[str] = []
     values: list[str] = []
-    for pid, text in zip(texts["post_id"].to_pylist(), texts["text"].to_pylist(), strict=True):
+    for pid, text in zip(pids, texts, strict=True):
         if not text or pid is None:
             continue
-        tags = seen.get(text)
-        if tags is None:
-            tags = seen[text] = tagger.attributes(text)
-        for key, found in tags.items():
+        for key, found in seen[text].items():
             if key not in wanted:
                 continue
             for v in dict.fromkeys(found):
@@ -412,6 +418,40 @@ def tag_posts(a: Analysis, tagger: TextTagger, attributes: Iterable[str]) -> pa.
             "value": pa.array(values, pa.string()),
         }
     )
+
+
+TEXT_TAGS_CACHE = Path("cache") / "text_tags.npz"
+
+
+def _tags_of(
+    root: Path,
+    tagger: TextTagger,
+    texts: list[str],
+    cache_as: str | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, list[str]]]:
+    def tag(batch: list[str]) -> list[bytes]:
+        return [json.dumps(tagger.attributes(t), ensure_ascii=False).encode() for t in batch]
+
+    if cache_as is None:
+        return [tagger.attributes(t) for t in texts]
+    cache = TextCache(root / TEXT_TAGS_CACHE, cache_as, tag)
+    found = cache(texts, batch=512, progress=progress)
+    cache.save()
+    return [json.loads(b) for b in found]
+
+
+def warm_post_tags(ws: Workspace, progress: Callable[[int, int], None] | None = None) -> int:
+    """Tag every post text the default tagger has not seen yet and keep the tags (run after
+    an ingest of posts, so that the first `fashion trends` does not pay for it); how many
+    texts there are."""
+    from culturebridge.fashion._text import tagger_version
+
+    with Analysis.open(ws, backend="duckdb") as a:  # a small read: never worth a Spark session
+        posts = a.run(_posts(a).select("text"))
+    distinct = list(dict.fromkeys(t for t in posts["text"].to_pylist() if t))
+    _tags_of(ws.root, default_text_tagger(), distinct, tagger_version(), progress)
+    return len(distinct)
 
 
 def _post_events(a: Analysis) -> ir.Table:
@@ -588,8 +628,12 @@ def fashion_trends(
 def _posts_dims(
     a: Analysis, attributes: Sequence[str], tagger: TextTagger | None, skipped: list[str]
 ) -> list[_Dim]:
-    chosen = tagger if tagger is not None else default_text_tagger()
-    tags = tag_posts(a, chosen, attributes)
+    if tagger is None:
+        from culturebridge.fashion._text import tagger_version
+
+        tags = tag_posts(a, default_text_tagger(), attributes, cache_as=tagger_version())
+    else:
+        tags = tag_posts(a, tagger, attributes)
     if tags.num_rows == 0:
         skipped.append("posts: no post in range names a fashion attribute value")
         return []
@@ -985,5 +1029,6 @@ __all__ = [
     "per_period",
     "tag_posts",
     "value_label",
+    "warm_post_tags",
     "with_forecast",
 ]

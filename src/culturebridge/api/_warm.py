@@ -1,0 +1,94 @@
+"""Derived caches, filled after an ingest so that the first question after it does not pay for
+them: the fashion tags of every post text (`fashion trends`' posts source), the sentence
+embeddings of every catalogue text (`recommend audience`, cold-start rankings) and the image
+embeddings and tags of every item photo (`fashion similar`, the trends' images source).
+
+Each cache is kept per text or per file in the workspace's `cache/` folder and holds nothing a
+query could not recompute, so a failure to fill one never fails the ingest: it is reported and
+the question computes what is missing when it is asked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from culturebridge.errors import UserError
+from culturebridge.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Warmed:
+    cache: str
+    entries: int
+    """Texts or images the cache now answers for (0 when skipped)."""
+    skipped: str | None = None
+    """Why the cache was not filled (an optional package missing, no images...)."""
+
+
+def _post_tags(ws: Workspace, step: Callable[[int, int], None]) -> int:
+    from culturebridge.fashion import warm_post_tags
+
+    return warm_post_tags(ws, step)
+
+
+def _item_texts(ws: Workspace, step: Callable[[int, int], None]) -> int:
+    from culturebridge.recommend import warm_item_texts
+
+    return warm_item_texts(ws, step)
+
+
+def _item_images(ws: Workspace, step: Callable[[int, int], None]) -> int:
+    try:
+        import torch  # noqa: F401  (the image model's backbone: the `fashion` extra)
+    except ImportError:
+        missing = "the image model is not installed (pip install 'culturebridge[fashion]')"
+        raise _Skip(missing) from None
+    from culturebridge.fashion import ImageIndex
+
+    try:
+        index = ImageIndex.for_workspace(ws.root)
+    except UserError as exc:
+        raise _Skip(str(exc)) from None
+    step(len(index.item_ids), len(index.item_ids))
+    return len(index.item_ids)
+
+
+class _Skip(Exception):
+    pass
+
+
+Warmer = Callable[[Workspace, Callable[[int, int], None]], int]
+
+WARMERS: dict[str, tuple[tuple[str, Warmer], ...]] = {
+    "posts": (("post tags", _post_tags),),
+    "items": (("item texts", _item_texts), ("item images", _item_images)),
+}
+"""The caches each table's ingest refreshes, in order."""
+
+
+def warm_caches(
+    ws: Workspace, tables: Iterable[str], progress: Progress | None = None
+) -> list[Warmed]:
+    """Fill the caches that an ingest of `tables` may have left behind; what each now holds."""
+    done: list[Warmed] = []
+    for table in dict.fromkeys(tables):
+        for name, warm in WARMERS.get(table, ()):
+
+            def step(i: int, n: int, name: str = name) -> None:
+                if progress is not None:
+                    progress(name, i, n)
+
+            try:
+                done.append(Warmed(name, warm(ws, step)))
+            except _Skip as exc:
+                done.append(Warmed(name, 0, str(exc)))
+            except (UserError, OSError) as exc:  # only a cache: the question computes it later
+                log.warning("cache %s not filled: %s", name, exc)
+                done.append(Warmed(name, 0, str(exc).splitlines()[0]))
+    return done
