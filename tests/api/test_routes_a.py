@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -513,6 +514,34 @@ def test_an_ingest_that_adds_nothing_keeps_the_cache(tmp_path: Path) -> None:
         assert r.json()["accepted"] == 1
         c.get(f"{API}/segments", headers=admin)
         assert cache.computed == computed + 3  # new data: computed afresh
+
+
+def test_an_ingest_refreshes_only_the_results_that_read_its_table(tmp_path: Path) -> None:
+    ws = Workspace.create(tmp_path / "ws")
+    admin = {
+        "Authorization": f"Bearer {KeyStore(ws).create(partner='platform', scope='admin').key}"
+    }
+    upload = {"file": ("items.csv", ITEMS_CSV.encode(), "text/csv")}
+    posts = b"post_id,ts,user_id,text\npo_1,2026-03-02T10:00:00Z,u_1,new hoodie\n"
+    with TestClient(create_app(ws.root)) as c:
+        assert c.post(f"{API}/ingest/items", files=upload, headers=admin).status_code == 200
+        cache = c.app.state.cb.cache  # type: ignore[attr-defined]
+        c.get(f"{API}/segments", headers=admin)  # reads users, items, events, partners
+        computed = cache.computed
+        r = c.post(f"{API}/ingest/posts", files={"file": ("p.csv", posts)}, headers=admin)
+        assert r.json()["accepted"] == 1
+        c.get(f"{API}/segments", headers=admin)
+        assert cache.computed == computed  # posts are not what segments read: still cached
+        tags = ws.root / "cache" / "text_tags.npz"  # filled in the background after the ingest
+        deadline = time.monotonic() + 120
+        while not tags.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert tags.exists(), "the post tags were not cached after the ingest"
+        more = ITEMS_CSV.replace("it_1", "it_9").encode()
+        r = c.post(f"{API}/ingest/items", files={"file": ("m.csv", more)}, headers=admin)
+        assert r.json()["accepted"] == 1
+        c.get(f"{API}/segments", headers=admin)
+        assert cache.computed == computed + 1  # items are: computed afresh
 
 
 def test_reach_and_retention_are_the_cli_results(client: TestClient, served: Served) -> None:

@@ -72,7 +72,7 @@ def catalogue(state: AppState) -> dict[str, ItemRecord]:
             for r in rows
         }
 
-    return state.once("catalogue", load, state.data_version())
+    return state.once("catalogue", load, state.data_version(["items"]))
 
 
 def visible_item(state: AppState, caller: Caller, item_id: str) -> ItemRecord:

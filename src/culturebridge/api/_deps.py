@@ -5,11 +5,12 @@ log and a result cache. Routes declare what they need with the `Annotated` alias
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,8 @@ from culturebridge.privacy import PLATFORM, AuditLog, item_scope, sees
 from culturebridge.query import SEGMENTS_FILE, Analysis
 from culturebridge.web import COOKIE
 from culturebridge.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -129,6 +132,37 @@ class ResultCache:
             flight.set()
 
 
+_AUDIENCE = ("users", "items", "events", "partners")
+READS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        (
+            "preferences",
+            "trends",
+            "funnel",
+            "step_funnel",
+            "paths",
+            "stickiness",
+            "reach",
+            "retention",
+            "breakdown",
+            "audience",
+            "segments",
+            "segment_preview",
+            "fashion.item_preferences",
+        ),
+        _AUDIENCE,
+    ),
+    **dict.fromkeys(
+        ("fashion.trends", "social.mentions", "social.item_sentiment", "alert_terms"),
+        (*_AUDIENCE, "posts"),
+    ),
+    **dict.fromkeys(("campaigns", "campaign_report"), (*_AUDIENCE, "campaigns", "assignments")),
+}
+"""The tables each cached route reads: an ingest into another table keeps its cached results
+(posts arriving leave `preferences` cached; events arriving refresh it). A route not named
+here depends on every table."""
+
+
 @dataclass
 class AppState:
     """One server's view of one workspace."""
@@ -142,7 +176,7 @@ class AppState:
     extras: dict[str, Any] = field(default_factory=dict)
     """Long-lived objects routes load once (a recommendation model, the catalogue)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _version: tuple[Any, tuple[int, int]] | None = None
+    _version: tuple[Any, tuple[int, dict[str, int]]] | None = None
     capture: CaptureLog | None = None
     committer: Committer | None = None
     capture_error: str | None = "capture starts with the server"
@@ -175,6 +209,25 @@ class AppState:
                 )
             return self.committer
 
+    def warm(self, table: str) -> threading.Thread | None:
+        """Fill the caches that an ingest of `table` feeds (post tags, item embeddings), in a
+        background thread: the ingest's answer does not wait, and the first question after it
+        finds them ready (or computes what is still missing itself)."""
+        from culturebridge.api._warm import WARMERS, warm_caches
+
+        if table not in WARMERS:
+            return None
+
+        def run() -> None:
+            try:
+                warm_caches(self.ws, [table])
+            except Exception as exc:  # only a cache: never a crash of the server's thread
+                log.warning("caches after an ingest of %s not filled: %s", table, exc)
+
+        thread = threading.Thread(target=run, name=f"warm-{table}", daemon=True)
+        thread.start()
+        return thread
+
     def stop_capture(self) -> None:
         if self.committer is not None:
             self.committer.stop()
@@ -194,9 +247,9 @@ class AppState:
             cache=ResultCache(s.cache_entries),
         )
 
-    def _manifest_state(self) -> tuple[int, int]:
-        """(the manifest's version, a stamp of the committed files). The manifest is re-read
-        only when its file changed (a commit replaces it), not on every request."""
+    def _manifest_state(self) -> tuple[int, dict[str, int]]:
+        """(the manifest's version, a stamp of each table's committed files). The manifest is
+        re-read only when its file changed (a commit replaces it), not on every request."""
         path = self.ws.manifest_path
         try:
             st = path.stat()
@@ -207,7 +260,7 @@ class AppState:
             if stamp is not None and self._version is not None and self._version[0] == stamp:
                 return self._version[1]
         manifest = self.ws.manifest()
-        files = hash(tuple((t, tuple(state.files)) for t, state in manifest.tables.items()))
+        files = {t: hash(tuple(state.files)) for t, state in manifest.tables.items()}
         with self._lock:
             self._version = (stamp, (manifest.version, files))
         return manifest.version, files
@@ -216,10 +269,13 @@ class AppState:
         """The workspace's version: one more with every commit (what `status` shows)."""
         return self._manifest_state()[0]
 
-    def data_version(self) -> int:
-        """What the committed data is: it changes when an ingest adds files, not when one adds
-        nothing (all rows rejected or duplicates), so such an ingest keeps every cached result."""
-        return self._manifest_state()[1]
+    def data_version(self, tables: Iterable[str] | None = None) -> Hashable:
+        """What the committed data of `tables` (default: every table) is: it changes when an
+        ingest adds files to one of them, not when one adds nothing (all rows rejected or
+        duplicates) or adds to another table, so such an ingest keeps those cached results."""
+        files = self._manifest_state()[1]
+        chosen = sorted(files) if tables is None else tables
+        return tuple((t, files.get(t)) for t in chosen)
 
     def segments_stamp(self) -> tuple[int, int, int] | None:
         """When `segments.toml` last changed (a saved segment changes what names mean)."""
@@ -230,11 +286,13 @@ class AppState:
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def _key(self, caller: Caller, name: str, params: Hashable) -> Hashable:
-        return (self.data_version(), self.segments_stamp(), caller.partner, name, params)
+        version = self.data_version(READS.get(name))
+        return (version, self.segments_stamp(), caller.partner, name, params)
 
     def cached(self, caller: Caller, name: str, params: Hashable, compute: Callable[[], T]) -> T:
-        """`compute()` once per data version, segment catalogue, caller partner, route and
-        parameters (identical requests in flight wait for the one computation)."""
+        """`compute()` once per version of the data it reads (`READS`), segment catalogue,
+        caller partner, route and parameters (identical requests in flight wait for the one
+        computation)."""
         return self.cache.get_or_compute(self._key(caller, name, params), compute)
 
     def peek(self, caller: Caller, name: str, params: Hashable) -> tuple[bool, Any]:

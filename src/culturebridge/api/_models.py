@@ -202,7 +202,11 @@ def _chart(value: Any, lang: str, state: Any) -> JSONResponse:
         return labels
 
     # built once per data version and language, not on every chart request
-    labels = state.once(f"chart_labels.{lang}", build, state.data_version()) if state else build()
+    labels = (
+        state.once(f"chart_labels.{lang}", build, state.data_version(["items", "partners"]))
+        if state
+        else build()
+    )
     if isinstance(value, Rows):
         value = value.data
     elif hasattr(value, "preferences") and not hasattr(value, "rows"):

@@ -145,7 +145,9 @@ def image_index(state: AppState) -> Any:
     from culturebridge.fashion import ImageIndex
 
     return state.once(
-        "fashion.image_index", lambda: ImageIndex.for_workspace(state.ws.root), state.data_version()
+        "fashion.image_index",
+        lambda: ImageIndex.for_workspace(state.ws.root),
+        state.data_version(["items"]),
     )
 
 

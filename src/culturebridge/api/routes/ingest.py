@@ -102,6 +102,8 @@ def ingest_upload(
             # never echo the server's temporary path
             detail = str(exc).replace(str(path), file.filename or "upload").replace(tmp, "")
             raise UserError(f"could not read the upload as {format}: {detail}") from None
+    if result.accepted:
+        state.warm(table)
     files = []
     for f in result.files:
         row = asdict(f)

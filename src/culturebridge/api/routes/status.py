@@ -107,7 +107,9 @@ def get_status(state: StateDep, caller: CallerDep) -> StatusPublic:
 
 @router.get("/whoami", response_model=WhoAmI, summary="The key's partner and scope")
 def whoami(state: StateDep, caller: CallerDep) -> WhoAmI:
-    names = state.once("partner_names", lambda: _partner_names(state), state.data_version())
+    names = state.once(
+        "partner_names", lambda: _partner_names(state), state.data_version(["partners"])
+    )
     en, zh = names.get(caller.partner, (None, None))
     return WhoAmI(
         key_id=caller.key_id,
@@ -135,7 +137,7 @@ def get_partners(state: StateDep, caller: CallerDep) -> list[PartnerPublic]:
         rows = reference_table(state.ws, "partners").to_pylist()
         return [PartnerPublic.model_validate(r) for r in rows]
 
-    return state.once("partners", load, state.data_version())
+    return state.once("partners", load, state.data_version(["partners"]))
 
 
 def _partner_names(state: Any) -> dict[str, tuple[str | None, str | None]]:
