@@ -1,7 +1,8 @@
 """Derived caches, filled after an ingest so that the first question after it does not pay for
 them: the fashion tags of every post text (`fashion trends`' posts source), the sentence
-embeddings of every catalogue text (`recommend audience`, cold-start rankings) and the image
-embeddings and tags of every item photo (`fashion similar`, the trends' images source).
+embeddings of the post texts that `social topics` samples by default, those of every catalogue
+text (`recommend audience`, cold-start rankings) and the image embeddings and tags of every
+item photo (`fashion similar`, the trends' images source).
 
 Each cache is kept per text or per file in the workspace's `cache/` folder and holds nothing a
 query could not recompute, so a failure to fill one never fails the ingest: it is reported and
@@ -37,6 +38,12 @@ def _post_tags(ws: Workspace, step: Callable[[int, int], None]) -> int:
     return warm_post_tags(ws, step)
 
 
+def _topic_embeddings(ws: Workspace, step: Callable[[int, int], None]) -> int:
+    from culturebridge.social import warm_topic_embeddings
+
+    return warm_topic_embeddings(ws, step)
+
+
 def _item_texts(ws: Workspace, step: Callable[[int, int], None]) -> int:
     from culturebridge.recommend import warm_item_texts
 
@@ -66,7 +73,7 @@ class _Skip(Exception):
 Warmer = Callable[[Workspace, Callable[[int, int], None]], int]
 
 WARMERS: dict[str, tuple[tuple[str, Warmer], ...]] = {
-    "posts": (("post tags", _post_tags),),
+    "posts": (("post tags", _post_tags), ("topic embeddings", _topic_embeddings)),
     "items": (("item texts", _item_texts), ("item images", _item_images)),
 }
 """The caches each table's ingest refreshes, in order."""

@@ -29,7 +29,12 @@ from culturebridge.social._mentions import (
 from culturebridge.social._segment import Segmenter, workspace_segmenter
 from culturebridge.social._sentiment import SentimentConfig, SentimentModel, default_model
 from culturebridge.social._text import emoji_codes, normalise
-from culturebridge.social._topics import TopicsConfig, TopicsResult, social_topics
+from culturebridge.social._topics import (
+    TopicsConfig,
+    TopicsResult,
+    social_topics,
+    warm_topic_embeddings,
+)
 
 if TYPE_CHECKING:
     from culturebridge.social._sentiment_train import train_default
@@ -68,4 +73,5 @@ __all__ = [
     "social_topics",
     "workspace_linker",
     "workspace_segmenter",
+    "warm_topic_embeddings",
 ]

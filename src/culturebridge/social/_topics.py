@@ -38,7 +38,7 @@ from culturebridge.privacy import GuardReport, Policy
 from culturebridge.query import Analysis, Period, Scope
 from culturebridge.social._corpus import Corpus, distinct_users, read_corpus, user_codes
 from culturebridge.stats import benjamini_hochberg
-from culturebridge.workspace import TextCache
+from culturebridge.workspace import TextCache, Workspace
 
 Progress = Callable[[str, int, int], None]
 
@@ -343,6 +343,33 @@ def _top_per_period(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
 # ----------------------------------------------------------------------------- topics
 
 
+def _sample(corpus: Corpus, cfg: TopicsConfig) -> npt.NDArray[np.int64]:
+    """The distinct texts embedded, drawn in proportion to how often each is posted."""
+    n_texts = len(corpus.texts)
+    rng = np.random.default_rng(cfg.seed)
+    weights = np.bincount(corpus.text_index[corpus.text_index >= 0], minlength=n_texts)
+    size = min(cfg.sample, n_texts)
+    picked = rng.choice(n_texts, size=size, replace=False, p=weights / weights.sum())
+    return np.sort(picked).astype(np.int64)
+
+
+def warm_topic_embeddings(ws: Workspace, progress: Callable[[int, int], None] | None = None) -> int:
+    """Embed the texts that `social topics` samples by default (every post, default settings)
+    and that the cache lacks: run after an ingest of posts, so that the first topics question
+    finds most of its sample embedded (another segment's or period's sample shares the
+    frequent texts). How many texts the default sample holds."""
+    with Analysis.open(ws, backend="duckdb") as a:  # a small read: never worth a Spark session
+        corpus = read_corpus(a, segment=None, period="week")
+    if len(corpus.texts) < 2:
+        return 0
+    sample = _sample(corpus, TopicsConfig())
+    model = _model()
+    cache = TextCache(ws.root / "cache" / "embeddings" / f"{model}.npz", model, _default_embed)
+    cache([corpus.texts[i] for i in sample], progress=progress)
+    cache.save()
+    return len(sample)
+
+
 def _model() -> str:
     """The default embedding model and its version: a new version starts a new cache."""
     from importlib.metadata import version
@@ -374,11 +401,7 @@ def _topics(
     k = min(cfg.topics, n_texts)
     if k < 2 or not words.terms:
         return [], 0, _guard_rows(a, [], "social topics", [])[1]
-    rng = np.random.default_rng(cfg.seed)
-    # sample distinct texts in proportion to how often they are posted
-    weights = np.bincount(corpus.text_index[corpus.text_index >= 0], minlength=n_texts)
-    size = min(cfg.sample, n_texts)
-    sample = np.sort(rng.choice(n_texts, size=size, replace=False, p=weights / weights.sum()))
+    sample = _sample(corpus, cfg)
     # the default model's embeddings are kept per text, so a text is embedded once
     model = _model()
     path = a.ws.root / "cache" / "embeddings" / f"{model}.npz" if embed is None else None
@@ -437,7 +460,7 @@ def _topics(
         a, rows, "social topics", ["posts", "share", "examples", "series"]
     )
     kept.sort(key=lambda r: -r["posts"])
-    return [TopicRow(**r) for r in kept], size, guard_report
+    return [TopicRow(**r) for r in kept], len(sample), guard_report
 
 
 def _l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
