@@ -118,12 +118,18 @@ def similar(
         else:
             index = image.parent
         err_console.print(f"searching {workspace or index}", highlight=False)
-    idx = (
-        ImageIndex.for_workspace(workspace)
-        if workspace is not None
-        else ImageIndex.for_folder(index)  # type: ignore[arg-type]
+    from culturebridge.cli._analytics import running
+
+    idx = running(
+        lambda: (
+            ImageIndex.for_workspace(workspace)
+            if workspace is not None
+            else ImageIndex.for_folder(index)  # type: ignore[arg-type]
+        ),
+        "reading the image index",
+        as_json,
     )
-    hits = idx.query(image, n=n)
+    hits = running(lambda: idx.query(image, n=n), "comparing images", as_json)
     from culturebridge.query import item_titles, titled
     from culturebridge.workspace import Workspace
 
