@@ -108,7 +108,9 @@ def main() -> None:
                     shutil.copytree(source, ws, ignore=shutil.ignore_patterns(".lock", "audit"))
                     if state == "no caches":
                         shutil.rmtree(ws / "cache", ignore_errors=True)
-                    key = KeyStore(Workspace.open(ws)).create(partner=args.partner, scope="read").key
+                    key = (
+                        KeyStore(Workspace.open(ws)).create(partner=args.partner, scope="read").key
+                    )
                     proc, base = serve(ws)
                     try:
                         for name, s in visit(browser, base, key).items():
