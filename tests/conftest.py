@@ -28,15 +28,19 @@ DATA_DIR = Path(__file__).parents[1].parent / "shared" / "data"
 
 @pytest.fixture(autouse=True)
 def _deterministic(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Seed the global generators, use small ingest batches, and keep the caller's
-    CULTUREBRIDGE_ settings out of the tests (monkeypatch undoes the environment afterwards;
-    the settings cache is cleared on both sides)."""
+    """Seed the global generators, use small ingest batches, fill no caches after an ingest,
+    and keep the caller's CULTUREBRIDGE_ settings out of the tests (monkeypatch undoes the
+    environment afterwards; the settings cache is cleared on both sides)."""
     random.seed(1234)
     np.random.seed(1234)
     for name in list(os.environ):
         if name.startswith("CULTUREBRIDGE_"):
             monkeypatch.delenv(name)
     set_batch_rows(monkeypatch, SMALL_BATCH_ROWS)
+    # the caches an ingest fills (post tags, embeddings) cost seconds per demo-sized ingest:
+    # tests that are about them turn them back on
+    monkeypatch.setenv("CULTUREBRIDGE_INGEST__WARM_CACHES", "false")
+    get_settings.cache_clear()
     yield
     get_settings.cache_clear()
 

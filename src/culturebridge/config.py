@@ -37,6 +37,10 @@ class IngestSettings(BaseModel):
     duckdb_memory_limit: str = "1GB"
     """DuckDB's share of an ingest (validation, dedupe); it spills to disk beyond this. With
     Arrow's batches this keeps a 100M-row ingest under ~3 GB."""
+    warm_caches: bool = True
+    """After an ingest (`ingest`, `demo`, an API upload), fill the caches the new rows feed:
+    post tags, topic-sample and catalogue embeddings, item image tags (`culturebridge.caches`).
+    False leaves them to the first question that needs them."""
 
 
 class LocaliseSettings(BaseModel):

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from culturebridge.api import KeyStore, create_app
 from culturebridge.api._models import Rows
 from culturebridge.api.routes.recommend import SimilarItem
+from culturebridge.config import get_settings
 from culturebridge.query import OTHER_PARTNERS
 from culturebridge.workspace import Workspace
 from tests.api.conftest import Served, campaigns_of, items_of
@@ -516,7 +517,11 @@ def test_an_ingest_that_adds_nothing_keeps_the_cache(tmp_path: Path) -> None:
         assert cache.computed == computed + 3  # new data: computed afresh
 
 
-def test_an_ingest_refreshes_only_the_results_that_read_its_table(tmp_path: Path) -> None:
+def test_an_ingest_refreshes_only_the_results_that_read_its_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CULTUREBRIDGE_INGEST__WARM_CACHES", "true")  # off in other tests
+    get_settings.cache_clear()
     ws = Workspace.create(tmp_path / "ws")
     admin = {
         "Authorization": f"Bearer {KeyStore(ws).create(partner='platform', scope='admin').key}"

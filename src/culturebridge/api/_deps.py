@@ -213,9 +213,9 @@ class AppState:
         """Fill the caches that an ingest of `table` feeds (post tags, item embeddings), in a
         background thread: the ingest's answer does not wait, and the first question after it
         finds them ready (or computes what is still missing itself)."""
-        from culturebridge.api._warm import WARMERS, warm_caches
+        from culturebridge.caches import WARMERS, warm_caches
 
-        if table not in WARMERS:
+        if table not in WARMERS or not get_settings().ingest.warm_caches:
             return None
 
         def run() -> None:

@@ -78,7 +78,7 @@ def demo(
             shutil.copyfile(source / POST_TRUTH_PATH, ws.root / POST_TRUTH_PATH)
         # the tags and embeddings that the first questions need, computed once here (as after
         # any ingest) rather than by whoever asks first
-        from culturebridge.api._warm import warm_caches
+        from culturebridge.caches import warm_caches
 
         with progress_bar(show) as update:
             warmed = warm_caches(ws, ["posts", "items"], update)

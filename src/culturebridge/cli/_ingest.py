@@ -24,7 +24,7 @@ from culturebridge.ingest import ingest as run_ingest
 from culturebridge.workspace import Workspace
 
 if TYPE_CHECKING:
-    from culturebridge.api._warm import Warmed
+    from culturebridge.caches import Warmed
 
 FORMATS = ("auto", "csv", "tsv", "jsonl", "parquet")
 ENCODINGS = ("auto", "utf-8", "gb18030", "latin-1")
@@ -122,7 +122,7 @@ def _warm(ws: Workspace, result: IngestResult, *, show: bool) -> list[Warmed]:
     the first question after it does not pay for them."""
     if not result.accepted:
         return []
-    from culturebridge.api._warm import warm_caches
+    from culturebridge.caches import warm_caches
 
     with progress_bar(show) as update:
         return warm_caches(ws, [result.table], update)

@@ -270,13 +270,10 @@ def warm_item_texts(ws: Any, progress: Callable[[int, int], None] | None = None)
     """Embed every catalogue text the workspace's cache lacks (run after an ingest of items,
     so that the first `recommend audience` or cold-start ranking does not pay for it); how many
     distinct texts the catalogue has."""
-    from culturebridge.query import connect
+    from culturebridge.query import Analysis
 
-    con = connect(ws, "duckdb")  # a small read: never worth a Spark session
-    try:
-        en, zh = item_texts(catalogue_frame(con))
-    finally:
-        con.disconnect()
+    with Analysis.open(ws, backend="duckdb") as a:  # a small read: never worth a Spark session
+        en, zh = item_texts(catalogue_frame(a.con))
     texts = list(dict.fromkeys(t for t in en + zh if t))
     cache = workspace_cache(ws)
     cache(texts, progress=progress)

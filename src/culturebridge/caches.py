@@ -6,7 +6,8 @@ item photo (`fashion similar`, the trends' images source).
 
 Each cache is kept per text or per file in the workspace's `cache/` folder and holds nothing a
 query could not recompute, so a failure to fill one never fails the ingest: it is reported and
-the question computes what is missing when it is asked.
+the question computes what is missing when it is asked. The setting
+`CULTUREBRIDGE_INGEST__WARM_CACHES=false` turns the step off.
 """
 
 from __future__ import annotations
@@ -82,8 +83,13 @@ WARMERS: dict[str, tuple[tuple[str, Warmer], ...]] = {
 def warm_caches(
     ws: Workspace, tables: Iterable[str], progress: Progress | None = None
 ) -> list[Warmed]:
-    """Fill the caches that an ingest of `tables` may have left behind; what each now holds."""
+    """Fill the caches that an ingest of `tables` may have left behind; what each now holds
+    (nothing when the `ingest.warm_caches` setting is off)."""
+    from culturebridge.config import get_settings
+
     done: list[Warmed] = []
+    if not get_settings().ingest.warm_caches:
+        return done
     for table in dict.fromkeys(tables):
         for name, warm in WARMERS.get(table, ()):
 
