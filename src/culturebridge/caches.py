@@ -101,7 +101,8 @@ def warm_caches(
                 done.append(Warmed(name, warm(ws, step)))
             except _Skip as exc:
                 done.append(Warmed(name, 0, str(exc)))
-            except (UserError, OSError) as exc:  # only a cache: the question computes it later
+            except Exception as exc:  # only a cache: the ingest stands, the question computes it
                 log.warning("cache %s not filled: %s", name, exc)
-                done.append(Warmed(name, 0, str(exc).splitlines()[0]))
+                first = (str(exc).splitlines() or [type(exc).__name__])[0]
+                done.append(Warmed(name, 0, f"not filled ({first})"))
     return done
