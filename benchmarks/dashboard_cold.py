@@ -28,16 +28,10 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from culturebridge.api import KeyStore
-from culturebridge.web import PAGES
+from culturebridge.web import PAGES, SETTLED
 from culturebridge.workspace import Workspace
 
 EXE = str(Path(sys.executable).with_name("culturebridge"))
-SETTLED = """() => {
-  const visible = (n) => n.closest('[hidden]') === null;
-  const nodes = [...document.querySelectorAll('[data-state], .chart')].filter(visible);
-  return document.readyState === 'complete'
-    && nodes.every((n) => n.dataset.state && n.dataset.state !== 'loading');
-}"""
 
 
 def free_port() -> int:

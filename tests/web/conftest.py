@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from culturebridge.api import create_app
+from culturebridge.web import SETTLED
 from tests.api.conftest import Served, served
 
 __all__ = ["served"]  # re-exposed: the session's demo workspace with keys by name
@@ -98,15 +99,6 @@ def open_page(chromium: Any, base: str) -> tuple[Any, Browse]:
         lambda r: problems.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
     )
     return context, Browse(base=base, page=page, problems=problems)
-
-
-# every chart container settled (drawn, empty or a message), nothing still loading
-SETTLED = """() => {
-  const visible = (n) => n.closest('[hidden]') === null;
-  const nodes = [...document.querySelectorAll('[data-state], .chart')].filter(visible);
-  return document.readyState === 'complete'
-    && nodes.every((n) => n.dataset.state && n.dataset.state !== 'loading');
-}"""
 
 
 SETTLE_MS = 150_000

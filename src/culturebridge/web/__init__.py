@@ -2,6 +2,15 @@
 results (with the signed-in key's scope) as tables and Plotly charts, all served locally."""
 
 from culturebridge.web._i18n import LANGS, MESSAGES, translate, value_labels
-from culturebridge.web._pages import COOKIE, PAGES, register
+from culturebridge.web._pages import COOKIE, PAGES, SETTLED, register
 
-__all__ = ["COOKIE", "LANGS", "MESSAGES", "PAGES", "register", "translate", "value_labels"]
+__all__ = [
+    "COOKIE",
+    "LANGS",
+    "MESSAGES",
+    "PAGES",
+    "SETTLED",
+    "register",
+    "translate",
+    "value_labels",
+]

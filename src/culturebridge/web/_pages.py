@@ -28,6 +28,15 @@ from culturebridge.web._i18n import (
 )
 
 HERE = Path(__file__).parent
+# A page has settled when every visible chart container has a state other than "loading"
+# (drawn, empty or a message): a script for a browser's wait_for_function (tests, benchmarks).
+SETTLED = """() => {
+  const visible = (n) => n.closest('[hidden]') === null;
+  const nodes = [...document.querySelectorAll('[data-state], .chart')].filter(visible);
+  return document.readyState === 'complete'
+    && nodes.every((n) => n.dataset.state && n.dataset.state !== 'loading');
+}"""
+
 COOKIE = "cb_key"
 """The key a user logged in with (HttpOnly, SameSite=Strict); the API reads it too."""
 
