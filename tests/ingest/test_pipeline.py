@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from culturebridge.errors import UserError
-from culturebridge.ingest import Mapping, ingest
+from culturebridge.ingest import Mapping, _pipeline, ingest
 from culturebridge.workspace import Workspace
 from tests.conftest import IngestBytes
 from tests.helpers import assert_conserved, lake_rows, rejects_of, warehouse_counts
@@ -33,6 +33,17 @@ def test_counts_are_conserved_and_duplicates_found(
     assert warehouse_counts(ws)["events"] == 2
     ids = [row["event_id"] for row in lake_rows(ws, "events")]
     assert len(set(ids)) == 2 and all(i.startswith("h") for i in ids)
+
+
+def test_duplicates_are_found_however_many_rows_an_ingest_holds(
+    ws: Workspace, ingest_bytes: IngestBytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # past HASHES_IN_MEMORY rows, dedupe reads the staged keys back instead of keeping hashes
+    monkeypatch.setattr(_pipeline, "HASHES_IN_MEMORY", 2)
+    r = ingest_bytes("events", "e.csv", EVENTS)
+    assert (r.read, r.accepted, r.rejected, r.duplicates) == (4, 2, 1, 1)
+    again = ingest_bytes("events", "e.csv", EVENTS)
+    assert (again.accepted, again.duplicates) == (0, 3)
 
 
 def test_the_same_file_twice_adds_nothing(ws: Workspace, ingest_bytes: IngestBytes) -> None:

@@ -405,6 +405,8 @@ class _Transcoder(io.RawIOBase):
         if self._first and data:
             data = data.removeprefix(codecs.BOM_UTF8)
             self._first = False
+        if data.isascii():  # the common case, checked without decoding
+            return data
         try:
             data.decode("utf-8")
             return data
@@ -440,8 +442,8 @@ class _Transcoder(io.RawIOBase):
                 self._buf += piece
                 self._last = [*self._last[-1:], piece]
         n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
+        b[:n] = memoryview(self._buf)[:n]
+        self._buf = self._buf[n:] if n < len(self._buf) else b""
         return n
 
 

@@ -48,8 +48,9 @@ def _nullify(text: str, nulls: tuple[str, ...]) -> str:
 def _text(
     source: str, src_type: pa.DataType, nulls: tuple[str, ...], level1: dict[str, str]
 ) -> tuple[str, str | None]:
-    """(reference to the source's trimmed text, NULL when empty; reference to a flag that is
-    TRUE when its bytes are undecodable). Both are computed once, in the innermost query."""
+    """(the source's trimmed text, NULL when empty; reference to a flag that is TRUE when its
+    bytes are undecodable). Both are computed once, in the innermost query; a typed source
+    (numbers, timestamps) is kept typed there and its text is a cast where text is needed."""
     col = q(source)
     text, bad = q("s_" + source), q("b_" + source)
     if pa.types.is_binary(src_type) or pa.types.is_large_binary(src_type):
@@ -63,7 +64,8 @@ def _text(
     if pa.types.is_string(src_type) or pa.types.is_large_string(src_type):
         level1[text] = _nullify(col, nulls)  # already trimmed in Arrow (_pipeline._as_text)
     else:
-        level1[text] = f"CAST({col} AS VARCHAR)"
+        level1[text] = col
+        return f"CAST({text} AS VARCHAR)", None
     return text, None
 
 
@@ -116,16 +118,20 @@ def _value_expr(
     nulls: tuple[str, ...],
     level1: dict[str, str],
     encoding: str = "auto",
-) -> tuple[str, str | None, list[str]]:
-    """(typed value, raw text for messages, reasons that come from reading the source)."""
+) -> tuple[str, str | None, list[str], bool]:
+    """(typed value, source value for messages, reasons that come from reading the source,
+    whether that source value is still of its own type rather than text).
+
+    A source column of another type than text that is simply cast is not turned into text for
+    every row: its value is kept, and messages cast the few that fail."""
     reasons: list[str] = []
     if rule is None:
         if constant is None:
-            return f"CAST(NULL AS {duckdb_type(col)})", None, reasons
+            return f"CAST(NULL AS {duckdb_type(col)})", None, reasons, False
         text = lit(str(constant).strip() or None)
-        return _parse(text, col), text, reasons
+        return _parse(text, col), text, reasons, False
     if rule.convert == "row_id":
-        return f"md5({lit(file_key)} || ':' || CAST(_line AS VARCHAR))", None, reasons
+        return f"md5({lit(file_key)} || ':' || CAST(_line AS VARCHAR))", None, reasons, False
     if rule.convert in ("flags", "attributes"):
         # several source columns: label (flags) or key (attributes) -> that column's text
         assert isinstance(rule.columns, list | dict)
@@ -141,13 +147,14 @@ def _value_expr(
             f"CASE WHEN {text} IN ('1', 'true', 'True', 'yes') THEN {lit(label)} END"
             for label, text in texts.items()
         ]
-        return f"list_filter([{', '.join(parts)}], lambda x: x IS NOT NULL)", None, reasons
+        return f"list_filter([{', '.join(parts)}], lambda x: x IS NOT NULL)", None, reasons, False
     if rule.convert == "attributes":
         entries = [f"{{'k': {lit(key)}, 'v': {text}}}" for key, text in texts.items()]
         return (
             f"map_from_entries(list_filter([{', '.join(entries)}], lambda e: e.v IS NOT NULL))",
             None,
             reasons,
+            False,
         )
     assert rule.column is not None
     source = rule.column
@@ -163,7 +170,12 @@ def _value_expr(
         cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in rule.values.items())
         text = f"(CASE {text} {cases} ELSE {text} END)"
     conv = rule.convert
-    same_type = not (pa.types.is_binary(src_type) or pa.types.is_string(src_type))
+    same_type = not (
+        pa.types.is_binary(src_type)
+        or pa.types.is_large_binary(src_type)
+        or pa.types.is_string(src_type)
+        or pa.types.is_large_string(src_type)
+    )
     if conv == "unix_seconds" or conv == "unix_millis":
         scale = 1_000_000 if conv == "unix_seconds" else 1_000
         num = f"TRY_CAST({text} AS DOUBLE)"
@@ -179,9 +191,10 @@ def _value_expr(
         value = f"TRY_CAST({q(source)} AS {duckdb_type(col)})"
         if col.type == "float64":
             value = f"CASE WHEN isfinite({value}) THEN {value} END"
+        return value, q("s_" + source), reasons, True
     else:
         value = _parse(text, col)
-    return value, text, reasons
+    return value, text, reasons, False
 
 
 def validation_sql(
@@ -211,7 +224,7 @@ def validation_sql(
     future = now + timedelta(days=FUTURE_TOLERANCE_DAYS)
     floor = str(earliest or MIN_TIMESTAMP)
     for col in table.columns:
-        value, text, reasons = _value_expr(
+        value, text, reasons, typed = _value_expr(
             col,
             rules.get(col.name),
             constants.get(col.name),
@@ -230,7 +243,7 @@ def validation_sql(
         if text is not None:
             values.append(f"{text} AS {q('t_' + col.name)}")
             t = q("t_" + col.name)
-            shown = f"left({t}, 40)"
+            shown = f"left(CAST({t} AS VARCHAR), 40)" if typed else f"left({t}, 40)"
             checks.append(
                 f"CASE WHEN {t} IS NOT NULL AND {v} IS NULL THEN "
                 f"'invalid {col.type} for {col.name}: ' || {shown} END"
@@ -269,7 +282,7 @@ def validation_sql(
                 f"'{col.name} before {floor} (the earliest plausible time; "
                 f"set `earliest` for older data): ' || CAST({v} AS VARCHAR) END"
             )
-            if text is not None:
+            if text is not None and not typed:
                 t = q("t_" + col.name)
                 checks.append(
                     f"CASE WHEN regexp_matches({t}, {lit(_BAD_OFFSET)}) THEN "

@@ -3,9 +3,8 @@
 HMAC-SHA256 under the workspace secret, so the mapping cannot be rebuilt by hashing guessed
 ids without the key, yet the same person gets the same pseudonym in every ingest.
 
-Ids repeat heavily in event data, so each distinct id is hashed once per ingest: a batch is
-dictionary-encoded by Arrow (its distinct ids and, per row, which one), the distinct ids are
-looked up in an in-memory map of the ids seen so far, only new ones reach HMAC (OpenSSL's
+Ids repeat heavily in event data, so each distinct id is hashed once per ingest: a batch's ids
+are looked up (Arrow's `index_in`) among the ids seen so far, only new ones reach HMAC (OpenSSL's
 one-shot `hmac.digest`), and rows get their pseudonym by an Arrow gather. The map lives in this
 process only and is never written.
 """
@@ -35,20 +34,25 @@ class Pseudonymiser:
         """Pseudonyms for a string array (nulls stay null)."""
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
-        encoded = pc.dictionary_encode(values.cast(pa.string()))
-        distinct = encoded.dictionary
-        if len(self._raw) + len(distinct) > self._max_known:  # bounded memory
-            self._raw = pa.array([], pa.string())
-            self._pseudo = pa.array([], pa.string())
-        where = pc.index_in(distinct, value_set=self._raw)
-        new = distinct.filter(pc.is_null(where))
-        if len(new):
+        if not pa.types.is_string(values.type):
+            values = values.cast(pa.string())
+        where = pc.index_in(values, value_set=self._raw)
+        missing = pc.and_(pc.is_null(where), pc.is_valid(values))
+        if pc.any(missing).as_py():
+            new = pc.unique(values.filter(missing))
+            if len(self._raw) and len(self._raw) + len(new) > self._max_known:
+                # bounded memory: forget the ids seen so far (one batch may exceed the bound)
+                self._raw = pa.array([], pa.string())
+                self._pseudo = pa.array([], pa.string())
+                return self.apply(values)
             key = self._key
             fresh = [
                 PREFIX + hmac.digest(key, raw.encode("utf-8"), "sha256").hex()[:DIGEST_CHARS]
                 for raw in new.to_pylist()
             ]
+            # the new ids' positions follow the known ones
+            found = pc.add(pc.index_in(values, value_set=new), len(self._raw))
+            where = pc.coalesce(where, found)
             self._raw = pa.concat_arrays([self._raw, new])
             self._pseudo = pa.concat_arrays([self._pseudo, pa.array(fresh, pa.string())])
-            where = pc.index_in(distinct, value_set=self._raw)
-        return pc.take(pc.take(self._pseudo, where), encoded.indices)
+        return pc.take(self._pseudo, where)
