@@ -151,13 +151,19 @@ def main() -> None:
             size = os.path.getsize(root / f"events.{fmt}") / 2**20
             r = sorted(ours[fmt], key=lambda x: x["wall_s"])[args.repeat // 2]
             d = sorted(ref[fmt], key=lambda x: x["wall_s"])[args.repeat // 2]
+            # each round's pair ran back to back: their ratios give the interval
+            pairs = [o["wall_s"] / x["wall_s"] for o, x in zip(ours[fmt], ref[fmt], strict=True)]
+            rates = [o["rows_per_s"] for o in ours[fmt]]
             line = (
                 f"| ingest events from {fmt} ({size:,.0f} MiB, {distinct:,} users) | "
                 f"{r['wall_s']:.1f} s, {r['cpu_s']:.1f} CPU-s | **{r['rows_per_s']:,.0f} rows/s** "
                 f"({r['ingest_rows_per_s']:,.0f} excluding process start) | DuckDB "
                 f"`{'read_parquet' if fmt == 'parquet' else 'read_csv'}` into a table: "
                 f"{d['wall_s']:.1f} s, {d['cpu_s']:.1f} CPU-s, {args.rows / d['wall_s']:,.0f} "
-                f"rows/s | {r['wall_s'] / d['wall_s']:.1f}× (CPU {r['cpu_s'] / d['cpu_s']:.1f}×) |"
+                f"rows/s | {r['wall_s'] / d['wall_s']:.2f}× "
+                f"[{min(pairs):.2f}–{max(pairs):.2f} over {args.repeat} rounds] "
+                f"(CPU {r['cpu_s'] / d['cpu_s']:.2f}×); rows/s "
+                f"{min(rates):,.0f}–{max(rates):,.0f} |"
             )
             print(line)
             lines.append(line)
