@@ -535,8 +535,11 @@ def test_an_ingest_refreshes_only_the_results_that_read_its_table(
         computed = cache.computed
         r = c.post(f"{API}/ingest/posts", files={"file": ("p.csv", posts)}, headers=admin)
         assert r.json()["accepted"] == 1
+        answers = c.app.state.cb.answers  # type: ignore[attr-defined]
+        sent = answers.hits
         c.get(f"{API}/segments", headers=admin)
         assert cache.computed == computed  # posts are not what segments read: still cached
+        assert answers.hits == sent + 1  # and its bytes sent again as they were
         tags = ws.root / "cache" / "text_tags.npz"  # filled in the background after the ingest
         deadline = time.monotonic() + 120
         while not tags.exists() and time.monotonic() < deadline:
@@ -547,6 +550,7 @@ def test_an_ingest_refreshes_only_the_results_that_read_its_table(
         assert r.json()["accepted"] == 1
         c.get(f"{API}/segments", headers=admin)
         assert cache.computed == computed + 1  # items are: computed afresh
+        assert answers.hits == sent + 1
 
 
 def test_reach_and_retention_are_the_cli_results(client: TestClient, served: Served) -> None:

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from culturebridge.api._answers import AnswerCache
 from culturebridge.api._deps import AppState, audit_entry, export_format
 from culturebridge.api._models import NEGOTIATED
 from culturebridge.config import ApiSettings
@@ -85,6 +86,10 @@ def create_app(root: Path | str, *, settings: ApiSettings | None = None) -> Fast
             status_code=500,
         )
 
+    # inside the audit: every request is audited, answered in full or sent again
+    app.add_middleware(
+        AnswerCache, state=state, prefix=API_PREFIX, entries=state.settings.cache_entries
+    )
     app.add_middleware(AuditMiddleware, audit=state.audit)
     return app
 

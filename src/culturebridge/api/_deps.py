@@ -12,6 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,28 @@ T = TypeVar("T")
 
 
 CAPTURE_PATH = "/api/v1/capture"
+
+Check = tuple[Callable[[], Hashable], Hashable]
+"""(what to look up again, the value it had when an answer was computed)."""
+
+
+@dataclass
+class Marks:
+    """What the answer being computed depends on (see `keep_answer`)."""
+
+    checks: list[Check] = field(default_factory=list)
+
+
+MARKS: ContextVar[Marks | None] = ContextVar("cb_answer_marks", default=None)
+
+
+def keep_answer(check: Callable[[], Hashable], value: Hashable) -> None:
+    """Called by a route while it answers: its answer may be sent again as it is (by
+    `_answers.AnswerCache`) for as long as `check()` still returns `value`, and whatever else it
+    marked still holds. A route that never calls this is always answered in full."""
+    marks = MARKS.get()
+    if marks is not None:  # the same object in a worker thread's copy of the context
+        marks.checks.append((check, value))
 
 
 @dataclass(frozen=True)
@@ -180,6 +203,8 @@ class AppState:
     capture: CaptureLog | None = None
     committer: Committer | None = None
     capture_error: str | None = "capture starts with the server"
+    answers: Any = None
+    """The app's `_answers.AnswerCache` (its `hits` count answers sent again as they were)."""
 
     def start_capture(self) -> None:
         """Open the workspace's capture log (committing what a crash left) and its committer."""
@@ -286,8 +311,14 @@ class AppState:
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def _key(self, caller: Caller, name: str, params: Hashable) -> Hashable:
-        version = self.data_version(READS.get(name))
-        return (version, self.segments_stamp(), caller.partner, name, params)
+        tables = READS.get(name)
+        version = self.data_version(tables)
+        segments = self.segments_stamp()
+        if tables is not None:  # a result of the data and segments alone: its bytes may be kept
+            keep_answer(
+                lambda: (self.data_version(tables), self.segments_stamp()), (version, segments)
+            )
+        return (version, segments, caller.partner, name, params)
 
     def cached(self, caller: Caller, name: str, params: Hashable, compute: Callable[[], T]) -> T:
         """`compute()` once per version of the data it reads (`READS`), segment catalogue,
@@ -330,11 +361,19 @@ StateDep = Annotated[AppState, Depends(get_state)]
 
 def presented_key(request: Request) -> str | None:
     """The key from `Authorization: Bearer …`, `X-API-Key`, or the dashboard's cookie."""
-    auth = request.headers.get("authorization")
-    if auth:
-        scheme, _, value = auth.partition(" ")
+    return key_in(
+        request.headers.get("authorization", ""),
+        request.headers.get("x-api-key", ""),
+        request.cookies,
+    )
+
+
+def key_in(authorization: str, api_key: str, cookies: Mapping[str, str]) -> str | None:
+    """The key a request presents, from its headers' values ("" when absent)."""
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
         return value.strip() if scheme.lower() == "bearer" else None
-    return request.headers.get("x-api-key") or request.cookies.get(COOKIE)
+    return api_key or cookies.get(COOKIE)
 
 
 async def get_caller(request: Request, state: StateDep) -> Caller:

@@ -28,6 +28,7 @@ from culturebridge.api._deps import (
     AppState,
     CallerDep,
     StateDep,
+    keep_answer,
     not_visible,
 )
 from culturebridge.api._models import (
@@ -251,6 +252,8 @@ async def similar(
     version, index = _current(state)
     if index is None:
         index = await run_in_threadpool(_load, state, version)
+    root = state.ws.root
+    keep_answer(lambda: (_model_stamp(root), data_stamp(state.ws)), version)
     known, owner = index.owner(item_id)
     if not known or not caller.sees(owner):
         raise not_visible("item")
