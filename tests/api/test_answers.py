@@ -61,9 +61,12 @@ def test_a_revoked_key_is_refused_even_for_a_kept_answer(
 
 def test_exports_and_errors_are_never_kept(client: TestClient, served: Served) -> None:
     csv = {**served.auth("albion"), "Accept": "text/csv"}
+    png = {**served.auth("albion"), "Accept": "application/vnd.plotly.v1+json", "X-Export": "png"}
     client.get(PREFS, headers=csv)
+    client.get(PREFS, headers=png)
     before = hits(client)
     assert client.get(PREFS, headers=csv).status_code == 200
+    assert client.get(PREFS, headers=png).status_code == 200
     bad = f"{API}/preferences?segment=nobody&by=attributes.style"
     assert client.get(bad, headers=served.auth("albion")).status_code == 400
     assert client.get(bad, headers=served.auth("albion")).status_code == 400

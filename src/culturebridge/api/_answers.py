@@ -7,8 +7,8 @@ under load (one worker saturated at ~1,900 cached answers a second). This middle
 bytes of such answers and sends them again at once when
 
 - the same partner, with a key of the same scope, asks for the same path and query with the
-  same `Accept` and `Accept-Language` (exports as CSV are never kept: each is written to the
-  audit log as an export by its route);
+  same `Accept` and `Accept-Language` (exports, a table as CSV or a chart saved as an image, are
+  always answered in full);
 - the key is still live (checked on every request: a revoked key gets its 401 at once) and
   within its rate limit (else the full path answers with the 429);
 - what the answer was computed from has not changed: the route marked its answer as keepable
@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from culturebridge.api._deps import MARKS, AppState, Caller, Check, Marks, key_in
-from culturebridge.api._models import CSV
+from culturebridge.api._deps import MARKS, AppState, Caller, Check, Marks, export_format, key_in
 
 MAX_BODY = 1 << 20  # answers larger than this (rare exports of whole tables) are not kept
 
@@ -72,7 +71,7 @@ class AnswerCache:
             cookie_parser(cookie.decode("latin-1")) if cookie else {},
         )
         record = self.state.keys.verify(key)
-        if record is None or record.scope == "capture" or CSV.encode() in accept:
+        if record is None or record.scope == "capture" or export_format(headers):
             await self.app(scope, receive, send)  # refusals and exports: the full path
             return
         name = (
@@ -114,6 +113,8 @@ class AnswerCache:
             nonlocal start, size
             if message["type"] == "http.response.start":
                 start = message
+                if not marks.checks:  # the route has answered without marking: not kept
+                    size = MAX_BODY + 1
             elif message["type"] == "http.response.body" and size <= MAX_BODY:
                 body = message.get("body", b"")
                 chunks.append(body)
