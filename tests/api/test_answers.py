@@ -3,10 +3,11 @@ framework's work, but never past a revoked key, a rate limit, another partner or
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from culturebridge.api import API_PREFIX as API
-from culturebridge.api import KeyStore, create_app
+from culturebridge.api import KeyStore, _answers, create_app
 from culturebridge.config import get_settings
 from culturebridge.privacy import read_audit
 from tests.api.conftest import Served
@@ -81,3 +82,20 @@ def test_the_rate_limit_holds_for_kept_answers(served: Served) -> None:
         codes = [c.get(PREFS, headers=auth).status_code for _ in range(5)]
         assert codes == [200, 200, 200, 429, 429]
         assert hits(c) == 2
+
+
+def test_kept_answers_are_bounded_in_number_and_bytes(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = f"{API}/preferences?segment=gen_z&by=partner"
+    settings = get_settings().api.model_copy(update={"cache_entries": 1})
+    with TestClient(create_app(served.ws.root, settings=settings)) as c:
+        for url in (PREFS, other, PREFS, other):  # one kept at a time: each pushes the other out
+            assert c.get(url, headers=served.auth("albion")).status_code == 200
+        assert hits(c) == 0
+        assert c.get(other, headers=served.auth("albion")).status_code == 200
+        assert hits(c) == 1
+        monkeypatch.setattr(_answers, "MAX_BYTES", 10)  # smaller than any answer
+        c.get(PREFS, headers=served.auth("albion"))
+        c.get(PREFS, headers=served.auth("albion"))
+        assert hits(c) == 1

@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from culturebridge.api._deps import MARKS, AppState, Caller, Check, Marks, export_format, key_in
 
 MAX_BODY = 1 << 20  # answers larger than this (rare exports of whole tables) are not kept
+MAX_BYTES = 64 << 20  # all kept answers together: the least recently sent go first
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class AnswerCache:
         self.prefix = prefix
         self.entries = entries
         self._answers: OrderedDict[Hashable, _Answer] = OrderedDict()
+        self._bytes = 0
         self.hits = 0
         state.answers = self
 
@@ -97,7 +99,7 @@ class AnswerCache:
                     await send({"type": "http.response.body", "body": answer.body})
                     return
             else:
-                del self._answers[name]  # the data changed: computed afresh below
+                self._drop(name)  # the data changed: computed afresh below
         await self._answer_and_keep(name, scope, receive, send)
 
     async def _answer_and_keep(
@@ -130,7 +132,14 @@ class AnswerCache:
         kept = list(start.get("headers", []))
         if any(k.lower() == b"set-cookie" for k, _ in kept):
             return
-        self._answers[name] = _Answer(headers=kept, body=b"".join(chunks), checks=marks.checks)
-        self._answers.move_to_end(name)
-        while len(self._answers) > self.entries:
-            self._answers.popitem(last=False)
+        self._drop(name)
+        answer = _Answer(headers=kept, body=b"".join(chunks), checks=marks.checks)
+        self._answers[name] = answer
+        self._bytes += len(answer.body)
+        while len(self._answers) > self.entries or self._bytes > MAX_BYTES:
+            self._drop(next(iter(self._answers)))
+
+    def _drop(self, name: Hashable) -> None:
+        gone = self._answers.pop(name, None)
+        if gone is not None:
+            self._bytes -= len(gone.body)
