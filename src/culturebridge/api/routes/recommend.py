@@ -209,12 +209,16 @@ def _no_model(root: FsPath) -> HTTPException:
     )
 
 
+def _index_version(state: AppState) -> tuple[Any, ...]:
+    """What the similar-items index is built from: the model's files and the committed data."""
+    return (_model_stamp(state.ws.root), data_stamp(state.ws))
+
+
 def _current(state: AppState) -> tuple[tuple[Any, ...], SimilarIndex | None]:
     """The version the index must have, and the loaded index when it has it (no blocking)."""
-    stamp = _model_stamp(state.ws.root)
-    if stamp is None:
+    version = _index_version(state)
+    if version[0] is None:
         raise _no_model(state.ws.root)
-    version = (stamp, data_stamp(state.ws))
     hit = state.extras.get("similar_index")
     if hit is not None and hit[0] == version:
         return version, hit[1]
@@ -252,8 +256,7 @@ async def similar(
     version, index = _current(state)
     if index is None:
         index = await run_in_threadpool(_load, state, version)
-    root = state.ws.root
-    keep_answer(lambda: (_model_stamp(root), data_stamp(state.ws)), version)
+    keep_answer(lambda: _index_version(state), version)
     known, owner = index.owner(item_id)
     if not known or not caller.sees(owner):
         raise not_visible("item")
