@@ -148,3 +148,57 @@ def test_all_treated_without_control_value(tmp_path: Path) -> None:
          "--treatment-value", "A", "--outcome-col", "y", "--output", str(tmp_path / "o.csv")],
     )  # fmt: skip
     assert "no control rows (all treated)" in line
+
+
+# ------------------------------------------------------------------------ several arms at once
+
+
+def _multi(files: dict[str, Path]) -> list[str]:
+    base = _replace(_base(files), "--treatment-value", "A")
+    return [*base, "--treatment-value", "C"]
+
+
+def test_several_arms_write_each_gain_and_the_best_arm(files: dict[str, Path]) -> None:
+    """A lifts the response by 0.5 where x > 0, C never does: with a cost of 0.1 an e-mail, the
+    x = 2.5 row gets A and the x = -2.5 row gets nothing (the control's label)."""
+    code, out, err = _run([*_multi(files), "--cost", "0.1", "--json", "--evaluate"])
+    assert code == 0, err
+    with files["out"].open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["id", "x", "city", "note", "uplift:A", "uplift:C", "best_arm", "uplift"]
+    assert [r[:4] for r in rows[1:]] == [["u1", "-2.50", "Paris", ""],
+                                         ["u2", "2.5", "Rome", 'a, quoted "note"'],
+                                         ["u3", " 0.1 ", "Tokyo", "x"]]  # fmt: skip
+    by_id = {r[0]: r for r in rows[1:]}
+    assert by_id["u2"][6] == "A" and float(by_id["u2"][7]) > 0.2
+    assert by_id["u1"][6] == "B" and float(by_id["u1"][7]) == 0.0
+    summary = json.loads(out)
+    assert summary["arms"] == {"A": 300, "C": 300} and summary["control"] == 300
+    assert summary["other_arm_rows"] == 0
+    value = summary["policy_value"]
+    assert value["best_single"] in value["policies"]
+    assert set(value["policies"]) >= {"best arm per person", "everyone A", "everyone C",
+                                      "everyone B"}  # fmt: skip
+    best = value["policies"]["best arm per person"]
+    assert best["low"] < best["value"] < best["high"]
+
+
+def test_several_arms_bad_input(files: dict[str, Path], tmp_path: Path) -> None:
+    multi = _multi(files)
+    assert "same arm twice" in _error(files, [*multi, "--treatment-value", "A"])
+    assert "unknown model 'magic'" in _error(files, [*multi, "--model", "magic"])
+    assert "unknown model 'shared-spline'" in _error(
+        files, [*_base(files), "--model", "shared-spline"]
+    )
+    assert "--cost given 3 times" in _error(
+        files, [*multi, "--cost", "1", "--cost", "2", "--cost", "3"]
+    )
+    assert "both a treatment and the control" in _error(
+        files, _replace(multi, "--control-value", "C")
+    )
+    assert "no treated rows (arm = 'Z')" in _error(files, [*multi, "--treatment-value", "Z"])
+    clash = tmp_path / "clash.csv"
+    clash.write_text("id,x,city,best_arm\nu1,1,Paris,x\n", encoding="utf-8")
+    assert "already has an 'best_arm' column" in _error(
+        files, _replace(multi, "--score", str(clash))
+    )

@@ -3,8 +3,10 @@
 `_ab` analyses a randomised experiment (per-arm metrics, lifts with intervals, SRM, CUPED,
 segments with multiple-comparison control, always-valid inference); `_uplift` models who
 responds (T-/X-learner, class transformation and the culturebridge model), `_qini` scores them;
-`_workspace` reads a campaign's users and outcomes from a workspace; `_target` picks whom to
-treat next under the privacy guard and writes every export to the audit log.
+`_policy` handles several treatments at once (a model per arm, each person's best arm, the
+policy's off-policy value); `_workspace` reads a campaign's users and outcomes from a
+workspace; `_target` picks whom to treat next under the privacy guard and writes every export
+to the audit log.
 """
 
 from typing import TYPE_CHECKING
@@ -23,11 +25,25 @@ from culturebridge.campaign._workspace import (
 
 if TYPE_CHECKING:
     from culturebridge.campaign._features import Encoder
+    from culturebridge.campaign._policy import (
+        MultiArmConfig,
+        MultiArmUplift,
+        PolicyReport,
+        best_arms,
+        cross_fit_values,
+        policy_scores,
+    )
     from culturebridge.campaign._target import TargetList, export_list, lookalike, uplift_targets
     from culturebridge.campaign._uplift import MODELS, UpliftModel
 
 _LAZY = {
     "Encoder": "culturebridge.campaign._features",
+    "MultiArmConfig": "culturebridge.campaign._policy",
+    "MultiArmUplift": "culturebridge.campaign._policy",
+    "PolicyReport": "culturebridge.campaign._policy",
+    "best_arms": "culturebridge.campaign._policy",
+    "cross_fit_values": "culturebridge.campaign._policy",
+    "policy_scores": "culturebridge.campaign._policy",
     "MODELS": "culturebridge.campaign._uplift",
     "UpliftModel": "culturebridge.campaign._uplift",
     "TargetList": "culturebridge.campaign._target",
@@ -49,13 +65,19 @@ __all__ = [
     "CampaignReport",
     "Encoder",
     "ExperimentReport",
+    "MultiArmConfig",
+    "MultiArmUplift",
+    "PolicyReport",
     "TargetList",
     "UpliftModel",
     "analyse",
     "auuc",
+    "best_arms",
     "campaign_frame",
+    "cross_fit_values",
     "export_list",
     "lookalike",
+    "policy_scores",
     "qini_auc",
     "qini_curve",
     "report_file",
