@@ -1,6 +1,6 @@
 """`esports`: ratings, predictions, leaderboards and matchmaking over matches.
 
-    culturebridge esports predict --matches FILE.jsonl [--model NAME] --output PREDS.csv [--json]
+    culturebridge esports predict --matches FILE.jsonl [--model NAME] [--no-tune] --output PREDS.csv
     culturebridge esports convert matchinfo.csv --from lol --output FILE.jsonl
     culturebridge esports rate [DIR | --matches FILE.jsonl] [--output RATINGS.csv] [--history H.csv]
     culturebridge esports leaderboard [DIR | --matches FILE.jsonl] [--top N] [--teams]
@@ -12,6 +12,12 @@
 first team wins, made before that match updates any rating (empty for matches without exactly
 two teams). The others rate a workspace's `matches` table (DIR, default the current directory)
 or a JSONL file, each game apart. Malformed lines or rows are listed on stderr and skipped.
+
+Every command learns the model's settings from the history it is given (the earliest 30% of
+the matches, online log-loss; `--no-tune` keeps the defaults), so a tennis ladder, a football
+league and a 5v5 game each get their own. `--model auto` lets that part choose the family too
+(culturebridge, Elo or Glicko-2): `predict`'s default, since it is judged on its predictions
+alone; the rating commands default to the culturebridge model, which also rates team tags.
 """
 
 from __future__ import annotations
@@ -22,11 +28,16 @@ from typing import Annotated
 
 import typer
 
+from culturebridge.cli._analytics import running
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
+from culturebridge.cli._esports_source import ModelOpt, TuneOpt
 from culturebridge.errors import UserError
-from culturebridge.esports import MODELS, read_jsonl, read_lol_csv, run_online, score, write_jsonl
+from culturebridge.esports import read_jsonl, read_lol_csv, run_online, score, write_jsonl
+from culturebridge.esports._auto import AUTO
 
 LOADERS = {"lol": read_lol_csv}
+DEFAULT_MODEL = AUTO
+"""`predict` lets the earliest 30% choose the family: it is judged on its predictions alone."""
 """Exports `convert` reads, by --from name."""
 
 group = typer.Typer(
@@ -52,14 +63,17 @@ def register(app: typer.Typer) -> None:
 def predict_cmd(
     matches: Annotated[Path, typer.Option("--matches", help="Matches, one JSON object a line.")],
     output: Annotated[Path, typer.Option("--output", help="CSV to write: match_id,p0.")],
-    model: Annotated[
-        str, typer.Option("--model", help=f"Rating model: {', '.join(sorted(MODELS))}.")
-    ] = "culturebridge",
+    model: ModelOpt = DEFAULT_MODEL,
+    tune: TuneOpt = True,
     json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
-    """Predict every match before it is rated, in time order, and write the probabilities."""
-    if model not in MODELS:
-        raise UserError(f"unknown model {model!r}; choose one of {', '.join(sorted(MODELS))}")
+    """Predict every match before it is rated, in time order, and write the probabilities.
+
+    The model's settings are learned from the file's own earliest 30% (see --no-tune); the
+    summary scores every decisive match and, apart, those after that part."""
+    from culturebridge.esports import build_model, check_model, settings_for, tuning_split
+
+    check_model(model)
     load = read_jsonl(matches)
     for line, reason in load.problems:
         err_console.print(
@@ -67,7 +81,12 @@ def predict_cmd(
         )
     if not load.matches:
         raise UserError(f"{matches}: no valid matches")
-    run = run_online(MODELS[model](), load.matches)
+    settings = running(
+        lambda: settings_for(model, load.matches, tune=tune), "learning settings", json_out
+    )
+    if not json_out:
+        err_console.print(f"settings: {settings.describe()}", highlight=False, markup=False)
+    run = run_online(build_model(settings), load.matches)
     try:
         with output.open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
@@ -77,14 +96,23 @@ def predict_cmd(
     except OSError as exc:
         raise UserError(f"{output}: cannot write: {exc}") from None
     s = score(load.matches, run.predictions)
+    n_early = len(tuning_split(load.matches)) if settings.tuned_on else 0
+    late = score(load.matches[n_early:], run.predictions[n_early:])
     summary = {
         "model": model,
+        "settings": settings.to_json(),
         "matches": len(load.matches),
         "skipped_lines": len(load.problems),
         "scored": s.n,
         "accuracy": s.accuracy,
         "log_loss": s.log_loss,
         "brier": s.brier,
+        "after_tuning": {
+            "scored": late.n,
+            "accuracy": late.accuracy,
+            "log_loss": late.log_loss,
+            "brier": late.brier,
+        },
         "output": str(output),
     }
     if json_out:
@@ -93,7 +121,13 @@ def predict_cmd(
     console.print(
         f"{len(load.matches)} matches ({len(load.problems)} lines skipped) -> {output}; "
         f"{s.n} decisive: accuracy {s.accuracy:.4f}, log-loss {s.log_loss:.4f}, "
-        f"Brier {s.brier:.4f}",
+        f"Brier {s.brier:.4f}"
+        + (
+            f"; after the tuning part ({late.n} decisive): accuracy {late.accuracy:.4f}, "
+            f"log-loss {late.log_loss:.4f}"
+            if n_early
+            else ""
+        ),
         highlight=False,
     )
 

@@ -23,6 +23,7 @@ from culturebridge.cli._esports_source import (
     MatchesOpt,
     ModelOpt,
     TuneOpt,
+    game_model,
     load_games,
     split_names,
 )
@@ -33,7 +34,6 @@ from culturebridge.esports import (
     balance,
     check_model,
     game_of,
-    model_for,
     odds,
     rate,
 )
@@ -53,7 +53,7 @@ def _rated_for(
     games = load_games(directory, matches, game)
     g = game_of(games.groups, names)
     r = running(
-        lambda: rate(model_for(model, games, g, tune=tune), games.groups[g]),
+        lambda: rate(game_model(model, games, g, tune=tune), games.groups[g]),
         "rating matches",
         quiet,
     )

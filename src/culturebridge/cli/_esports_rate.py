@@ -28,10 +28,12 @@ from culturebridge.cli._esports_source import (
     MatchesOpt,
     ModelOpt,
     TuneOpt,
+    game_model,
     load_games,
 )
 from culturebridge.errors import UserError
 from culturebridge.esports import (
+    AUTO,
     PLAYER,
     TEAM,
     HistoryPoint,
@@ -39,7 +41,6 @@ from culturebridge.esports import (
     StandingRow,
     check_model,
     game_of,
-    model_for,
     rate,
     standings,
 )
@@ -76,7 +77,7 @@ def _rate_all(
     def work() -> dict[str, Rated]:
         return {
             g: rate(
-                model_for(model, games, g, tune=tune),
+                game_model(model, games, g, tune=tune),
                 ms,
                 history=history,
                 sink=None if sink is None else partial(sink, g),
@@ -217,6 +218,8 @@ def leaderboard_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Leaderboard per game, ordered by the conservative rating (rating - 2 sd)."""
+    if teams and model == AUTO:
+        model = "culturebridge"  # the family that rates team tags
     rated = _rate_all(directory, matches, game, model, json_out, tune=tune)
     kind = TEAM if teams else PLAYER
     if teams and not any(r.rates_teams for r in rated.values()):
@@ -269,13 +272,15 @@ def history_cmd(
     kind, name = (PLAYER, player) if player is not None else (TEAM, team)
     assert name is not None
     check_model(model)
+    if kind == TEAM and model == AUTO:
+        model = "culturebridge"  # the family that rates team tags
     if kind == TEAM and model != "culturebridge":
         raise UserError(f"--team needs a model that rates team tags (culturebridge), not {model!r}")
     games = load_games(directory, matches, game)
     g = game_of(games.groups, [name], team=kind == TEAM)
     r = running(
         lambda: rate(
-            model_for(model, games, g, tune=tune), games.groups[g], history={(kind, name)}
+            game_model(model, games, g, tune=tune), games.groups[g], history={(kind, name)}
         ),
         "rating matches",
         json_out,

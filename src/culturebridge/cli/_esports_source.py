@@ -15,7 +15,8 @@ import typer
 
 from culturebridge.cli._common import err_console
 from culturebridge.errors import UserError
-from culturebridge.esports import MODELS, TUNING_CACHE, Games, Match, read_jsonl
+from culturebridge.esports import MODELS, TUNING_CACHE, Games, Match, RatingModel, read_jsonl
+from culturebridge.esports._auto import AUTO
 
 DirArg = Annotated[
     Path | None,
@@ -30,7 +31,12 @@ MatchesOpt = Annotated[
     typer.Option("--matches", help="Rate this JSONL file of matches instead of a workspace."),
 ]
 ModelOpt = Annotated[
-    str, typer.Option("--model", help=f"Rating model: {', '.join(sorted(MODELS))}.")
+    str,
+    typer.Option(
+        "--model",
+        help=f"Rating model: {', '.join([AUTO, *sorted(MODELS)])} ({AUTO}: the family that "
+        "predicts the earliest 30% of the matches best).",
+    ),
 ]
 GameOpt = Annotated[
     str | None,
@@ -41,8 +47,10 @@ TuneOpt = Annotated[
     bool,
     typer.Option(
         "--tune/--no-tune",
-        help="Choose the culturebridge model's player hyperparameters on the earliest 30% of "
-        "each game's matches (chronological validation; cached in a workspace's cache/).",
+        help="Learn the model's settings (skill change, newcomer uncertainty, inactivity, home "
+        "or side advantage, margins, team terms) from the earliest 30% of each game's matches "
+        "(chronological validation; cached per data version in a workspace's cache/); "
+        "--no-tune keeps the defaults. Openskill's models always run with their defaults.",
     ),
 ]
 
@@ -89,6 +97,21 @@ def load_games(directory: Path | None, matches: Path | None, game: str | None) -
     if not groups:
         raise UserError(f"{root}: no valid matches")
     return Games(groups, ws.root / TUNING_CACHE)
+
+
+def game_model(model: str, games: Games, game: str, *, tune: bool) -> RatingModel:
+    """`model_for`, saying on stderr what settings the game got (learned, or the defaults and
+    why: a history too short to learn from is named as such)."""
+    from culturebridge.esports import build_model, settings_for
+
+    settings = settings_for(model, games.groups[game], game, games.cache, tune=tune)
+    err_console.print(
+        f"{game or '(no game)'}: settings: {settings.describe()}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    return build_model(settings)
 
 
 def split_names(value: str, option: str) -> list[str]:

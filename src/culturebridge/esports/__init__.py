@@ -4,7 +4,9 @@ Models (`Elo`, `Glicko2`, `OpenSkill` for the Weng-Lin family of the `openskill`
 the culturebridge `Bridge` model) predict each team's chance of finishing first and return a new
 model from `update(match)`, never mutating the one they are called on. `run_online` predicts each
 match before it updates any rating; `score` gives accuracy, log-loss and Brier over decisive
-two-team matches; `tune` searches hyperparameters on the earliest 30% of matches only.
+two-team matches; `tune` searches hyperparameters on the earliest 30% of matches only, and
+`learn_settings` does it for any history: the grid follows what the history records, and the
+family (culturebridge, Elo, Glicko-2) is chosen there too when asked.
 """
 
 from typing import TYPE_CHECKING
@@ -44,7 +46,16 @@ from culturebridge.esports._models import (
 )
 
 if TYPE_CHECKING:
-    from culturebridge.esports._games import TUNING_CACHE, Games, check_model, game_of, model_for
+    from culturebridge.esports._auto import AUTO, Settings, learn_settings
+    from culturebridge.esports._games import (
+        TUNING_CACHE,
+        Games,
+        build_model,
+        check_model,
+        game_of,
+        model_for,
+        settings_for,
+    )
     from culturebridge.esports._uses import (
         PLAYER,
         TEAM,
@@ -61,6 +72,11 @@ if TYPE_CHECKING:
     from culturebridge.esports._workspace import read_matches
 
 _LAZY = {
+    "AUTO": "culturebridge.esports._auto",
+    "Settings": "culturebridge.esports._auto",
+    "learn_settings": "culturebridge.esports._auto",
+    "build_model": "culturebridge.esports._games",
+    "settings_for": "culturebridge.esports._games",
     "Games": "culturebridge.esports._games",
     "TUNING_CACHE": "culturebridge.esports._games",
     "check_model": "culturebridge.esports._games",
@@ -86,6 +102,11 @@ __getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [
+    "AUTO",
+    "Settings",
+    "learn_settings",
+    "build_model",
+    "settings_for",
     "Games",
     "TUNING_CACHE",
     "check_model",

@@ -1,20 +1,24 @@
 """Matches grouped by game, and the rating model each game gets: shared by the `esports`
-commands and the API's e-sports routes. The culturebridge model is tuned to a game's own
-earliest matches when asked (chronological validation), the result cached in the workspace."""
+commands and the API's e-sports routes. By default a game's model learns its settings from the
+game's own earliest matches (chronological validation, `learn_settings`), the result cached in
+the workspace per data version."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from culturebridge.errors import UserError
+from culturebridge.esports._auto import AUTO, FAMILIES, Settings, learn_settings
 from culturebridge.esports._matches import Match
-from culturebridge.esports._models import MODELS, Bridge, BridgeConfig, RatingModel
+from culturebridge.esports._models import MODELS, RatingModel
 
 TUNING_CACHE = Path("cache") / "esports_tuning.json"
+SETTINGS_VERSION = 2
+"""Part of every cache key: bumped when what `learn_settings` searches changes."""
 
 
 @dataclass(frozen=True)
@@ -26,30 +30,58 @@ class Games:
 
 
 def check_model(name: str) -> None:
-    if name not in MODELS:
-        raise UserError(f"unknown model {name!r}; choose one of {', '.join(sorted(MODELS))}")
+    if name not in MODELS and name != AUTO:
+        choices = ", ".join([AUTO, *sorted(MODELS)])
+        raise UserError(f"unknown model {name!r}; choose one of {choices}")
+
+
+def settings_for(
+    name: str,
+    matches: Sequence[Match],
+    game: str = "",
+    cache: Path | None = None,
+    *,
+    tune: bool = True,
+) -> Settings:
+    """The settings `name` gets for these matches: learned from their earliest 30% (chosen among
+    the families for "auto"), cached per data version; the family's defaults with `tune` off,
+    or for a model that is not tuned (openskill's, which are peers)."""
+    check_model(name)
+    family = FAMILIES[0] if name == AUTO else name
+    if not tune:
+        return Settings(family, {}, note="--no-tune")
+    if family not in FAMILIES:
+        return Settings(family, {}, note="a peer, run with its package's defaults")
+    families = FAMILIES if name == AUTO else (name,)
+    key = json.dumps(
+        [SETTINGS_VERSION, game, len(matches), matches[-1].match_id if matches else "",
+         matches[-1].ts.isoformat() if matches else "", list(families)],
+        sort_keys=True,
+    )  # fmt: skip
+    cached = _read_cache(cache)
+    got = cached.get(key)
+    if isinstance(got, dict):
+        try:
+            return Settings.from_json(got)
+        except (KeyError, TypeError, ValueError):
+            pass  # a damaged entry is learned again
+    settings = learn_settings(matches, families=families)
+    if cache is not None:
+        _write_cache(cache, {**cached, key: settings.to_json()})
+    return settings
 
 
 def model_for(name: str, games: Games, game: str, *, tune: bool) -> RatingModel:
-    """A fresh model for `game`: the culturebridge one tuned to these matches when asked."""
-    check_model(name)
-    if name != "culturebridge" or not tune:
-        return MODELS[name]()
-    from culturebridge.esports._uses import LADDER_GRID, tune_bridge
+    """A fresh model for `game`: its settings learned from the game's own earliest matches
+    unless `tune` is off (see `settings_for`)."""
+    return build_model(settings_for(name, games.groups[game], game, games.cache, tune=tune))
 
-    matches = games.groups[game]
-    key = json.dumps(
-        [game, len(matches), matches[-1].match_id, matches[-1].ts.isoformat(),
-         LADDER_GRID, BridgeConfig().model_dump()],
-        sort_keys=True,
-    )  # fmt: skip
-    cached = _read_cache(games.cache)
-    params = cached.get(key)
-    if params is None:
-        params = tune_bridge(matches).params
-        if games.cache is not None:
-            _write_cache(games.cache, {**cached, key: params})
-    return Bridge(BridgeConfig(**params))
+
+def build_model(settings: Settings) -> RatingModel:
+    """A fresh model with these settings (a peer that is never tuned: its defaults)."""
+    if settings.family not in FAMILIES:
+        return MODELS[settings.family]()
+    return settings.build()
 
 
 def _read_cache(path: Path | None) -> dict[str, Any]:

@@ -159,6 +159,20 @@ class EloConfig(BaseModel):
     """Points moved per unit of surprise."""
     initial: float = 1500.0
     scale: float = Field(400.0, gt=0)
+    home: float = 0.0
+    """Points added to the first team of a two-team match that has a side: meta["sides"], or
+    any match on record without meta["neutral"] true when `home_first` is on (as in World
+    Football Elo)."""
+    home_first: bool = False
+
+
+def _sided(teams: Teams, meta: Mapping[str, Any] | None, home_first: bool) -> bool:
+    """Whether the first of two teams has a side (home, blue) advantage in this match: named
+    sides, or `home_first` for a match on record (its meta, even empty, is given) that is not
+    marked neutral. A pairing asked about with no meta at all (odds, balance) is neutral."""
+    if len(teams) != 2 or meta is None or meta.get("neutral") is True:
+        return False
+    return bool(meta.get("sides")) or home_first
 
 
 class Elo(_Base):
@@ -179,9 +193,16 @@ class Elo(_Base):
     def _beats(self, a: float, b: float) -> float:
         return float(1.0 / (1.0 + 10.0 ** ((b - a) / self.config.scale)))
 
+    def _teams(self, teams: Teams, meta: Mapping[str, Any] | None) -> list[float]:
+        r = [self._team(t) for t in teams]
+        c = self.config
+        if c.home and _sided(teams, meta, c.home_first):
+            r[0] += c.home
+        return r
+
     def predict(self, teams: Teams, meta: Mapping[str, Any] | None = None) -> Probs:
         check_teams(teams)
-        r = [self._team(t) for t in teams]
+        r = self._teams(teams, meta)
         return _first_place(len(r), lambda i, j: self._beats(r[i], r[j]))
 
     def rating(self, name: str, kind: str = "player") -> Rating:
@@ -190,7 +211,7 @@ class Elo(_Base):
 
     def _apply(self, match: Match) -> None:
         self._count(match)
-        r = [self._team(t) for t in match.teams]
+        r = self._teams(match.teams, match.meta)
         k, init = self.config.k, self.config.initial
         for i, team in enumerate(match.teams):
             delta = k * sum(
@@ -317,6 +338,12 @@ class OpenSkillConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     kind: OpenSkillKind = "PlackettLuce"
+    sigma: float | None = Field(None, gt=0)
+    """A newcomer's uncertainty (openskill's default: 25/3); None keeps the package default."""
+    beta: float | None = Field(None, gt=0)
+    """Performance noise (default 25/6)."""
+    tau: float | None = Field(None, ge=0)
+    """Uncertainty added before every match (default 25/300)."""
 
 
 class OpenSkill(_Base):
@@ -329,7 +356,11 @@ class OpenSkill(_Base):
 
         self.config = config or OpenSkillConfig()
         self.name = f"openskill {self.config.kind}"
-        self._model = getattr(models, self.config.kind)()
+        c = self.config
+        given = {
+            k: v for k, v in (("sigma", c.sigma), ("beta", c.beta), ("tau", c.tau)) if v is not None
+        }
+        self._model = getattr(models, c.kind)(**given)
         self.ratings: dict[str, tuple[float, float]] = {}
 
     def _objects(self, teams: Teams) -> list[list[Any]]:
@@ -359,11 +390,8 @@ class OpenSkill(_Base):
 
     def _apply(self, match: Match) -> None:
         self._count(match)
-        rated = self._model.rate(
-            self._objects(match.teams),
-            ranks=list(match.ranks),
-            scores=list(match.scores) if match.scores is not None else None,
-        )
+        # ranks only: openskill refuses ranks and scores together, and the ranks say who won
+        rated = self._model.rate(self._objects(match.teams), ranks=list(match.ranks))
         for team, new in zip(match.teams, rated, strict=True):
             for p, r in zip(team, new, strict=True):
                 self.ratings[p] = (r.mu, r.sigma)
@@ -388,7 +416,11 @@ class BridgeConfig(BaseModel):
     """Variance a player's skill gains with every match played (form changes as it plays)."""
     newcomer_pull: float = Field(0.5, ge=0, le=1)
     """A new player starts at this fraction of the mean skill of their rated teammates (teams
-    sign players of their own calibre) rather than at 0."""
+    sign players of their own calibre) rather than at `newcomer_mean`."""
+    newcomer_mean: float = 0.0
+    """Where a new player's skill starts, logit units from the first players' average: below 0
+    where newcomers are mostly weaker than who is there already (qualifiers on a tennis tour,
+    new national teams), as the history's earliest part can tell."""
     team_weight: float = Field(1.0, ge=0)
     """Weight of the team term (a rating for the roster's team tag, meta["team_tags"])."""
     team_var: float = Field(0.1, ge=0)
@@ -403,6 +435,15 @@ class BridgeConfig(BaseModel):
     """Logit advantage of the first listed side (meta["sides"] present, e.g. LoL's blue side)."""
     side_var: float = Field(0.001, ge=0)
     """Prior variance of the side advantage, learned online from there."""
+    home_first: bool = False
+    """Give the side advantage to the first listed team of every two-team match on record
+    without a `sides` field too, unless meta["neutral"] is true: for histories that list the
+    home side (or LoL's blue side) first and say nothing more. A pairing asked about with no
+    meta (odds, balance) stays neutral. Chosen per history by `learn_settings`."""
+    infer_teams: bool = False
+    """Where matches carry no team tags, infer them from rosters: a lineup whose majority last
+    played together keeps that crew's tag (a team survives a roster change), any other lineup
+    starts a new one. Teams of one player never get a tag (the player is the team)."""
     margin_weight: float = Field(0.0, ge=0)
     """Extra outcome per unit of relative score margin, (s_i - s_j) / (|s_i| + |s_j|), where
     scores exist; 0 ignores scores."""
@@ -465,6 +506,9 @@ class Bridge(_Base):
         """team tag -> its roster at its last match (kept when the roster bump is on)."""
         self.durations: tuple[int, float] = (0, 0.0)
         """(matches, total minutes) of the match lengths seen, for the running mean."""
+        self.crews: dict[str, str] = {}
+        """player -> the inferred team tag of its last match (kept when `infer_teams` is on)."""
+        self.crews_made = 0
         self._last: tuple[Match, list[list[_Term]]] | None = None
         """The match `predict_match` last saw and its terms, reused by `_apply` when that match
         comes next (nothing changed in between: only `_apply` changes the state, and resets
@@ -482,7 +526,11 @@ class Bridge(_Base):
         prior, drift = self._priors[key[0]]
         got = self.ratings.get(key)
         if got is None:
-            return (self.config.side_advantage if key[0] == "side" else 0.0), prior
+            kind = key[0]
+            c = self.config
+            return (
+                c.side_advantage if kind == "side" else c.newcomer_mean if kind == "p" else 0.0
+            ), prior
         mu, var, last = got
         if var < prior:
             if day is not None and day > last:
@@ -502,8 +550,8 @@ class Bridge(_Base):
     ) -> list[list[_Term]]:
         """Per team: (key, coefficient, mean, variance) of every component of its strength."""
         c = self.config
-        tags = meta.get("team_tags") if meta else None
-        sides = bool(meta and meta.get("sides")) and len(teams) == 2
+        tags = self._tags(teams, meta)
+        sides = self._sided(teams, meta)
         champs = meta.get("champions") if meta and c.champ_weight > 0 else None
         season = self._season(meta)
         seen = self.seasons
@@ -526,7 +574,10 @@ class Bridge(_Base):
             if c.newcomer_pull > 0:
                 known = [r[2] for r in row if r[0] in self.ratings]
                 if known and len(known) < len(row):
-                    start = c.newcomer_pull * sum(known) / len(known)
+                    start = (
+                        c.newcomer_pull * sum(known) / len(known)
+                        + (1.0 - c.newcomer_pull) * c.newcomer_mean
+                    )
                     row = [r if r[0] in self.ratings else (r[0], r[1], start, r[3]) for r in row]
             if tags and c.team_weight > 0 and i < len(tags) and tags[i]:
                 tag = str(tags[i])
@@ -550,6 +601,32 @@ class Bridge(_Base):
             if sides and i == 0:
                 row.append((_SIDE, 1.0, *state(_SIDE, day)))
             out.append(row)
+        return out
+
+    def _sided(self, teams: Teams, meta: Mapping[str, Any] | None) -> bool:
+        return _sided(teams, meta, self.config.home_first)
+
+    def _tags(self, teams: Teams, meta: Mapping[str, Any] | None) -> list[str] | None:
+        """The match's team tags: meta["team_tags"], else (with `infer_teams`) the crew most of
+        each lineup last played for, or a new crew "~N" (deterministic: `_apply` gets the same
+        answer as the `predict_match` before it)."""
+        tags = meta.get("team_tags") if meta else None
+        if tags or not self.config.infer_teams or min(len(t) for t in teams) < 2:
+            return list(tags) if tags else None
+        out: list[str] = []
+        made = self.crews_made
+        for team in teams:
+            votes: dict[str, int] = {}
+            for p in team:
+                crew = self.crews.get(p)
+                if crew is not None:
+                    votes[crew] = votes.get(crew, 0) + 1
+            best = max(votes.items(), key=lambda kv: (kv[1], kv[0]), default=("", 0))
+            if 2 * best[1] > len(team) and best[0] not in out:
+                out.append(best[0])
+            else:
+                out.append(f"~{made}")
+                made += 1
         return out
 
     @staticmethod
@@ -619,11 +696,18 @@ class Bridge(_Base):
         if season is not None:
             for key in new:
                 self.seasons[key] = season
-        tags = match.meta.get("team_tags")
+        tags = self._tags(match.teams, match.meta)
         if tags and self.config.roster_bump > 0:
             for tag, team in zip(tags, match.teams, strict=False):
                 if tag:
                     self.rosters[str(tag)] = frozenset(team)
+        if tags and not match.meta.get("team_tags"):  # inferred crews
+            for tag, team in zip(tags, match.teams, strict=False):
+                if tag.startswith("~") and int(tag[1:]) >= self.crews_made:
+                    self.crews_made = int(tag[1:]) + 1
+                for player in team:
+                    self.crews[player] = tag
+            tags = None
         league = match.meta.get("league")
         if league and tags:
             for tag in map(str, tags):
@@ -684,7 +768,8 @@ class Bridge(_Base):
         return sorted(name for kind, name in self.ratings if kind == "p")
 
     def team_tags(self) -> list[str]:
-        return sorted(name for kind, name in self.ratings if kind == "t")
+        """Team tags from the matches (not the crews `infer_teams` made up)."""
+        return sorted(name for kind, name in self.ratings if kind == "t" and name[:1] != "~")
 
 
 ELO_POINTS = 400.0 / math.log(10.0)
