@@ -11,6 +11,13 @@ input order with its values unchanged, then three columns:
             (null), not text (int), malformed row (...), not a JSON object (line N); such rows
             get an empty label and score
 
+and, with `--neutral`, a fourth:
+
+    sentiment  positive, negative or neutral: neutral for a question or plain statement with no
+               opinion in it ("请问明天几点开门？"), else positive where score >= 0.5; empty for
+               a row not scored. `label` and `score` stay binary, so a script written for the
+               three columns reads the same values (see `SentimentModel.labels` for the rule)
+
 Decisions a script can rely on:
 
 * CSV input is UTF-8 with or without a BOM; a file whose first megabyte is not UTF-8 but is
@@ -20,9 +27,10 @@ Decisions a script can rely on:
 * JSONL columns are the keys in order of first appearance over the whole file (read twice,
   never held in memory); a key an object lacks is an empty cell. Nested values are written as
   JSON, null as an empty cell, booleans as true/false.
-* An input that already has a `label`, `score` or `reason` column (a labelled file such as the
-  Weibo sample) keeps it as `label_input` (`score_input`, `reason_input`; a number is added if
-  that name is taken too), and stderr says so: the three added columns always have their names.
+* An input that already has a `label`, `score` or `reason` column (or, with --neutral,
+  `sentiment`; a labelled file such as the Weibo sample) keeps it as `label_input`
+  (`score_input`, `reason_input`; a number is added if that name is taken too), and stderr says
+  so: the added columns always have their names.
 * The output is UTF-8 CSV without a BOM, written to a temporary file beside it and renamed at
   the end, so an error (a missing column, an unreadable line) leaves no partial output. It must
   end in .csv and may not be the input.
@@ -62,6 +70,7 @@ _CSV = {".csv": ",", ".tsv": "\t", ".txt": ","}
 _JSONL = (".jsonl", ".ndjson")
 _PARQUET = (".parquet", ".pq")
 ADDED = ("label", "score", "reason")
+THREE_WAY = "sentiment"
 BATCH_ROWS = 4096
 _SNIFF_BYTES = 1 << 20
 _PROGRESS_BYTES, _PROGRESS_ROWS = 4 << 20, 20_000  # a bar for larger inputs, on a terminal
@@ -76,8 +85,9 @@ _HELP = (
     "UTF-8 CSV with every input row and column, in order and unchanged, plus label (1 positive, "
     "0 negative), score (probability of positive) and reason (empty when scored; why not, for "
     "empty, missing or non-text cells, which get no label or score). An input column already "
-    "named label, score or reason is kept as label_input (score_input, reason_input). A summary "
-    "goes to stderr, or to stdout as JSON with --json."
+    "named label, score or reason is kept as label_input (score_input, reason_input). With "
+    "--neutral, a sentiment column says positive, negative or neutral (a question or plain "
+    "statement with no opinion). A summary goes to stderr, or to stdout as JSON with --json."
 )
 _TRAIN_HELP = (
     "Retrain the sentiment model on a reviews CSV (columns cat, label, review; label 1 positive, "
@@ -268,11 +278,11 @@ def _text_problem(value: Any, column: str) -> str | None:
     return None
 
 
-def _renamed(columns: list[str]) -> dict[str, str]:
+def _renamed(columns: list[str], added: tuple[str, ...] = ADDED) -> dict[str, str]:
     """Input columns that clash with the added ones -> the names they are written under."""
-    taken = set(columns) | set(ADDED)
+    taken = set(columns) | set(added)
     out: dict[str, str] = {}
-    for name in ADDED:
+    for name in added:
         if name in columns:
             new, n = f"{name}_input", 2
             while new in taken:
@@ -290,6 +300,7 @@ class _Tally:
     read: int = 0
     scored: int = 0
     positive: int = 0
+    neutral: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     scoring_s: float = 0.0
 
@@ -312,6 +323,14 @@ def sentiment(
             "--model", help="A model written by `social train` (its folder or .npz file)."
         ),
     ] = None,
+    neutral: Annotated[
+        bool,
+        typer.Option(
+            "--neutral",
+            help="Add a sentiment column: positive, negative or neutral (questions and plain "
+            "statements with no opinion).",
+        ),
+    ] = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
     ] = False,
@@ -326,7 +345,8 @@ def sentiment(
     start = time.perf_counter()
     source = _source(input_path, text_column)
     model = SentimentModel.load(_model_path(model_path)) if model_path else default_model()
-    renamed = _renamed(source.columns)
+    added = (*ADDED, THREE_WAY) if neutral else ADDED
+    renamed = _renamed(source.columns, added)
     for old, new in renamed.items():
         err_console.print(
             f"note: the input's {old!r} column is written as {new!r}; {old!r} is the model's",
@@ -337,7 +357,7 @@ def sentiment(
         err_console.print(
             f"note: {escape(str(input_path))} read as GB18030", highlight=False, soft_wrap=True
         )
-    header = [renamed.get(c, c) for c in source.columns] + list(ADDED)
+    header = [renamed.get(c, c) for c in source.columns] + list(added)
 
     tally = _Tally()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -356,18 +376,28 @@ def sentiment(
             def flush() -> None:
                 ok = [i for i, (_, _, problem) in enumerate(batch) if problem is None]
                 t0 = time.perf_counter()
-                proba = model.predict_proba([batch[i][1] for i in ok]).tolist() if ok else []
+                texts = [batch[i][1] for i in ok]
+                names: list[str] = []
+                if neutral and ok:
+                    names, scored = model.labels(texts)
+                    proba = scored.tolist()
+                else:
+                    proba = model.predict_proba(texts).tolist() if ok else []
                 tally.scoring_s += time.perf_counter() - t0
                 scores = dict(zip(ok, proba, strict=True))
+                named = dict(zip(ok, names, strict=True)) if neutral else {}
+                extra = [""] if neutral else []
                 for i, (cells, _, problem) in enumerate(batch):
                     if problem is None:
                         p = float(scores[i])
                         tally.scored += 1
                         tally.positive += p >= 0.5
-                        writer.writerow([*cells, int(p >= 0.5), f"{p:.4f}", ""])
+                        three = [named[i]] if neutral else []
+                        tally.neutral += bool(three) and three[0] == "neutral"
+                        writer.writerow([*cells, int(p >= 0.5), f"{p:.4f}", "", *three])
                     else:
                         tally.skipped[problem.split(" (")[0]] += 1  # the reason without its detail
-                        writer.writerow([*cells, "", "", problem])
+                        writer.writerow([*cells, "", "", problem, *extra])
                 batch.clear()
 
             for cells, text, problem, done in source.rows:
@@ -393,6 +423,14 @@ def sentiment(
         "positive": tally.positive,
         "positive_share": round(tally.positive / tally.scored, 4) if tally.scored else None,
         "renamed_columns": renamed,
+        **(
+            {
+                "neutral": tally.neutral,
+                "neutral_share": round(tally.neutral / tally.scored, 4) if tally.scored else None,
+            }
+            if neutral
+            else {}
+        ),
         "seconds": round(seconds, 3),
         "scoring_seconds": round(tally.scoring_s, 3),
         "texts_per_second": round(tally.scored / seconds) if seconds > 0 else None,
@@ -405,7 +443,9 @@ def sentiment(
     err_console.print(
         f"{tally.read:,} rows read, {tally.scored:,} scored, {skipped:,} skipped"
         + (f" ({reasons})" if reasons else "")
-        + f", {share} positive, {summary['texts_per_second'] or 0:,} texts/s"
+        + f", {share} positive"
+        + (f" ({tally.neutral / max(tally.scored, 1):.1%} neutral)" if neutral else "")
+        + f", {summary['texts_per_second'] or 0:,} texts/s"
         f" -> {escape(str(output))}",
         highlight=False,
         soft_wrap=True,

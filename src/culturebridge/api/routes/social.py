@@ -68,7 +68,9 @@ class SentimentScore(BaseModel):
     text: str
     label: Literal[0, 1] | None
     """1 positive, 0 negative (p_positive >= 0.5); null when the text was not scored."""
-    sentiment: Literal["positive", "negative"] | None
+    sentiment: Literal["positive", "negative", "neutral"] | None
+    """neutral for a question or plain statement with no opinion (`social sentiment --neutral`);
+    otherwise positive or negative as `label` says."""
     p_positive: float | None
     """Probability that the text is positive, 4 decimals."""
     reason: str | None = None
@@ -89,8 +91,10 @@ def score_sentiment(
 
     model = state.once("social.sentiment_model", default_model)
     ok = [i for i, t in enumerate(body.texts) if t.strip()]
-    proba = model.predict_proba([body.texts[i] for i in ok]).tolist() if ok else []
+    names, scored = model.labels([body.texts[i] for i in ok]) if ok else ([], None)
+    proba = scored.tolist() if scored is not None else []
     scores = dict(zip(ok, proba, strict=True))
+    named = dict(zip(ok, names, strict=True))
     rows = []
     for i, text in enumerate(body.texts):
         if i not in scores:
@@ -105,7 +109,7 @@ def score_sentiment(
             SentimentScore(
                 text=text,
                 label=1 if p >= 0.5 else 0,
-                sentiment="positive" if p >= 0.5 else "negative",
+                sentiment=named[i],
                 p_positive=round(p, 4),
             )
         )
