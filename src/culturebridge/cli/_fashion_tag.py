@@ -43,10 +43,13 @@ def tag(
     ] = False,
     fmt: Annotated[str, typer.Option("--format", help="Output format: jsonl.")] = "jsonl",
 ) -> None:
-    """Tag images: article type, sub-category, base colour, named colours by share, pattern.
+    """Tag images: garment, article type, sub-category, base colour, named colours, pattern.
 
-    Prints one JSON object per image, in input order: path, article_type and sub_category
-    ({label, score}), colours (name_en, name_zh, hex, share; largest share first), pattern
+    Prints one JSON object per image, in input order: path; garment (the designer's word:
+    {label, name_en, name_zh, score}, or label "unsure" with a reason and the best_guess when
+    the calibrated score is below the trained threshold or the picture looks like no catalogue
+    photo); article_type and sub_category (the catalogue's own labels, {label, score}, scores
+    calibrated); colours (name_en, name_zh, hex, share; largest share first), pattern
     ({label, score}) and base_colour (the article's colour, as the catalogue's baseColour records
     it), plus embedding with --embedding. A file that cannot be read gets
     {"path": ..., "error": ...} in its place and a line on stderr; the rest go on, and the exit
@@ -175,8 +178,12 @@ def train(
 ) -> None:
     """Train the article-type, sub-category and base-colour heads on a product catalogue.
 
-    Split by product id (id % 5: 0 test, 1 validation, else train); the committed heads were
-    made with this command on the Kaggle fashion product images.
+    Split by product id (id % 5: 0 test, 1 validation, else train). Validation chooses each
+    head's L2 penalty and temperature (calibrated scores), the garment score below which
+    `fashion tag` answers "unsure", and how unlike the catalogue a picture must be to be
+    "unsure" whatever its score; the heads are then refitted on training + validation. Each
+    image is also seen mirrored and in one augmented view (a crop, greyscale, a flat
+    illustration or another colourway).
     """
     from culturebridge.fashion import (
         extract_features,
@@ -190,7 +197,11 @@ def train(
     if len(cat.ids) == 0:
         raise UserError(f"{catalogue}: no products with images")
     with progress_bar(err_console.is_terminal) as update:
-        feats = extract_features(cat.images, on_done=counting(update, "features", len(cat.ids)))
-    heads = train_heads(cat, feats, log=lambda m: err_console.print(m, highlight=False))
-    save_heads(heads, out, meta_record(cat, heads))
+        feats = extract_features(
+            cat.images,
+            augment_ids=[int(i) for i in cat.ids],
+            on_done=counting(update, "features", len(cat.ids)),
+        )
+    heads, guard = train_heads(cat, feats, log=lambda m: err_console.print(m, highlight=False))
+    save_heads(heads, out, meta_record(cat, heads, guard), guard)
     err_console.print(f"wrote {out}/heads.npz and heads.json", highlight=False)

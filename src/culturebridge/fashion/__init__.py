@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from culturebridge._lazy import lazy_getattr
 from culturebridge.fashion._fit import HORIZON, CollectionFit, Contribution, LookFit, collection_fit
-from culturebridge.fashion._image import ImageTag, ImageTagger, TagError
+from culturebridge.fashion._garments import ARTICLE_TYPE_GARMENT, GARMENTS, Garment, garment_of
+from culturebridge.fashion._image import GarmentAnswer, ImageTag, ImageTagger, TagError
 from culturebridge.fashion._image import default_tagger as default_image_tagger
 from culturebridge.fashion._palette import BY_NAME, PALETTE, NamedColour
 from culturebridge.fashion._similar import ImageIndex, workspace_image_attributes
@@ -58,6 +59,11 @@ __getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [
+    "ARTICLE_TYPE_GARMENT",
+    "GARMENTS",
+    "Garment",
+    "GarmentAnswer",
+    "garment_of",
     "ATTRIBUTES",
     "CATALOGUE",
     "FashionTrendRow",

@@ -1,9 +1,10 @@
 """Collection fit: how well a designer's looks match a segment's preferences and trends.
 
-A look's attributes come from its image (article type → category, base colour, pattern) and,
-where the lookbook has a `looks.csv` (image, caption), from the caption's words (style,
-material, and colour/pattern/category, which then override the image's: the designer's own
-description is the better witness). Each attribute value the segment has figures for adds
+A look's attributes come from its image (garment → category when the tagger is sure of it,
+base colour, pattern) and, where the lookbook has a `looks.csv` (image, caption), from the
+caption's words (style, material, and colour/pattern/category, which then override the
+image's: the designer's own description is the better witness). Each attribute value the
+segment has figures for adds
 
     log(lift) + horizon · log(1 + growth)
 
@@ -156,7 +157,7 @@ def collection_fit(
     trends: FashionTrendsResult | None = None,
 ) -> CollectionFit:
     from culturebridge.fashion._image import ImageTag, default_tagger
-    from culturebridge.fashion._lexicon import ARTICLE_TYPE_TO_CATEGORY
+    from culturebridge.fashion._lexicon import CATEGORY
 
     if not collection.is_dir():
         raise UserError(f"{collection}: not a folder (a lookbook is a folder of images)")
@@ -181,9 +182,10 @@ def collection_fit(
             "colour": tag.colour.label,
             "pattern": tag.pattern.label,
         }
-        category = ARTICLE_TYPE_TO_CATEGORY.get(tag.article_type.label)
-        if category:
-            from_image["category"] = category
+        garment = tag.garment.garment
+        if tag.garment.sure and garment.id in CATEGORY:
+            # an "unsure" garment says nothing: a caption may still name the category
+            from_image["category"] = garment.id
         name = Path(tag.path).name
         caption = captions.get(name)
         attrs, sources = look_attributes(from_image, caption)

@@ -16,13 +16,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from culturebridge.fashion._calibrate import Novelty
+
 F32 = npt.NDArray[np.float32]
 MODELS_DIR = Path(__file__).parent / "models"
 
 
 @dataclass
 class Head:
-    """softmax((x - mean) / scale @ weight.T + bias) over `labels`."""
+    """softmax(((x - mean) / scale @ weight.T + bias) / temperature) over `labels`.
+
+    `temperature` is fitted after the weights, on products they were not fitted on (see
+    `_calibrate`); heads saved before calibration existed load with 1.0.
+    """
 
     name: str
     labels: list[str]
@@ -32,9 +38,14 @@ class Head:
     weight: F32
     bias: F32
     record: dict[str, Any] = field(default_factory=dict)
+    temperature: float = 1.0
+
+    def logits(self, x: F32) -> F32:
+        """Uncalibrated logits (temperature 1)."""
+        return np.asarray(((x - self.mean) / self.scale) @ self.weight.T + self.bias, np.float32)
 
     def proba(self, x: F32) -> F32:
-        z = ((x - self.mean) / self.scale) @ self.weight.T + self.bias
+        z = self.logits(x) / np.float32(self.temperature)
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float32)
@@ -90,14 +101,38 @@ def fit_head(
     )
 
 
-def save_heads(heads: dict[str, Head], directory: Path, meta: dict[str, Any]) -> None:
+@dataclass
+class Guard:
+    """When the tagger answers "unsure" instead of a garment (fitted by `_train`, see
+    `_calibrate`): a garment score below `threshold`, or an embedding that `novelty` flags."""
+
+    threshold: float = 0.0
+    novelty: Novelty | None = None
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+def save_heads(
+    heads: dict[str, Head], directory: Path, meta: dict[str, Any], guard: Guard | None = None
+) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, F32] = {}
     info: dict[str, Any] = {"meta": meta, "heads": {}}
+    if guard is not None:
+        info["guard"] = {"threshold": guard.threshold, "record": guard.record}
+        if guard.novelty is not None:
+            n = guard.novelty
+            info["guard"]["novelty_threshold"] = n.threshold
+            # float16 halves the file; cosines move by under 1e-3 of the threshold's scale
+            arrays["novelty.centroids"] = n.centroids.astype(np.float16)
     for name, h in heads.items():
         for part in ("mean", "scale", "weight", "bias"):
             arrays[f"{name}.{part}"] = getattr(h, part)
-        info["heads"][name] = {"labels": h.labels, "inputs": h.inputs, "record": h.record}
+        info["heads"][name] = {
+            "labels": h.labels,
+            "inputs": h.inputs,
+            "temperature": h.temperature,
+            "record": h.record,
+        }
     np.savez_compressed(directory / "heads.npz", **arrays)  # type: ignore[arg-type]
     (directory / "heads.json").write_text(
         json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -117,7 +152,24 @@ def load_heads(directory: Path = MODELS_DIR) -> tuple[dict[str, Head], dict[str,
                 weight=z[f"{name}.weight"],
                 bias=z[f"{name}.bias"],
                 record=dict(h["record"]),
+                temperature=float(h.get("temperature", 1.0)),
             )
             for name, h in info["heads"].items()
         }
     return heads, dict(info["meta"])
+
+
+def load_guard(directory: Path = MODELS_DIR) -> Guard:
+    """The heads' "unsure" rule; heads saved without one never answer "unsure"."""
+    info = json.loads((directory / "heads.json").read_text(encoding="utf-8"))
+    g = info.get("guard")
+    if not g:
+        return Guard()
+    novelty = None
+    if "novelty_threshold" in g:
+        with np.load(directory / "heads.npz", allow_pickle=False) as z:
+            novelty = Novelty(
+                centroids=z["novelty.centroids"].astype(np.float32),
+                threshold=float(g["novelty_threshold"]),
+            )
+    return Guard(float(g["threshold"]), novelty, dict(g.get("record", {})))

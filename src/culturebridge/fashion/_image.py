@@ -1,8 +1,11 @@
-"""Tag product and street photos: article type, sub-category, base colour, palette, pattern.
+"""Tag product and street photos: garment, article type, sub-category, base colour, palette,
+pattern.
 
 One pass per batch of images: decode (see `_decode`), colour and pattern from the pixels (numpy),
-the backbone's features, then the trained heads. Files that cannot be read become `TagError`s and
-the batch goes on without them.
+the backbone's features, then the trained heads. The article-type probabilities (calibrated, see
+`_calibrate`) are summed into the designer's garment vocabulary (`_garments`), and the answer is
+"unsure" when the garment's score is below the heads' threshold or the picture looks like no
+catalogue photo. Files that cannot be read become `TagError`s and the batch goes on without them.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import numpy.typing as npt
 from culturebridge.fashion._backbone import BATCH, DIM, backbone
 from culturebridge.fashion._colour import ColourShare, colour_features, dominant_colours, prepare
 from culturebridge.fashion._decode import ImageError, load_rgb
-from culturebridge.fashion._heads import MODELS_DIR, Head, load_heads
+from culturebridge.fashion._garments import UNSURE, Garment, garment_matrix
+from culturebridge.fashion._heads import MODELS_DIR, Head, load_guard, load_heads
 from culturebridge.fashion._palette import BY_NAME
 from culturebridge.fashion._pattern import PatternResult, classify_pattern
 
@@ -46,9 +50,43 @@ class PixelAttributes:
     colour_features: F32
 
 
+LOW_CONFIDENCE = "low confidence"
+NOVEL = "unlike any catalogue photo"
+
+
+@dataclass(frozen=True)
+class GarmentAnswer:
+    """The garment in the designer's vocabulary, or "unsure" (`garment` is then `UNSURE`, and
+    `best_guess` what the heads would have said)."""
+
+    garment: Garment
+    score: float
+    best_guess: Garment
+    reason: str = ""
+    """Why unsure: `LOW_CONFIDENCE` or `NOVEL`; empty when sure."""
+
+    @property
+    def sure(self) -> bool:
+        return self.garment is not UNSURE
+
+    def as_json(self) -> dict[str, object]:
+        """The same keys whether sure or not, so a reader's schema never changes: `reason` is
+        null when sure, `best_guess` equals `label` then."""
+        g = self.garment
+        return {
+            "label": g.id,
+            "name_en": g.name_en,
+            "name_zh": g.name_zh,
+            "score": round(self.score, 4),
+            "reason": self.reason or None,
+            "best_guess": self.best_guess.id,
+        }
+
+
 @dataclass(frozen=True)
 class ImageTag:
     path: str
+    garment: GarmentAnswer
     article_type: Label
     sub_category: Label
     colour: Label
@@ -61,6 +99,7 @@ class ImageTag:
         c = BY_NAME.get(self.colour.label)
         out: dict[str, Any] = {
             "path": self.path,
+            "garment": self.garment.as_json(),
             "article_type": self.article_type.as_json(),
             "sub_category": self.sub_category.as_json(),
             "colours": [s.as_json() for s in self.colours],
@@ -108,10 +147,32 @@ class ImageTagger:
 
     def __init__(self, heads_dir: Path = MODELS_DIR) -> None:
         self.heads, self.meta = load_heads(heads_dir)
+        self.guard = load_guard(heads_dir)
+        self._garment_ids, self._garment_matrix = garment_matrix(self.heads["article_type"].labels)
         self._backbone = backbone()
 
     def _apply(self, head: Head, parts: dict[str, F32]) -> list[tuple[str, float]]:
         return head.predict(head_inputs(head.inputs, parts))
+
+    def garments(self, cnn: F32) -> list[GarmentAnswer]:
+        """Garment answers from the last-layer features (the article-type head's input)."""
+        from culturebridge.fashion._garments import BY_ID
+
+        proba = self.heads["article_type"].proba(cnn).astype(np.float64)
+        g = proba @ self._garment_matrix
+        best = g.argmax(axis=1)
+        novel = (
+            self.guard.novelty.novel(cnn)
+            if self.guard.novelty is not None
+            else np.zeros(len(cnn), dtype=bool)
+        )
+        out = []
+        for i, j in enumerate(best):
+            guess = BY_ID[self._garment_ids[int(j)]]
+            score = float(g[i, j])
+            reason = NOVEL if novel[i] else LOW_CONFIDENCE if score < self.guard.threshold else ""
+            out.append(GarmentAnswer(UNSURE if reason else guess, score, guess, reason))
+        return out
 
     def tag_arrays(self, paths: Sequence[str], images: U8) -> list[ImageTag]:
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -125,10 +186,12 @@ class ImageTagger:
         art = self._apply(self.heads["article_type"], parts)
         sub = self._apply(self.heads["sub_category"], parts)
         col = self._apply(self.heads["colour"], parts)
+        garments = self.garments(parts["cnn"])
         emb = normalise(parts["cnn"])
         return [
             ImageTag(
                 path=paths[i],
+                garment=garments[i],
                 article_type=Label(*art[i]),
                 sub_category=Label(*sub[i]),
                 colour=Label(*col[i]),

@@ -298,10 +298,25 @@ class BaseColour(BaseModel):
     hex: str | None = None
 
 
+class GarmentPublic(BaseModel):
+    """The garment in a designer's vocabulary, or the label "unsure" (不确定)."""
+
+    label: str
+    name_en: str
+    name_zh: str
+    score: float
+    """Calibrated chance that the garment is right."""
+    reason: str | None = None
+    """null when sure; "low confidence" or "unlike any catalogue photo" when unsure."""
+    best_guess: str
+    """The likeliest garment even when unsure."""
+
+
 class ImageTagPublic(BaseModel):
     """One image's tags, as `culturebridge fashion tag` prints them (path: the upload's name)."""
 
     path: str
+    garment: GarmentPublic
     article_type: LabelScore
     sub_category: LabelScore
     colours: list[ColourSharePublic]
