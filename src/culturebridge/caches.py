@@ -1,8 +1,9 @@
 """Derived caches, filled after an ingest so that the first question after it does not pay for
 them: the fashion tags of every post text (`fashion trends`' posts source), the sentence
 embeddings of the post texts that `social topics` samples by default, those of every catalogue
-text (`recommend audience`, cold-start rankings) and the image embeddings and tags of every
-item photo (`fashion similar`, the trends' images source).
+text (`recommend audience`, cold-start rankings), the image embeddings and tags of every
+item photo (`fashion similar`, the trends' images source) and the e-sports settings each game's
+rating model learns from its earliest matches (every `esports` command, the API, the dashboard).
 
 Each cache is kept per text or per file in the workspace's `cache/` folder and holds nothing a
 query could not recompute, so a failure to fill one never fails the ingest: it is reported and
@@ -67,6 +68,22 @@ def _item_images(ws: Workspace, step: Callable[[int, int], None]) -> int:
     return len(index.item_ids)
 
 
+def _esports_settings(ws: Workspace, step: Callable[[int, int], None]) -> int:
+    """Learn (and cache) the settings of the model the API, the dashboard and the rating
+    commands use, per game: what their first question would otherwise pay (seconds)."""
+    from culturebridge.esports import TUNING_CACHE, read_matches, settings_for
+
+    try:
+        loads = read_matches(ws)
+    except UserError as exc:
+        raise _Skip(str(exc)) from None
+    groups = {g: load.matches for g, load in loads.items() if load.matches}
+    for i, (game, matches) in enumerate(groups.items(), start=1):
+        settings_for("culturebridge", matches, game, ws.root / TUNING_CACHE)
+        step(i, len(groups))
+    return len(groups)
+
+
 class _Skip(Exception):
     pass
 
@@ -76,6 +93,7 @@ Warmer = Callable[[Workspace, Callable[[int, int], None]], int]
 WARMERS: dict[str, tuple[tuple[str, Warmer], ...]] = {
     "posts": (("post tags", _post_tags), ("topic embeddings", _topic_embeddings)),
     "items": (("item texts", _item_texts), ("item images", _item_images)),
+    "matches": (("e-sports settings", _esports_settings),),
 }
 """The caches each table's ingest refreshes, in order."""
 

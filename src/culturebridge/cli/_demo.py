@@ -81,7 +81,7 @@ def demo(
         from culturebridge.caches import warm_caches
 
         with progress_bar(show) as update:
-            warmed = warm_caches(ws, ["posts", "items"], update)
+            warmed = warm_caches(ws, ["posts", "items", "matches"], update)
         summary["caches"] = {w.cache: w.skipped or w.entries for w in warmed}
         truth_path = ws.root / "truth.json"
         truth_path.write_text(
