@@ -26,6 +26,8 @@ from culturebridge.campaign._workspace import (
 if TYPE_CHECKING:
     from culturebridge.campaign._features import Encoder
     from culturebridge.campaign._policy import (
+        NONE,
+        SHARED,
         MultiArmConfig,
         MultiArmUplift,
         PolicyReport,
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "Encoder": "culturebridge.campaign._features",
+    "NONE": "culturebridge.campaign._policy",
+    "SHARED": "culturebridge.campaign._policy",
     "MultiArmConfig": "culturebridge.campaign._policy",
     "MultiArmUplift": "culturebridge.campaign._policy",
     "PolicyReport": "culturebridge.campaign._policy",
@@ -67,6 +71,8 @@ __all__ = [
     "ExperimentReport",
     "MultiArmConfig",
     "MultiArmUplift",
+    "NONE",
+    "SHARED",
     "PolicyReport",
     "TargetList",
     "UpliftModel",

@@ -33,10 +33,11 @@ import numpy as np
 import pandas as pd
 import typer
 
-from culturebridge.campaign import MODELS, Encoder
-from culturebridge.campaign._policy import (
+from culturebridge.campaign import (
+    MODELS,
     NONE,
     SHARED,
+    Encoder,
     MultiArmConfig,
     MultiArmUplift,
     PolicyReport,

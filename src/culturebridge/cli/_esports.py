@@ -32,8 +32,7 @@ from culturebridge.cli._analytics import running
 from culturebridge.cli._common import console, err_console, handle_errors, print_json
 from culturebridge.cli._esports_source import ModelOpt, TuneOpt
 from culturebridge.errors import UserError
-from culturebridge.esports import read_jsonl, read_lol_csv, run_online, score, write_jsonl
-from culturebridge.esports._auto import AUTO
+from culturebridge.esports import AUTO, read_jsonl, read_lol_csv, run_online, score, write_jsonl
 
 LOADERS = {"lol": read_lol_csv}
 DEFAULT_MODEL = AUTO

@@ -15,8 +15,7 @@ import typer
 
 from culturebridge.cli._common import err_console
 from culturebridge.errors import UserError
-from culturebridge.esports import MODELS, TUNING_CACHE, Games, Match, RatingModel, read_jsonl
-from culturebridge.esports._auto import AUTO
+from culturebridge.esports import AUTO, MODELS, TUNING_CACHE, Games, Match, RatingModel, read_jsonl
 
 DirArg = Annotated[
     Path | None,
