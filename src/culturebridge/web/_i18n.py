@@ -82,6 +82,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dim.attributes.colour": ("Colour", "颜色"),
     "dim.attributes.category": ("Fashion category", "服饰品类"),
     "dim.attributes.pattern": ("Pattern", "图案"),
+    "dim.attributes.type": ("Article type", "单品类型"),
     # data values said the same in every dimension (item kinds and stages have their own keys)
     "dim.attributes.material": ("Material", "材质"),
     "dim.attributes.price": ("Price (CNY)", "价格（元）"),
