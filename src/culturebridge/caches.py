@@ -71,7 +71,7 @@ def _item_images(ws: Workspace, step: Callable[[int, int], None]) -> int:
 def _esports_settings(ws: Workspace, step: Callable[[int, int], None]) -> int:
     """Learn (and cache) the settings of the model the API, the dashboard and the rating
     commands use, per game: what their first question would otherwise pay (seconds)."""
-    from culturebridge.esports import TUNING_CACHE, read_matches, settings_for
+    from culturebridge.esports import RATING_MODEL, TUNING_CACHE, read_matches, settings_for
 
     try:
         loads = read_matches(ws)
@@ -79,7 +79,7 @@ def _esports_settings(ws: Workspace, step: Callable[[int, int], None]) -> int:
         raise _Skip(str(exc)) from None
     groups = {g: load.matches for g, load in loads.items() if load.matches}
     for i, (game, matches) in enumerate(groups.items(), start=1):
-        settings_for("culturebridge", matches, game, ws.root / TUNING_CACHE)
+        settings_for(RATING_MODEL, matches, game, ws.root / TUNING_CACHE)
         step(i, len(groups))
     return len(groups)
 

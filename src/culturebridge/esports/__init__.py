@@ -48,6 +48,7 @@ from culturebridge.esports._models import (
 if TYPE_CHECKING:
     from culturebridge.esports._auto import AUTO, Settings, learn_settings
     from culturebridge.esports._games import (
+        RATING_MODEL,
         TUNING_CACHE,
         Games,
         build_model,
@@ -78,6 +79,7 @@ _LAZY = {
     "build_model": "culturebridge.esports._games",
     "settings_for": "culturebridge.esports._games",
     "Games": "culturebridge.esports._games",
+    "RATING_MODEL": "culturebridge.esports._games",
     "TUNING_CACHE": "culturebridge.esports._games",
     "check_model": "culturebridge.esports._games",
     "game_of": "culturebridge.esports._games",
@@ -108,6 +110,7 @@ __all__ = [
     "build_model",
     "settings_for",
     "Games",
+    "RATING_MODEL",
     "TUNING_CACHE",
     "check_model",
     "game_of",

@@ -17,6 +17,9 @@ from culturebridge.esports._matches import Match
 from culturebridge.esports._models import MODELS, RatingModel
 
 TUNING_CACHE = Path("cache") / "esports_tuning.json"
+RATING_MODEL = "culturebridge"
+"""The model that rates a workspace's games for the API and the dashboard (it also rates team
+tags); an ingest of matches learns its settings ahead of their first question."""
 SETTINGS_VERSION = 2
 """Part of every cache key: bumped when what `learn_settings` searches changes."""
 

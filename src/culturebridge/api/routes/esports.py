@@ -21,6 +21,7 @@ from culturebridge.api.routes.recommend import data_stamp
 from culturebridge.errors import UserError
 from culturebridge.esports import (
     PLAYER,
+    RATING_MODEL,
     TEAM,
     TUNING_CACHE,
     Games,
@@ -39,7 +40,6 @@ from culturebridge.esports import (
 
 router = APIRouter(prefix="/esports", tags=["esports"])
 
-MODEL = "culturebridge"
 Player = Annotated[str, Field(min_length=1, max_length=100)]
 GameName = Annotated[
     str | None, Field(default=None, max_length=200, description="Game (default: inferred).")
@@ -58,7 +58,7 @@ def _rate_workspace(state: AppState) -> RatedGames:
     if not groups:
         raise UserError(f"{state.ws.root}: no valid matches")
     games = Games(groups, state.ws.root / TUNING_CACHE)
-    rated = {g: rate(model_for(MODEL, games, g, tune=True), ms) for g, ms in groups.items()}
+    rated = {g: rate(model_for(RATING_MODEL, games, g, tune=True), ms) for g, ms in groups.items()}
     return RatedGames(groups, rated)
 
 
