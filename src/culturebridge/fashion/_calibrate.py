@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from culturebridge.stats import calibration_error
+
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -57,19 +59,9 @@ def fit_temperature(logits: F64, target: npt.NDArray[np.intp]) -> float:
 
 
 def ece(confidence: F64, correct: B, bins: int = ECE_BINS) -> float:
-    """Expected calibration error: |accuracy - confidence| per equal-width bin, weighted by the
-    bin's share of the answers."""
-    conf = np.asarray(confidence, dtype=np.float64)
-    ok = np.asarray(correct, dtype=np.float64)
-    if len(conf) == 0:
-        return float("nan")
-    which = np.minimum((conf * bins).astype(int), bins - 1)
-    total = 0.0
-    for b in range(bins):
-        m = which == b
-        if m.any():
-            total += m.mean() * abs(ok[m].mean() - conf[m].mean())
-    return float(total)
+    """Expected calibration error of top-label confidences against correctness
+    (`culturebridge.stats.calibration_error`, with this module's bins)."""
+    return calibration_error(confidence, correct, bins)
 
 
 def accuracy_at_coverage(confidence: F64, correct: B, coverage: float) -> float:

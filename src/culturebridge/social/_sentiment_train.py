@@ -38,6 +38,7 @@ import numpy.typing as npt
 
 from culturebridge.errors import UserError
 from culturebridge.social._sentiment import SentimentConfig, SentimentModel
+from culturebridge.stats import calibration_error
 
 TEST_SIZE = 0.2
 SEED = 42
@@ -139,12 +140,7 @@ def metrics(labels: npt.ArrayLike, proba: npt.ArrayLike, *, bins: int = 10) -> d
         fp = int(((pred == c) & (y != c)).sum())
         fn = int(((pred != c) & (y == c)).sum())
         f1s.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0)
-    which = np.minimum((p * bins).astype(np.int64), bins - 1)
-    ece = 0.0
-    for b in range(bins):
-        m = which == b
-        if m.any():
-            ece += m.mean() * abs(p[m].mean() - y[m].mean())
+    ece = calibration_error(p, y, bins) if len(p) else 0.0
     return {
         "accuracy": float((pred == y).mean()),
         "macro_f1": float(np.mean(f1s)),
