@@ -8,7 +8,6 @@ or on stderr in JSON mode so that stdout stays machine-readable.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -36,7 +35,7 @@ from culturebridge.analytics import (
     stickiness,
     trends,
 )
-from culturebridge.cli._common import console, err_console, handle_errors, print_json
+from culturebridge.cli._common import console, err_console, handle_errors, print_json, running
 from culturebridge.config import Backend
 from culturebridge.errors import UserError
 from culturebridge.privacy import Released
@@ -138,14 +137,6 @@ def open_analysis(directory: Path, opts: Options) -> Iterator[Analysis]:
         period_to=parse_day(opts.period_to, "--period-to"),
     ) as a:
         yield a
-
-
-def running(fn: Callable[[], T], what: str, quiet: bool) -> T:
-    """Run `fn` with a spinner on a terminal: big workspaces take a while on any engine."""
-    if quiet or not sys.stderr.isatty():
-        return fn()
-    with err_console.status(f"{what}…"):
-        return fn()
 
 
 class _RowsResult(Protocol):

@@ -21,8 +21,7 @@ from rich.table import Column
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from culturebridge.cli._analytics import running
-from culturebridge.cli._common import console, handle_errors, print_json, print_released
+from culturebridge.cli._common import console, handle_errors, print_json, print_released, running
 from culturebridge.errors import UserError
 
 

@@ -44,6 +44,7 @@ err_console = Console(stderr=True, width=_width(sys.stderr))
 P = ParamSpec("P")
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def print_json(obj: Any) -> None:
@@ -88,6 +89,15 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+def running(fn: Callable[[], T], what: str, quiet: bool) -> T:
+    """Run `fn` with a spinner on a terminal (long work: a big workspace's query, learning a
+    game's settings); plain when `quiet` or stderr is not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return fn()
+    with err_console.status(f"{what}…"):
+        return fn()
 
 
 @contextmanager

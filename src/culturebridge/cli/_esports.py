@@ -28,8 +28,7 @@ from typing import Annotated
 
 import typer
 
-from culturebridge.cli._analytics import running
-from culturebridge.cli._common import console, err_console, handle_errors, print_json
+from culturebridge.cli._common import console, err_console, handle_errors, print_json, running
 from culturebridge.cli._esports_source import ModelOpt, TuneOpt
 from culturebridge.errors import UserError
 from culturebridge.esports import AUTO, read_jsonl, read_lol_csv, run_online, score, write_jsonl

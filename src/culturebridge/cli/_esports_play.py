@@ -14,8 +14,7 @@ import typer
 from rich import box
 from rich.table import Table as RichTable
 
-from culturebridge.cli._analytics import running
-from culturebridge.cli._common import console, err_console, handle_errors, print_json
+from culturebridge.cli._common import console, err_console, handle_errors, print_json, running
 from culturebridge.cli._esports_source import (
     DirArg,
     GameOpt,

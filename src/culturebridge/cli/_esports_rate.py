@@ -19,8 +19,8 @@ import typer
 from rich import box
 from rich.table import Table as RichTable
 
-from culturebridge.cli._analytics import running, sparkline
-from culturebridge.cli._common import console, handle_errors, print_json
+from culturebridge.cli._analytics import sparkline
+from culturebridge.cli._common import console, handle_errors, print_json, running
 from culturebridge.cli._esports_source import (
     DirArg,
     GameOpt,

@@ -23,9 +23,8 @@ from culturebridge.cli._analytics import (
     PeriodOpt,
     SegmentOpt,
     open_analysis,
-    running,
 )
-from culturebridge.cli._common import console, err_console, handle_errors, print_json
+from culturebridge.cli._common import console, err_console, handle_errors, print_json, running
 from culturebridge.errors import UserError
 from culturebridge.fashion import HORIZON, Contribution, collection_fit
 

@@ -121,7 +121,7 @@ def similar(
         else:
             index = image.parent
         err_console.print(f"searching {workspace or index}", highlight=False)
-    from culturebridge.cli._analytics import running
+    from culturebridge.cli._common import running
 
     idx = running(
         lambda: (

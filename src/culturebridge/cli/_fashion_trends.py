@@ -35,7 +35,6 @@ from culturebridge.cli._analytics import (
     fmt,
     fmt_lift,
     open_analysis,
-    running,
     sparkline,
 )
 from culturebridge.cli._common import (
@@ -43,6 +42,7 @@ from culturebridge.cli._common import (
     err_console,
     handle_errors,
     print_released,
+    running,
 )
 from culturebridge.errors import UserError
 from culturebridge.fashion import (

@@ -14,12 +14,13 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from culturebridge.cli._analytics import Dir, JsonOpt, PartnerOpt, running
+from culturebridge.cli._analytics import Dir, JsonOpt, PartnerOpt
 from culturebridge.cli._common import (
     console,
     err_console,
     handle_errors,
     print_released,
+    running,
 )
 from culturebridge.errors import UserError
 from culturebridge.query import Analysis

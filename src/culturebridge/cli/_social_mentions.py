@@ -28,13 +28,13 @@ from culturebridge.cli._analytics import (
     PartnerOpt,
     fmt,
     open_analysis,
-    running,
 )
 from culturebridge.cli._common import (
     console,
     err_console,
     handle_errors,
     print_released,
+    running,
 )
 from culturebridge.errors import UserError
 from culturebridge.social import MentionsResult, item_mentions
